@@ -1,0 +1,98 @@
+"""Pandawa: a WhatsApp administrative-service gateway for public agencies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from pandawa.clock import Clock, SystemClock
+from pandawa.config import Settings
+from pandawa.extensions import db
+
+
+def create_app(
+    environ: Mapping[str, str] | None = None,
+    *,
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    engine_options: dict[str, Any] | None = None,
+) -> Flask:
+    """Build the web/worker application. Connects to nothing; runs no migrations."""
+    settings = settings or Settings.from_env(environ)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url, engine_options),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=1024 * 1024,  # webhooks and API bodies are small; 1 MiB is plenty
+    )
+    app.extensions["pandawa.settings"] = settings
+    app.extensions["pandawa.clock"] = clock or SystemClock()
+    _quiet_personal_data_loggers()
+
+    db.init_app(app)
+    if settings.database_url.startswith("sqlite"):
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    from pandawa.celery_app import celery_init_app
+
+    celery_init_app(app)
+    _register_blueprints(app, settings)
+
+    from pandawa.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def settings_of(app: Flask) -> Settings:
+    return app.extensions["pandawa.settings"]
+
+
+def _register_blueprints(app: Flask, settings: Settings) -> None:
+    from pandawa.api.views import bp as api_bp
+    from pandawa.channels.views import bp as channels_bp
+    from pandawa.health.views import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(channels_bp)
+    app.register_blueprint(api_bp)
+    if settings.whatsapp_provider == "simulator":
+        from pandawa.simulator.views import bp as simulator_bp
+
+        app.register_blueprint(simulator_bp)
+
+
+def _engine_options(url: str, extra: dict[str, Any] | None) -> dict[str, Any]:
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        options = {"connect_args": {"timeout": 30}}
+    else:
+        options.update(pool_size=5, max_overflow=10, pool_timeout=5,
+                       connect_args={"connect_timeout": 3})
+    options.update(extra or {})
+    return options
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the web process read while the worker writes; foreign keys are off by default
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _quiet_personal_data_loggers() -> None:
+    # twilio's HTTP client logs request bodies (recipient numbers, message text) at INFO
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

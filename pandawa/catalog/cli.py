@@ -1,0 +1,6 @@
+import click
+
+
+@click.group()
+def catalog_group() -> None:
+    """The service catalogue."""

@@ -1,0 +1,56 @@
+"""The one Celery app, bound to Flask: every task runs inside the app context."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+from pandawa.config import Settings
+
+# Periodic work; every task here is safe on two beats at once (claims use row locks).
+BEAT_SCHEDULE = {
+    "sweep-inbound": {"task": "conversations.sweep_inbound", "schedule": timedelta(seconds=30)},
+    "sweep-outbox": {"task": "channels.sweep_outbox", "schedule": timedelta(seconds=30)},
+}
+
+
+def celery_init_app(app: Flask) -> Celery:
+    settings: Settings = app.extensions["pandawa.settings"]
+
+    class FlaskTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url=settings.celery_broker_url,
+        task_ignore_result=True,
+        result_backend=None,
+        task_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=4,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        # a broker outage must not hang the webhook: give up fast, the sweeper catches up
+        broker_connection_timeout=2,
+        task_publish_retry_policy={
+            "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+        },
+        # longer than any countdown or retry we schedule, so Redis never redelivers early
+        broker_transport_options={"visibility_timeout": 3600, "polling_interval": 0.5},
+        beat_schedule=BEAT_SCHEDULE,
+        beat_schedule_filename=str(settings.instance_path / "celerybeat-schedule"),
+        include=[
+            "pandawa.channels.tasks",
+            "pandawa.conversations.tasks",
+        ],
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery

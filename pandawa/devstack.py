@@ -1,0 +1,6 @@
+import click
+
+
+@click.command()
+def dev_command() -> None:
+    """Run the embedded stack."""

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pandawa.extensions import db
+from pandawa.hours.models import Office
+from pandawa.sqltypes import JSONDoc, UTCDateTime
+
+if TYPE_CHECKING:
+    from pandawa.accounts.models import User
+
+TICKET_STATUSES = ("deferred", "waiting", "assigned", "resolved", "cancelled")
+OPEN_STATUSES = ("deferred", "waiting", "assigned")
+_OPEN_SQL = "status IN ('deferred', 'waiting', 'assigned')"
+
+
+class Queue(db.Model):
+    __tablename__ = "queue"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_id: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    # first-response target, in business seconds
+    sla_seconds: Mapped[int] = mapped_column(default=1800)
+    is_auto_assign: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    def name(self, language: str = "id") -> str:
+        return self.name_en if language == "en" else self.name_id
+
+
+class Ticket(db.Model):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('deferred', 'waiting', 'assigned', 'resolved', 'cancelled')",
+            name="status_known",
+        ),
+        # a held ticket has a holder; a queued one has none (resolved ones keep who resolved)
+        CheckConstraint("status <> 'assigned' OR assignee_id IS NOT NULL", name="assigned_has_holder"),
+        CheckConstraint(
+            "status NOT IN ('deferred', 'waiting') OR assignee_id IS NULL", name="queued_no_holder"
+        ),
+        CheckConstraint(
+            "satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction_1_5"
+        ),
+        # at most one open ticket per conversation
+        Index(
+            "uq_ticket_conversation_open", "conversation_id", unique=True,
+            postgresql_where=text(_OPEN_SQL), sqlite_where=text(_OPEN_SQL),
+        ),
+        # the claim path: oldest waiting ticket of a queue
+        Index(
+            "ix_ticket_waiting_claim", "queue_id", "released_at", "id",
+            postgresql_where=text("status = 'waiting'"), sqlite_where=text("status = 'waiting'"),
+        ),
+        # lists and counts per queue and status
+        Index("ix_ticket_queue_status", "queue_id", "status", "id"),
+        Index("ix_ticket_assignee_status", "assignee_id", "status"),
+        Index("ix_ticket_contact_created", "contact_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queue.id"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # what the bot collected before the handoff (service, NIK, …), shown to the agent
+    details: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    satisfaction: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    office: Mapped[Office] = relationship(lazy="joined", innerjoin=True)
+    queue: Mapped[Queue] = relationship(lazy="joined", innerjoin=True)
+    assignee: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TicketEvent(db.Model):
+    """Append-only trail: what happened to a ticket, when, and who did it (null: the system)."""
+
+    __tablename__ = "ticket_event"
+    __table_args__ = (Index("ix_ticket_event_ticket_id_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    data: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,135 @@
+"""Fixtures: one PostgreSQL database and one Redis db per run; each test in a rolled-back
+transaction (savepoints), so what a test commits is gone in the next one."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import Connection
+
+from pandawa import create_app
+from pandawa.clock import FixedClock
+from pandawa.extensions import db
+from pandawa.migrations import upgrade
+from tests.fakes.twilio import FakeTwilio
+from tests.services import temporary_database, temporary_redis_db
+
+TEST_ACCOUNT_SID = "AC" + "0" * 30 + "42"
+TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+PUBLIC_BASE_URL = "https://pandawa.example.go.id"
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    with temporary_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    with temporary_redis_db() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def fake_twilio() -> Iterator[FakeTwilio]:
+    server = FakeTwilio(account_sid=TEST_ACCOUNT_SID, auth_token=TEST_AUTH_TOKEN)
+    server.start()
+    yield server
+    server.stop()
+
+
+def app_environ(database_url: str, redis_url: str, fake_twilio_url: str, instance: Path) -> dict:
+    return {
+        "PANDAWA_ENV": "test",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": redis_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "test-secret-key-0123456789",
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "WHATSAPP_PROVIDER": "twilio",
+        "TWILIO_ACCOUNT_SID": TEST_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
+        "TWILIO_API_BASE_URL": fake_twilio_url,
+        "TWILIO_TIMEOUT_SECONDS": "5",
+        "PANDAWA_INSTANCE_PATH": str(instance),
+        "PATH": os.environ.get("PATH", ""),
+    }
+
+
+@pytest.fixture(scope="session")
+def clock() -> FixedClock:
+    # Tuesday 1 December 2026, 10:00 WIB: inside office hours
+    return FixedClock(datetime(2026, 12, 1, 3, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def app(pg_url, redis_url, fake_twilio, clock, tmp_path_factory) -> Iterator[Flask]:
+    environ = app_environ(pg_url, redis_url, fake_twilio.url, tmp_path_factory.mktemp("instance"))
+    app = create_app(environ, clock=clock)
+    app.config["TESTING"] = True
+    with app.app_context():
+        with db.engine.begin() as conn:
+            upgrade(pg_url, connection=conn)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock(clock):
+    clock.set(datetime(2026, 12, 1, 3, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def connection(app) -> Iterator[Connection]:
+    """Each test runs inside one outer transaction that is rolled back at the end; the
+    application's commits become savepoint releases inside it."""
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        conn = engine.connect()
+        outer = conn.begin()
+        factory_kw = db.session.session_factory.kw
+        engines[None] = conn
+        factory_kw["join_transaction_mode"] = "create_savepoint"
+        db.session.remove()
+        try:
+            yield conn
+        finally:
+            db.session.remove()
+            factory_kw.pop("join_transaction_mode", None)
+            engines[None] = engine
+            outer.rollback()
+            conn.close()
+
+
+@pytest.fixture
+def session(app, connection):
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def client(app, connection):
+    return app.test_client()
+
+
+@pytest.fixture
+def live_db(app) -> Iterator[None]:
+    """For tests that need real commits seen by other connections (concurrency, processes):
+    no outer transaction; every table is emptied afterwards."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+pytest_plugins = ["tests.factories"]

@@ -1,0 +1,210 @@
+"""A small local server that speaks Twilio's REST wire format (the parts Pandawa uses).
+
+Only Twilio itself is faked; the real `twilio` client talks to this over HTTP, pointed here
+by TWILIO_API_BASE_URL. It records what it was sent and can be told to fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class SentMessage:
+    sid: str
+    to: str
+    from_: str
+    body: str | None
+    content_sid: str | None
+    content_variables: str | None
+    status_callback: str | None
+    date_created: datetime
+    form: dict = field(default_factory=dict)
+
+
+@dataclass
+class Failure:
+    status: int
+    code: int
+    message: str
+    times: int
+
+
+class FakeTwilio:
+    def __init__(self, account_sid: str, auth_token: str) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.messages: list[SentMessage] = []
+        self.requests: list[tuple[str, str]] = []
+        self._failures: list[Failure] = []
+        self._delay = 0.0
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- control -----------------------------------------------------------
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        fake = self
+
+        class Handler(_Handler):
+            owner = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.messages.clear()
+            self.requests.clear()
+            self._failures.clear()
+            self._delay = 0.0
+
+    def fail_next(self, status: int, code: int, message: str = "error", times: int = 1) -> None:
+        """The next `times` message creations answer with this Twilio error."""
+        with self._lock:
+            self._failures.append(Failure(status, code, message, times))
+
+    def delay_responses(self, seconds: float) -> None:
+        self._delay = seconds
+
+    def sent_to(self, to: str) -> list[SentMessage]:
+        with self._lock:
+            return [m for m in self.messages if m.to == to]
+
+    def wait_for(self, predicate, timeout: float = 20.0) -> list[SentMessage]:
+        """Wait until predicate(messages) is true; return the messages."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                snapshot = list(self.messages)
+            if predicate(snapshot):
+                return snapshot
+            time.sleep(0.05)
+        raise AssertionError(f"fake Twilio: condition not met in {timeout}s; got {snapshot!r}")
+
+    # -- behaviour ----------------------------------------------------------
+    def _create(self, form: dict[str, str]) -> tuple[int, dict]:
+        with self._lock:
+            if self._failures:
+                failure = self._failures[0]
+                failure.times -= 1
+                if failure.times <= 0:
+                    self._failures.pop(0)
+                return failure.status, {
+                    "code": failure.code, "message": failure.message,
+                    "more_info": f"https://www.twilio.com/docs/errors/{failure.code}",
+                    "status": failure.status,
+                }
+            for name in ("To", "From"):
+                if not form.get(name):
+                    return 400, {"code": 21604, "message": f"A '{name}' phone number is required.",
+                                 "more_info": "", "status": 400}
+            if not form.get("Body") and not form.get("ContentSid") and not form.get("MediaUrl"):
+                return 400, {"code": 21619, "message": "A text message body or media urls must "
+                             "be specified.", "more_info": "", "status": 400}
+            sent = SentMessage(
+                sid="SM" + uuid.uuid4().hex, to=form["To"], from_=form["From"],
+                body=form.get("Body"), content_sid=form.get("ContentSid"),
+                content_variables=form.get("ContentVariables"),
+                status_callback=form.get("StatusCallback"), date_created=datetime.now(UTC),
+                form=dict(form),
+            )
+            self.messages.append(sent)
+        return 201, self._resource(sent)
+
+    def _list(self, query: dict[str, str]) -> dict:
+        with self._lock:
+            found = [m for m in self.messages
+                     if (not query.get("To") or m.to == query["To"])
+                     and (not query.get("From") or m.from_ == query["From"])]
+        found.sort(key=lambda m: m.date_created, reverse=True)
+        base = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        return {
+            "messages": [self._resource(m) for m in found], "end": max(len(found) - 1, 0),
+            "first_page_uri": base + "?PageSize=50&Page=0", "next_page_uri": None, "page": 0,
+            "page_size": 50, "previous_page_uri": None, "start": 0, "uri": base,
+        }
+
+    def _resource(self, m: SentMessage) -> dict:
+        created = format_datetime(m.date_created, usegmt=True)
+        return {
+            "account_sid": self.account_sid, "api_version": "2010-04-01", "body": m.body or "",
+            "date_created": created, "date_sent": None, "date_updated": created,
+            "direction": "outbound-api", "error_code": None, "error_message": None,
+            "from": m.from_, "messaging_service_sid": None, "num_media": "0",
+            "num_segments": "1", "price": None, "price_unit": "USD", "sid": m.sid,
+            "status": "queued", "subresource_uris": {}, "to": m.to,
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{m.sid}.json",
+        }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: FakeTwilio
+
+    def log_message(self, *args) -> None:  # keep test output quiet
+        pass
+
+    def _authorised(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        expected = base64.b64encode(
+            f"{self.owner.account_sid}:{self.owner.auth_token}".encode()).decode()
+        return header == f"Basic {expected}"
+
+    def _reply(self, status: int, payload: dict) -> None:
+        raw = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _route(self) -> str | None:
+        path = urlsplit(self.path).path
+        prefix = f"/2010-04-01/Accounts/{self.owner.account_sid}/Messages.json"
+        return "messages" if path == prefix else None
+
+    def do_POST(self) -> None:
+        self.owner.requests.append(("POST", self.path))
+        if self.owner._delay:
+            time.sleep(self.owner._delay)
+        if not self._authorised():
+            self._reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
+            return
+        if self._route() != "messages":
+            self._reply(404, {"code": 20404, "message": "Not found", "status": 404})
+            return
+        length = int(self.headers.get("Content-Length", 0))
+        form = {k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        status, payload = self.owner._create(form)
+        self._reply(status, payload)
+
+    def do_GET(self) -> None:
+        self.owner.requests.append(("GET", self.path))
+        if not self._authorised():
+            self._reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
+            return
+        if self._route() != "messages":
+            self._reply(404, {"code": 20404, "message": "Not found", "status": 404})
+            return
+        query = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
+        self._reply(200, self.owner._list(query))
