@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -21,3 +22,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# CSRF on every state-changing browser request; webhooks (signed) and the bearer-token API
+# are exempted in create_app.
+csrf = CSRFProtect()
