@@ -27,5 +27,7 @@ def alembic_config(database_url: str, connection: Connection | None = None) -> C
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head", connection: Connection | None = None) -> None:
+def upgrade(
+    database_url: str, revision: str = "head", connection: Connection | None = None
+) -> None:
     command.upgrade(alembic_config(database_url, connection), revision)

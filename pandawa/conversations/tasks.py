@@ -1,1 +1,66 @@
-"""Celery tasks (filled in by the feature)."""
+"""Celery tasks of the conversation layer. Each task is the transaction boundary."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from flask import current_app
+
+from pandawa.channels.models import Message
+from pandawa.conversations import operations
+from pandawa.conversations.bot import Bot
+from pandawa.extensions import db
+from pandawa.jobs import publish
+
+log = logging.getLogger(__name__)
+
+BUSY_RETRY_SECONDS = 0.5
+
+
+@shared_task(name="conversations.process_inbound", bind=True, acks_late=True, max_retries=40)
+def process_inbound(self, message_id: int) -> int:
+    """Process the conversation of this message, oldest unprocessed message first.
+
+    Idempotent: a message already processed is never processed again, so a redelivered task
+    (worker killed mid-task, sweeper, duplicate publish) only finds nothing to do.
+    """
+    session = db.session
+    message = session.get(Message, message_id)
+    if message is None or message.direction != "in":
+        return 0
+    if message.processed_at is not None:
+        return 0
+    provider = message.provider
+    conversation_id = operations.ensure_conversation(session, message).id
+    session.commit()
+
+    handled = 0
+    while True:
+        conversation = operations.lock_conversation(session, conversation_id)
+        if conversation is None:
+            session.rollback()
+            # another worker is draining this conversation; come back in case it misses ours
+            raise self.retry(countdown=BUSY_RETRY_SECONDS)
+        pending = operations.next_unprocessed(session, conversation, provider)
+        if pending is None:
+            session.commit()
+            return handled
+        turn = Bot(session, conversation).handle(pending)
+        operations.mark_processed(pending, conversation, turn.ticket_id)
+        session.commit()
+        handled += 1
+        log.info("processed inbound message id=%s conversation=%s", pending.id, conversation_id)
+
+
+@shared_task(name="conversations.sweep_inbound", acks_late=True)
+def sweep_inbound() -> int:
+    """Re-enqueue conversations whose messages sat unprocessed (broker outage, killed worker)."""
+    settings = current_app.extensions["pandawa.settings"]
+    ids = operations.stale_inbound_ids(db.session, settings.sweep_after_seconds)
+    db.session.rollback()
+    for message_id in ids:
+        publish("conversations.process_inbound", message_id)
+    if ids:
+        log.warning("sweeper re-enqueued %s stranded conversations", len(ids))
+    return len(ids)

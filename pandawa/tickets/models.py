@@ -42,7 +42,9 @@ class Ticket(db.Model):
             name="status_known",
         ),
         # a held ticket has a holder; a queued one has none (resolved ones keep who resolved)
-        CheckConstraint("status <> 'assigned' OR assignee_id IS NOT NULL", name="assigned_has_holder"),
+        CheckConstraint(
+            "status <> 'assigned' OR assignee_id IS NOT NULL", name="assigned_has_holder"
+        ),
         CheckConstraint(
             "status NOT IN ('deferred', 'waiting') OR assignee_id IS NULL", name="queued_no_holder"
         ),

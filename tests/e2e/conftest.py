@@ -1,0 +1,161 @@
+"""The real stack as deployed: gunicorn (2 sync workers) and a Celery worker process
+(prefork, 2 processes) against the run's PostgreSQL database and Redis db; only Twilio's REST
+API is the local fake."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+from twilio.request_validator import RequestValidator
+
+from pandawa import create_app
+from pandawa.extensions import db
+from pandawa.migrations import upgrade
+from tests.conftest import PUBLIC_BASE_URL, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, app_environ
+from tests.services import temporary_database
+
+pytestmark = pytest.mark.e2e
+OUR_NUMBER = "whatsapp:+6281180001500"
+KEEP_TABLES = {"office", "queue", "catalog_revision", "alembic_version"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.1, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@dataclass
+class Stack:
+    base_url: str
+    environ: dict
+    app: object
+    logs: Path
+
+    def sign(self, path: str, form: dict) -> str:
+        return RequestValidator(TEST_AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + path, form)
+
+    def post_webhook(self, form: dict, path: str = "/webhooks/twilio/whatsapp") -> requests.Response:
+        return requests.post(self.base_url + path, data=form, timeout=10,
+                             headers={"X-Twilio-Signature": self.sign(path, form)})
+
+    def scalar(self, stmt):
+        with self.app.app_context():
+            try:
+                return db.session.scalar(stmt)
+            finally:
+                db.session.remove()
+
+    def rows(self, stmt):
+        with self.app.app_context():
+            try:
+                return db.session.execute(stmt).all()
+            finally:
+                db.session.remove()
+
+
+def inbound_form(sid: str, citizen: str, body: str, name: str = "Siti Rahayu") -> dict:
+    return {
+        "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid, "AccountSid": TEST_ACCOUNT_SID,
+        "From": citizen, "To": OUR_NUMBER, "Body": body, "NumMedia": "0", "ProfileName": name,
+        "WaId": citizen.removeprefix("whatsapp:+"), "MessageType": "text", "SmsStatus": "received",
+        "NumSegments": "1", "ApiVersion": "2010-04-01",
+    }
+
+
+def _start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
+    handle = log.open("w")
+    return subprocess.Popen(cmd, env=env, stdout=handle, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def stack(redis_url, fake_twilio, tmp_path_factory) -> Iterator[Stack]:
+    logs = tmp_path_factory.mktemp("e2e-logs")
+    with temporary_database("pandawa_e2e") as url:
+        environ = app_environ(url, redis_url, fake_twilio.url, tmp_path_factory.mktemp("inst"))
+        app = create_app(environ)
+        with app.app_context():
+            with db.engine.begin() as conn:
+                upgrade(url, connection=conn)
+            from pandawa.catalog.operations import load_default
+
+            load_default(db.session)
+            db.session.commit()
+        env = {**os.environ, **environ}
+        port = free_port()
+        bindir = Path(sys.executable).parent
+        web = _start([str(bindir / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+                      "pandawa:create_app()"], env, logs / "web.log")
+        worker = _start([sys.executable, "-m", "celery", "-A", "pandawa.worker", "worker",
+                         "--pool", "prefork", "--concurrency", "2", "--loglevel", "INFO",
+                         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                        env, logs / "worker.log")
+        stack = Stack(base_url=f"http://127.0.0.1:{port}", environ=environ, app=app, logs=logs)
+        try:
+            wait_until(lambda: _healthy(stack.base_url), 30, what="gunicorn /healthz")
+            wait_until(lambda: "ready" in (logs / "worker.log").read_text(), 60,
+                       what="celery worker ready")
+            yield stack
+        finally:
+            _stop(web)
+            _stop(worker)
+            with app.app_context():
+                db.engine.dispose()
+            for name in ("web.log", "worker.log"):
+                sys.stderr.write(f"\n--- {name} (tail) ---\n")
+                sys.stderr.write("".join((logs / name).read_text().splitlines(True)[-15:]))
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        return requests.get(base_url + "/healthz", timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+@pytest.fixture
+def e2e(stack, fake_twilio) -> Iterator[Stack]:
+    fake_twilio.reset()
+    yield stack
+    with stack.app.app_context():
+        tables = [t.name for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                                 + " RESTART IDENTITY CASCADE")
+        db.session.remove()
+
+
+def count(stack: Stack, stmt) -> int:
+    return stack.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))

@@ -1,0 +1,159 @@
+"""The whole message path on real processes: signed webhook → stored message → Celery
+routing → ticket in the queue → agent claims and replies → Twilio receives the reply."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+import sqlalchemy as sa
+
+from pandawa.channels.models import Message
+from pandawa.extensions import db
+from pandawa.tickets.models import Ticket
+from tests.e2e.conftest import count, inbound_form, wait_until
+
+SAMPLE_DETAILS = {
+    "nik": "3174015708900001", "card_number": "0001234567890", "date": "17-08-1990",
+    "text": "Mohon bantuan pindah faskes", "phone": "081234567890",
+}
+
+
+def sid() -> str:
+    return "SM" + uuid.uuid4().hex
+
+
+def citizen() -> str:
+    return "whatsapp:+62812" + str(uuid.uuid4().int)[:8]
+
+
+def handoff_path(stack):
+    """The first menu option that hands off to a queue, and the answers its details need."""
+    from pandawa.catalog.queries import active_catalog
+
+    with stack.app.app_context():
+        catalog = active_catalog()
+        for item in catalog.menu_items(()):
+            if item.queue and all(step.type in SAMPLE_DETAILS for step in item.collect):
+                db.session.remove()
+                return item.key, [SAMPLE_DETAILS[s.type] for s in item.collect], item.queue
+    raise AssertionError("the default catalogue has no simple handoff option")
+
+
+def agent_token(stack, queue_code: str, email: str = "petugas@example.go.id") -> str:
+    from pandawa.accounts.operations import create_token, create_user
+
+    with stack.app.app_context():
+        user = create_user(db.session, email, "agent", [queue_code])
+        token = create_token(db.session, user)
+        db.session.commit()
+        db.session.remove()
+    return token
+
+
+def open_ticket_as(stack, fake_twilio, who: str) -> tuple[str, str]:
+    """Drive a citizen from hello to a ticket; return (ticket number, queue code)."""
+    key, answers, queue_code = handoff_path(stack)
+    for body in ["Halo", key, *answers]:
+        before = len(fake_twilio.sent_to(who))
+        assert stack.post_webhook(inbound_form(sid(), who, body)).status_code == 200
+        wait_until(lambda b=before: len(fake_twilio.sent_to(who)) > b, 30, what="bot reply")
+    last = fake_twilio.sent_to(who)[-1].body
+    number = stack.scalar(sa.select(Ticket.number).join(Ticket.queue)
+                          .where(Ticket.status == "waiting"))
+    assert number and number in last, last
+    return number, queue_code
+
+
+def test_citizen_to_agent_and_back(e2e, fake_twilio):
+    who = citizen()
+    response = e2e.post_webhook(inbound_form(sid(), who, "Halo, selamat pagi"))
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/xml")
+    assert "<Response" in response.text
+
+    menu = fake_twilio.wait_for(lambda ms: any(m.to == who for m in ms), 30)
+    first = [m for m in menu if m.to == who][0]
+    assert first.from_ == "whatsapp:+6281180001500"
+    assert "1" in first.body and len(first.body) > 40   # greeting plus a numbered menu
+
+    number, queue_code = open_ticket_as(e2e, fake_twilio, who)
+    token = agent_token(e2e, queue_code)
+    auth = {"Authorization": f"Bearer {token}"}
+
+    listed = requests.get(f"{e2e.base_url}/api/v1/tickets", headers=auth, timeout=10).json()
+    assert [t["number"] for t in listed["items"]] == [number]
+    assert listed["items"][0]["status"] == "waiting"
+
+    claimed = requests.post(f"{e2e.base_url}/api/v1/tickets/claim", headers=auth, timeout=10)
+    assert claimed.status_code == 200 and claimed.json()["number"] == number
+    assert claimed.json()["contact"]["address"] == who
+    assert requests.post(f"{e2e.base_url}/api/v1/tickets/claim", headers=auth,
+                         timeout=10).status_code == 204
+
+    text = "Selamat pagi Ibu Siti, permohonan pindah faskes Ibu sedang kami proses."
+    sent = requests.post(f"{e2e.base_url}/api/v1/tickets/{number}/messages", headers=auth,
+                         json={"body": text}, timeout=10)
+    assert sent.status_code == 202
+    reply = fake_twilio.wait_for(lambda ms: any(m.body == text for m in ms), 30)
+    delivered = [m for m in reply if m.body == text]
+    assert len(delivered) == 1 and delivered[0].to == who
+    assert delivered[0].status_callback == "https://pandawa.example.go.id/webhooks/twilio/status"
+
+    # Twilio reports delivery; the agent sees it on the ticket
+    status = {"MessageSid": delivered[0].sid, "MessageStatus": "delivered",
+              "AccountSid": "AC" + "0" * 30 + "42"}
+    assert e2e.post_webhook(status, "/webhooks/twilio/status").status_code == 200
+    detail = requests.get(f"{e2e.base_url}/api/v1/tickets/{number}", headers=auth,
+                          timeout=10).json()
+    out = [m for m in detail["messages"] if m["direction"] == "out" and m["body"] == text]
+    assert out[0]["status"] == "delivered"
+
+
+def test_same_message_sid_twice_at_once_is_stored_and_answered_once(e2e, fake_twilio):
+    who, message_sid = citizen(), sid()
+    form = inbound_form(message_sid, who, "Halo")
+    with ThreadPoolExecutor(2) as pool:
+        codes = list(pool.map(lambda _: e2e.post_webhook(form).status_code, range(2)))
+    assert codes == [200, 200]
+    fake_twilio.wait_for(lambda ms: any(m.to == who for m in ms), 30)
+    assert e2e.scalar(sa.select(sa.func.count()).where(Message.provider_message_id == message_sid)) == 1
+    # give a duplicate processing pass the chance to show itself before counting replies
+    e2e.post_webhook(inbound_form(sid(), who, "menu"))
+    wait_until(lambda: len(fake_twilio.sent_to(who)) >= 2, 30, what="second reply")
+    assert len(fake_twilio.sent_to(who)) == 2
+
+
+def test_fifty_concurrent_messages_land_on_the_ticket_in_arrival_order(e2e, fake_twilio):
+    who = citizen()
+    number, _ = open_ticket_as(e2e, fake_twilio, who)
+    forms = [inbound_form(sid(), who, f"pesan {i:02d}") for i in range(50)]
+    with ThreadPoolExecutor(10) as pool:
+        codes = list(pool.map(lambda f: e2e.post_webhook(f).status_code, forms))
+    assert codes == [200] * 50
+
+    ticket_id = e2e.scalar(sa.select(Ticket.id).where(Ticket.number == number))
+    on_ticket = sa.select(Message).where(Message.ticket_id == ticket_id,
+                                         Message.direction == "in")
+    wait_until(lambda: count(e2e, on_ticket) == 50, 60, what="50 messages on the ticket")
+    rows = e2e.rows(sa.select(Message.id, Message.body, Message.processed_at)
+                    .where(Message.ticket_id == ticket_id, Message.direction == "in")
+                    .order_by(Message.id))
+    assert sorted(r.body for r in rows) == sorted(f["Body"] for f in forms)
+    processed = [r.processed_at for r in rows]
+    assert processed == sorted(processed), "processed out of arrival order"
+
+
+def test_messages_sent_one_after_another_keep_their_order(e2e, fake_twilio):
+    who = citizen()
+    number, _ = open_ticket_as(e2e, fake_twilio, who)
+    bodies = [f"bagian {i:02d} dari keluhan saya" for i in range(20)]
+    for body in bodies:
+        assert e2e.post_webhook(inbound_form(sid(), who, body)).status_code == 200
+    ticket_id = e2e.scalar(sa.select(Ticket.id).where(Ticket.number == number))
+    wait_until(lambda: count(e2e, sa.select(Message).where(
+        Message.ticket_id == ticket_id, Message.body.in_(bodies))) == 20, 60, what="20 messages")
+    stored = [r.body for r in e2e.rows(sa.select(Message.body).where(
+        Message.ticket_id == ticket_id, Message.body.in_(bodies)).order_by(Message.id))]
+    assert stored == bodies
