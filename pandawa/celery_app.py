@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery, Task
-from flask import Flask
+from flask import Flask, has_app_context
 
 from pandawa.config import Settings
 
@@ -22,6 +22,8 @@ def celery_init_app(app: Flask) -> Celery:
 
     class FlaskTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            if has_app_context():  # called directly (tests, CLI) inside an app already
+                return self.run(*args, **kwargs)
             with app.app_context():
                 return self.run(*args, **kwargs)
 

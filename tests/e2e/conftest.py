@@ -105,6 +105,7 @@ def stack(redis_url, fake_twilio, tmp_path_factory) -> Iterator[Stack]:
     logs = tmp_path_factory.mktemp("e2e-logs")
     with temporary_database("pandawa_e2e") as url:
         environ = app_environ(url, redis_url, fake_twilio.url, tmp_path_factory.mktemp("inst"))
+        environ["PANDAWA_SWEEP_AFTER_SECONDS"] = "2"  # the sweeper test need not wait a minute
         app = create_app(environ)
         with app.app_context():
             with db.engine.begin() as conn:
