@@ -44,8 +44,7 @@ def celery_init_app(app: Flask) -> Celery:
         task_publish_retry_policy={
             "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
         },
-        # longer than any countdown or retry we schedule, so Redis never redelivers early
-        broker_transport_options={"visibility_timeout": 3600, "polling_interval": 0.5},
+        broker_transport_options=_transport_options(settings.celery_broker_url),
         beat_schedule=BEAT_SCHEDULE,
         beat_schedule_filename=str(settings.instance_path / "celerybeat-schedule"),
         include=[
@@ -56,3 +55,11 @@ def celery_init_app(app: Flask) -> Celery:
     celery.set_default()
     app.extensions["celery"] = celery
     return celery
+
+
+def _transport_options(broker_url: str) -> dict[str, Any]:
+    if broker_url.startswith(("redis://", "rediss://")):
+        # longer than any countdown or retry we schedule, so Redis never redelivers early
+        return {"visibility_timeout": 3600}
+    # kombu's SQLAlchemy transport hands every option to create_engine: give it none
+    return {}

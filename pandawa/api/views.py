@@ -1,3 +1,250 @@
-from flask import Blueprint
+"""The JSON API under /api/v1: agents' and supervisors' clients, described by openapi.json.
 
-bp = Blueprint("api", __name__)
+Each state-changing view commits once, after the operation and the answer are ready.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map
+
+from pandawa.api import serializers
+from pandawa.api.auth import authenticate, commit_token_touch, current_user
+from pandawa.api.errors import ApiError, error_response, not_found, register_error_handlers
+from pandawa.api.openapi import openapi_document
+from pandawa.clock import now
+from pandawa.extensions import db
+from pandawa.tickets import operations, queries
+from pandawa.tickets.models import OPEN_STATUSES, TICKET_STATUSES, Ticket
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(authenticate)
+bp.after_request(commit_token_touch)
+register_error_handlers(bp)
+
+STATS_TIMEZONE = "Asia/Jakarta"
+MAX_STATS_DAYS = 366
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    settings = current_app.extensions["pandawa.settings"]
+    return jsonify(openapi_document(settings.public_base_url))
+
+
+@bp.get("/queues")
+def list_queues() -> dict[str, Any]:
+    loads = queries.queue_loads(current_user())
+    return {"items": [serializers.queue_json(load) for load in loads], "next_cursor": None}
+
+
+@bp.get("/tickets")
+def list_tickets() -> dict[str, Any]:
+    statuses = _csv_arg("status") or list(OPEN_STATUSES)
+    unknown = [s for s in statuses if s not in TICKET_STATUSES]
+    if unknown:
+        raise _bad_parameter(
+            "status", f"{', '.join(unknown)}; expected {', '.join(TICKET_STATUSES)}"
+        )
+    after_id = None
+    if request.args.get("cursor"):
+        try:
+            after_id = queries.decode_cursor(request.args["cursor"])
+        except ValueError:
+            raise ApiError(400, "invalid_cursor", "Kursor tidak valid. / Invalid cursor.") from None
+    page = queries.list_tickets(
+        current_user(),
+        statuses=statuses,
+        queue_codes=_csv_arg("queue"),
+        after_id=after_id,
+        limit=_limit(),
+    )
+    return {
+        "items": [serializers.ticket_json(ticket, contact) for ticket, contact in page.rows],
+        "next_cursor": page.next_cursor,
+    }
+
+
+@bp.get("/tickets/<number>")
+def ticket_detail(number: str) -> dict[str, Any]:
+    return _detail(_visible_ticket(number))
+
+
+@bp.post("/tickets/claim")
+def claim() -> Any:
+    ticket = operations.claim_next(db.session, current_user())
+    if ticket is None:
+        db.session.commit()
+        return Response(status=204)
+    body = _detail(ticket)
+    db.session.commit()
+    return body, 200
+
+
+@bp.post("/tickets/<number>/messages")
+def post_message(number: str) -> Any:
+    payload = _json_object()
+    user = current_user()
+    ticket = _visible_ticket(number, for_update=True)
+    messages = operations.reply(db.session, ticket, user, payload.get("body"))
+    parts = [serializers.message_json(m, user.email) for m in messages]
+    body = {**parts[0], "parts": parts} if parts else {"parts": []}
+    db.session.commit()
+    return body, 202
+
+
+@bp.post("/tickets/<number>/transfer")
+def transfer(number: str) -> Any:
+    payload = _json_object()
+    queue_code, reason = payload.get("queue"), payload.get("reason")
+    if not isinstance(queue_code, str) or not queue_code.strip():
+        raise ApiError(
+            422,
+            "unknown_queue",
+            "Kolom queue (kode antrean) wajib diisi. / Field queue (a code) is required.",
+        )
+    if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
+        raise ApiError(
+            422,
+            "invalid_parameter",
+            "Kolom reason harus teks ≤ 500 karakter. / reason must be text ≤ 500 chars.",
+        )
+    ticket = _visible_ticket(number, for_update=True)
+    operations.transfer(db.session, ticket, current_user(), queue_code, reason=reason)
+    body = serializers.ticket_json(ticket, queries.contact_of(ticket))
+    db.session.commit()
+    return body, 200
+
+
+@bp.post("/tickets/<number>/resolve")
+def resolve(number: str) -> Any:
+    ticket = _visible_ticket(number, for_update=True)
+    operations.resolve(db.session, ticket, current_user())
+    body = serializers.ticket_json(ticket, queries.contact_of(ticket))
+    db.session.commit()
+    return body, 200
+
+
+@bp.get("/stats/queues")
+def queue_stats() -> dict[str, Any]:
+    zone_name = request.args.get("tz") or STATS_TIMEZONE
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _bad_parameter("tz", f"{zone_name!r} is not an IANA time zone") from None
+    today = now().astimezone(zone).date()
+    last = _date_arg("to") or today
+    first = _date_arg("from") or last
+    if first > last:
+        raise _bad_parameter("from", "from is after to")
+    if (last - first).days >= MAX_STATS_DAYS:
+        raise _bad_parameter("to", f"the range is longer than {MAX_STATS_DAYS} days")
+    start = datetime.combine(first, time(), zone)
+    end = datetime.combine(last + timedelta(days=1), time(), zone)
+    stats = queries.queue_stats(current_user(), start, end)
+    return {
+        "items": [serializers.queue_stats_json(s) for s in stats],
+        "next_cursor": None,
+        "range": {"from": first.isoformat(), "to": last.isoformat(), "timezone": zone_name},
+    }
+
+
+@bp.route("/", defaults={"path": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/<path:path>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown(path: str) -> Response:
+    """Unknown API routes answer in the API's error shape (404, or 405 for a known path)."""
+    allowed = _allowed_methods(request.path)
+    if allowed:
+        return error_response(
+            405,
+            "method_not_allowed",
+            "Metode tidak diizinkan. / Method not allowed.",
+            {"Allow": ", ".join(sorted(allowed))},
+        )
+    return error_response(404, "not_found", "Alamat API tidak dikenal. / Unknown API route.")
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _visible_ticket(number: str, *, for_update: bool = False) -> Ticket:
+    ticket = queries.get_visible_ticket(number, current_user(), for_update=for_update)
+    if ticket is None:
+        # the same answer for "absent" and "not yours": existence is not disclosed
+        raise not_found(f"Tiket {number}", f"Ticket {number}")
+    return ticket
+
+
+def _detail(ticket: Ticket) -> dict[str, Any]:
+    return serializers.ticket_detail_json(
+        ticket, queries.contact_of(ticket), queries.ticket_messages(ticket.id)
+    )
+
+
+def _json_object() -> dict[str, Any]:
+    payload = request.get_json(force=True, silent=True)
+    if not isinstance(payload, dict):
+        raise ApiError(
+            400,
+            "invalid_json",
+            "Isi permintaan harus objek JSON. / The request body must be a JSON object.",
+        )
+    return payload
+
+
+def _csv_arg(name: str) -> list[str]:
+    values = []
+    for raw in request.args.getlist(name):
+        values.extend(part.strip() for part in raw.split(",") if part.strip())
+    return values
+
+
+def _limit() -> int:
+    raw = request.args.get("limit")
+    if raw is None or raw == "":
+        return queries.DEFAULT_LIMIT
+    if not raw.isdigit() or int(raw) < 1:
+        raise _bad_parameter("limit", f"{raw!r}; expected 1 to {queries.MAX_LIMIT}")
+    return min(int(raw), queries.MAX_LIMIT)
+
+
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise _bad_parameter(name, f"{raw!r}; expected a date YYYY-MM-DD") from None
+
+
+def _bad_parameter(name: str, detail: str) -> ApiError:
+    return ApiError(
+        400,
+        "invalid_parameter",
+        f"Parameter {name} tidak valid: {detail}. / Invalid parameter {name}: {detail}.",
+    )
+
+
+def _allowed_methods(path: str) -> set[str]:
+    """Methods the API's real routes accept at `path` (empty when none matches it)."""
+    routes = current_app.extensions.get("pandawa.api_routes")
+    if routes is None:
+        rules = [
+            rule.empty()
+            for rule in current_app.url_map.iter_rules()
+            if rule.endpoint.startswith(f"{bp.name}.") and rule.endpoint != f"{bp.name}.unknown"
+        ]
+        routes = current_app.extensions["pandawa.api_routes"] = Map(rules)
+    try:
+        routes.bind("api").match(path, method="--")  # no rule accepts "--"
+    except MethodNotAllowed as exc:
+        return set(exc.valid_methods or ())
+    except (NotFound, HTTPException):
+        return set()
+    return set()

@@ -12,6 +12,7 @@ from pandawa.sqltypes import JSONDoc, UTCDateTime
 
 if TYPE_CHECKING:
     from pandawa.accounts.models import User
+    from pandawa.conversations.models import Contact
 
 TICKET_STATUSES = ("deferred", "waiting", "assigned", "resolved", "cancelled")
 OPEN_STATUSES = ("deferred", "waiting", "assigned")
@@ -89,6 +90,7 @@ class Ticket(db.Model):
     office: Mapped[Office] = relationship(lazy="joined", innerjoin=True)
     queue: Mapped[Queue] = relationship(lazy="joined", innerjoin=True)
     assignee: Mapped[User | None] = relationship(lazy="joined")
+    contact: Mapped[Contact] = relationship(lazy="raise")
 
     @property
     def is_open(self) -> bool:

@@ -1,0 +1,164 @@
+"""Accounts and API tokens: create, authenticate, revoke. Add and flush; never commit."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+from functools import cache
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, defaultload
+
+from pandawa.accounts import passwords
+from pandawa.accounts.models import ROLES, ApiToken, User
+from pandawa.accounts.tokens import hash_token, new_token
+from pandawa.clock import now
+from pandawa.extensions import db
+from pandawa.tickets.models import Queue
+
+log = logging.getLogger(__name__)
+
+# a token's last use is recorded at most this often, so the API does not write on every call
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+# set in session.info when user_for_token wrote, so a read-only request knows to commit
+LAST_USE_RECORDED = "pandawa.api_last_use_recorded"
+_EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be done; the message says why and what to do."""
+
+
+def normalise_email(email: str) -> str:
+    value = (email or "").strip().lower()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise AccountError(
+            f"Alamat email tidak valid: {email!r}. / Not a valid email address: {email!r}."
+        )
+    return value
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(sa.select(User).where(User.email == (email or "").strip().lower()))
+
+
+def create_user(
+    session: Session,
+    email: str,
+    role: str,
+    queue_codes: Sequence[str] = (),
+    password: str | None = None,
+    name: str = "",
+) -> User:
+    """A new account in `queue_codes`; without a password it cannot sign in to the web yet."""
+    address = normalise_email(email)
+    if role not in ROLES:
+        raise AccountError(
+            f"Peran tidak dikenal: {role!r}; pilih {', '.join(ROLES)}. / "
+            f"Unknown role {role!r}; expected one of {', '.join(ROLES)}."
+        )
+    if find_user(session, address) is not None:
+        raise AccountError(f"Pengguna {address} sudah ada. / User {address} already exists.")
+    queues = _queues(session, queue_codes)
+    user = User(email=address, name=name, role=role, created_at=now(), is_active=True)
+    user.queues = queues
+    if password is not None:
+        set_password(user, password)
+    session.add(user)
+    session.flush()
+    log.info("user %s created with role %s", user.id, role)
+    return user
+
+
+def _queues(session: Session, codes: Sequence[str]) -> list[Queue]:
+    wanted = list(dict.fromkeys(code.strip() for code in codes))
+    if not wanted:
+        return []
+    found = {q.code: q for q in session.scalars(sa.select(Queue).where(Queue.code.in_(wanted)))}
+    missing = [code for code in wanted if code not in found]
+    if missing:
+        known = ", ".join(session.scalars(sa.select(Queue.code).order_by(Queue.code))) or "-"
+        raise AccountError(
+            f"Antrean tidak dikenal: {', '.join(missing)} (yang ada: {known}). / "
+            f"Unknown queue: {', '.join(missing)} (known: {known}); load the catalogue first."
+        )
+    return [found[code] for code in wanted]
+
+
+def set_password(user: User, password: str) -> None:
+    problem = passwords.password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = passwords.hash_password(password)
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, or None. Upgrades an old hash in place
+    (the caller's commit stores it)."""
+    user = find_user(session, email)
+    if user is None or not user.is_active or not user.password_hash:
+        # hash anyway, so a wrong email takes as long as a wrong password
+        passwords.verify_password(_dummy_hash(), password)
+        return None
+    if not passwords.verify_password(user.password_hash, password):
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+        session.flush()
+    return user
+
+
+@cache
+def _dummy_hash() -> str:
+    return passwords.hash_password("pandawa-dummy-password")
+
+
+def create_token(session: Session, user: User, name: str = "") -> str:
+    """A new bearer token for `user`; the raw value is returned once, only its digest kept."""
+    if not user.is_active:
+        raise AccountError(f"Pengguna {user.email} nonaktif. / User {user.email} is inactive.")
+    raw = new_token()
+    session.add(
+        ApiToken(user_id=user.id, token_hash=hash_token(raw), name=name[:100], created_at=now())
+    )
+    session.flush()
+    log.info("api token created for user %s", user.id)
+    return raw
+
+
+def revoke_tokens(session: Session, user: User, name: str | None = None) -> int:
+    """Revoke the user's live tokens (those called `name`, or all); how many were revoked."""
+    stmt = sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if name is not None:
+        stmt = stmt.where(ApiToken.name == name)
+    tokens = list(session.scalars(stmt))
+    at = now()
+    for token in tokens:
+        token.revoked_at = at
+    session.flush()
+    return len(tokens)
+
+
+def user_for_token(raw: str | None) -> User | None:
+    """The active user a live token belongs to, or None.
+
+    Records the token's last use at most once a minute and flags the session (LAST_USE_RECORDED)
+    so the boundary knows a read-only request has something to commit.
+    """
+    if not raw or len(raw) > 200:
+        return None
+    token = db.session.scalar(
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(raw))
+        .options(defaultload(ApiToken.user).lazyload(User.queues))
+    )
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    at = now()
+    if token.last_used_at is None or at - token.last_used_at >= TOKEN_TOUCH_INTERVAL:
+        token.last_used_at = at
+        db.session.flush()
+        db.session.info[LAST_USE_RECORDED] = True
+    return token.user

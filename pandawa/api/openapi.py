@@ -1,0 +1,408 @@
+"""The OpenAPI 3.1 description of /api/v1, served at GET /api/v1/openapi.json.
+
+Kept next to the views and checked by a test that every API route appears here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pandawa.tickets.models import TICKET_STATUSES
+
+OUT_STATUSES = [
+    "pending",
+    "sending",
+    "queued",
+    "sent",
+    "delivered",
+    "read",
+    "failed",
+    "undelivered",
+]
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+DATETIME = {"type": ["string", "null"], "format": "date-time"}
+NUMBER_PARAM = {
+    "name": "number",
+    "in": "path",
+    "required": True,
+    "description": "Ticket number, e.g. PDW-261201-7KQ2MX.",
+    "schema": {"type": "string"},
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "examples": ["not_holder"]},
+                    "message": {"type": "string"},
+                },
+            }
+        },
+    },
+    "Contact": {
+        "type": "object",
+        "required": ["id", "name", "address"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": ["string", "null"]},
+            "address": {"type": "string", "examples": ["whatsapp:+6281234567890"]},
+        },
+    },
+    "Ticket": {
+        "type": "object",
+        "required": [
+            "number",
+            "status",
+            "queue",
+            "office",
+            "contact",
+            "assignee",
+            "created_at",
+            "released_at",
+            "first_response_at",
+            "resolved_at",
+            "satisfaction",
+        ],
+        "properties": {
+            "number": {"type": "string", "examples": ["PDW-261201-7KQ2MX"]},
+            "status": {"enum": list(TICKET_STATUSES)},
+            "queue": {"type": "string", "description": "queue code"},
+            "office": {"type": "string", "description": "office code"},
+            "contact": _ref("Contact"),
+            "assignee": {"type": ["string", "null"], "description": "the holder's email"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "released_at": {**DATETIME, "description": "entered the queue (null while deferred)"},
+            "assigned_at": DATETIME,
+            "first_response_at": DATETIME,
+            "resolved_at": DATETIME,
+            "cancelled_at": DATETIME,
+            "satisfaction": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+            "details": {"type": "object", "description": "what the bot collected"},
+        },
+    },
+    "Message": {
+        "type": "object",
+        "required": ["id", "direction", "body", "created_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "direction": {"enum": ["in", "out"]},
+            "body": {"type": "string"},
+            "message_type": {"type": "string"},
+            "media": {"type": "array", "items": {"type": "object"}},
+            "created_at": {"type": "string", "format": "date-time"},
+            "author": {"type": ["string", "null"], "description": "agent email; null: citizen/bot"},
+            "is_internal_note": {"type": "boolean"},
+            "status": {"enum": OUT_STATUSES, "description": "outbound messages only"},
+            "error_code": {"type": ["string", "null"], "description": "outbound messages only"},
+        },
+    },
+    "TicketDetail": {
+        "allOf": [
+            _ref("Ticket"),
+            {
+                "type": "object",
+                "required": ["messages"],
+                "properties": {"messages": {"type": "array", "items": _ref("Message")}},
+            },
+        ]
+    },
+    "Reply": {
+        "allOf": [
+            _ref("Message"),
+            {
+                "type": "object",
+                "properties": {
+                    "parts": {
+                        "type": "array",
+                        "items": _ref("Message"),
+                        "description": "every outbound message the reply became",
+                    }
+                },
+            },
+        ]
+    },
+    "Queue": {
+        "type": "object",
+        "required": ["code", "name", "waiting", "deferred", "assigned"],
+        "properties": {
+            "code": {"type": "string"},
+            "name": {"type": "string", "description": "Bahasa Indonesia"},
+            "name_en": {"type": "string"},
+            "sla_seconds": {"type": "integer"},
+            "is_auto_assign": {"type": "boolean"},
+            "waiting": {"type": "integer"},
+            "deferred": {"type": "integer"},
+            "assigned": {"type": "integer"},
+        },
+    },
+    "QueueStats": {
+        "type": "object",
+        "required": [
+            "queue",
+            "waiting",
+            "deferred",
+            "assigned",
+            "oldest_wait_seconds",
+            "wait_p50_seconds",
+            "wait_p90_seconds",
+            "sla_attainment",
+        ],
+        "properties": {
+            "queue": {"type": "string"},
+            "waiting": {"type": "integer"},
+            "deferred": {"type": "integer"},
+            "assigned": {"type": "integer"},
+            "oldest_wait_seconds": {
+                "type": ["integer", "null"],
+                "description": "calendar seconds since the oldest waiting ticket entered the queue",
+            },
+            "wait_p50_seconds": {"type": ["number", "null"]},
+            "wait_p90_seconds": {"type": ["number", "null"]},
+            "sla_attainment": {
+                "type": ["number", "null"],
+                "minimum": 0,
+                "maximum": 1,
+                "description": "share of first responses within the queue's "
+                "SLA; null when none in the range",
+            },
+            "sla_seconds": {"type": "integer"},
+            "responded": {"type": "integer"},
+        },
+    },
+}
+
+
+def _list_of(name: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "next_cursor"],
+        "properties": {
+            "items": {"type": "array", "items": _ref(name)},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+    }
+
+
+def _paths() -> dict[str, Any]:
+    unauthorized = {"401": _error("Unauthorized")}
+    ticket_errors = {**unauthorized, "404": _error("NotFound"), "409": _error("Conflict")}
+    return {
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "security": [],
+                "operationId": "openapi",
+                "responses": {"200": {"description": "OpenAPI 3.1 document"}},
+            }
+        },
+        "/queues": {
+            "get": {
+                "summary": "My queues (all, for supervisors) with waiting and deferred counts",
+                "operationId": "listQueues",
+                "responses": {"200": _json(_list_of("Queue"), "queues"), **unauthorized},
+            }
+        },
+        "/tickets": {
+            "get": {
+                "summary": "Tickets I may see; open ones (deferred, waiting, assigned) by default",
+                "operationId": "listTickets",
+                "parameters": [
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": f"comma list of {', '.join(TICKET_STATUSES)}",
+                    },
+                    {
+                        "name": "queue",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "queue code (comma list allowed)",
+                    },
+                    {
+                        "name": "cursor",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "next_cursor of the previous page",
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                    },
+                ],
+                "responses": {
+                    "200": _json(_list_of("Ticket"), "oldest first"),
+                    "400": _error("BadRequest"),
+                    **unauthorized,
+                },
+            }
+        },
+        "/tickets/claim": {
+            "post": {
+                "summary": "Claim the oldest waiting ticket of my queues",
+                "operationId": "claimTicket",
+                "responses": {
+                    "200": _json(_ref("TicketDetail"), "the ticket, now mine"),
+                    "204": {"description": "nothing waits"},
+                    **unauthorized,
+                },
+            }
+        },
+        "/tickets/{number}": {
+            "get": {
+                "summary": "A ticket with its messages, oldest first",
+                "operationId": "getTicket",
+                "parameters": [NUMBER_PARAM],
+                "responses": {"200": _json(_ref("TicketDetail"), "the ticket"), **ticket_errors},
+            }
+        },
+        "/tickets/{number}/messages": {
+            "post": {
+                "summary": "Reply to the citizen (holder, supervisor or admin)",
+                "operationId": "replyToTicket",
+                "parameters": [NUMBER_PARAM],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["body"],
+                                "properties": {
+                                    "body": {"type": "string", "minLength": 1, "maxLength": 4096}
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "202": _json(_ref("Reply"), "queued for sending"),
+                    "400": _error("BadRequest"),
+                    "422": _error("Unprocessable"),
+                    **ticket_errors,
+                },
+            }
+        },
+        "/tickets/{number}/transfer": {
+            "post": {
+                "summary": "Move the ticket to another queue, waiting again (holder or supervisor)",
+                "operationId": "transferTicket",
+                "parameters": [NUMBER_PARAM],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["queue"],
+                                "properties": {
+                                    "queue": {"type": "string"},
+                                    "reason": {"type": "string", "maxLength": 500},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(_ref("Ticket"), "the ticket"),
+                    "400": _error("BadRequest"),
+                    "422": _error("Unprocessable"),
+                    **ticket_errors,
+                },
+            }
+        },
+        "/tickets/{number}/resolve": {
+            "post": {
+                "summary": "Resolve the ticket; the citizen gets the closing message",
+                "operationId": "resolveTicket",
+                "parameters": [NUMBER_PARAM],
+                "responses": {"200": _json(_ref("Ticket"), "the ticket"), **ticket_errors},
+            }
+        },
+        "/stats/queues": {
+            "get": {
+                "summary": "Queue figures for the dashboard (an agent: their queues)",
+                "operationId": "queueStats",
+                "parameters": [
+                    {
+                        "name": "from",
+                        "in": "query",
+                        "schema": {"type": "string", "format": "date"},
+                        "description": "first day (inclusive); default: the `to` day",
+                    },
+                    {
+                        "name": "to",
+                        "in": "query",
+                        "schema": {"type": "string", "format": "date"},
+                        "description": "last day (inclusive); default: today",
+                    },
+                    {
+                        "name": "tz",
+                        "in": "query",
+                        "schema": {"type": "string", "default": "Asia/Jakarta"},
+                        "description": "IANA zone the days are read in",
+                    },
+                ],
+                "responses": {
+                    "200": _json(_list_of("QueueStats"), "per queue"),
+                    "400": _error("BadRequest"),
+                    **unauthorized,
+                },
+            }
+        },
+    }
+
+
+def openapi_document(public_base_url: str) -> dict[str, Any]:
+    error = _json(_ref("Error"), "error")
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Pandawa API",
+            "version": "1",
+            "description": "Tickets, queues and figures of the Pandawa WhatsApp service desk. "
+            "Agents see only their queues' tickets (others answer 404).",
+        },
+        "servers": [{"url": f"{public_base_url}/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "`pandawa tokens create EMAIL`",
+                },
+            },
+            "schemas": SCHEMAS,
+            "responses": {
+                name: {**error, "description": description}
+                for name, description in [
+                    ("BadRequest", "malformed JSON or parameter"),
+                    ("Unauthorized", "no or invalid bearer token"),
+                    ("NotFound", "no such ticket, or not one of my queues'"),
+                    ("Conflict", "not_holder or ticket_closed"),
+                    ("Unprocessable", "invalid_body, unknown_queue"),
+                ]
+            },
+        },
+    }

@@ -1,0 +1,89 @@
+"""JSON shapes of the API (see PRODUCT.md, "Shapes every client may rely on")."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pandawa.channels.models import Message
+from pandawa.conversations.models import Contact
+from pandawa.tickets.models import Ticket
+from pandawa.tickets.queries import QueueLoad, QueueStats
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with an explicit offset, always UTC (`+00:00`)."""
+    return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+def ticket_json(ticket: Ticket, contact: Contact) -> dict[str, Any]:
+    return {
+        "number": ticket.number,
+        "status": ticket.status,
+        "queue": ticket.queue.code,
+        "office": ticket.office.code,
+        "contact": {"id": contact.id, "name": contact.name, "address": contact.address},
+        "assignee": ticket.assignee.email if ticket.assignee else None,
+        "created_at": iso(ticket.created_at),
+        "released_at": iso(ticket.released_at),
+        "assigned_at": iso(ticket.assigned_at),
+        "first_response_at": iso(ticket.first_response_at),
+        "resolved_at": iso(ticket.resolved_at),
+        "cancelled_at": iso(ticket.cancelled_at),
+        "satisfaction": ticket.satisfaction,
+        "details": ticket.details or {},
+    }
+
+
+def ticket_detail_json(
+    ticket: Ticket, contact: Contact, messages: list[tuple[Message, str | None]]
+) -> dict[str, Any]:
+    data = ticket_json(ticket, contact)
+    data["messages"] = [message_json(message, author) for message, author in messages]
+    return data
+
+
+def message_json(message: Message, author: str | None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": message.id,
+        "direction": message.direction,
+        "body": message.body,
+        "message_type": message.message_type,
+        "media": message.media or [],
+        "created_at": iso(message.created_at),
+        "author": author,
+        "is_internal_note": message.is_internal_note,
+    }
+    if message.direction == "out":
+        data["status"] = message.status
+        data["error_code"] = message.error_code
+    return data
+
+
+def queue_json(load: QueueLoad) -> dict[str, Any]:
+    queue = load.queue
+    return {
+        "code": queue.code,
+        "name": queue.name_id,
+        "name_en": queue.name_en,
+        "sla_seconds": queue.sla_seconds,
+        "is_auto_assign": queue.is_auto_assign,
+        "waiting": load.waiting,
+        "deferred": load.deferred,
+        "assigned": load.assigned,
+    }
+
+
+def queue_stats_json(stats: QueueStats) -> dict[str, Any]:
+    return {
+        "queue": stats.queue.code,
+        "waiting": stats.waiting,
+        "deferred": stats.deferred,
+        "assigned": stats.assigned,
+        "oldest_wait_seconds": stats.oldest_wait_seconds,
+        "wait_p50_seconds": stats.wait_p50_seconds,
+        "wait_p90_seconds": stats.wait_p90_seconds,
+        "sla_attainment": stats.sla_attainment,
+        "sla_seconds": stats.queue.sla_seconds,
+        "responded": stats.responded,
+    }

@@ -1,0 +1,334 @@
+"""Writes on tickets: open, claim, reply, transfer, resolve.
+
+Every function adds and flushes, never commits (the view, task or command does), stamps times
+from `pandawa.clock.now()`, and appends a `TicketEvent` for each change of state. Callers that
+change an existing ticket load it with a row lock (`queries.get_visible_ticket(...,
+for_update=True)`) so two agents acting at once are serialised by the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from pandawa.clock import now
+from pandawa.conversations.models import Conversation
+from pandawa.hours.models import Office
+from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket, TicketEvent
+from pandawa.tickets.numbers import new_ticket_number
+
+if TYPE_CHECKING:
+    from pandawa.accounts.models import User
+    from pandawa.channels.models import Message
+
+log = logging.getLogger(__name__)
+
+# WhatsApp refuses longer free-form bodies
+MAX_BODY_LENGTH = 4096
+
+
+class TicketError(Exception):
+    """A request the ticket's state or the actor's role does not allow."""
+
+    code = "ticket_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotHolder(TicketError):
+    code = "not_holder"
+
+
+class TicketClosed(TicketError):
+    code = "ticket_closed"
+
+
+class UnknownQueue(TicketError):
+    code = "unknown_queue"
+
+
+class InvalidBody(TicketError):
+    code = "invalid_body"
+
+
+class SameQueue(TicketError):
+    code = "same_queue"
+
+
+def add_event(
+    session: Session, ticket: Ticket, kind: str, actor: User | None = None, **data: Any
+) -> TicketEvent:
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        kind=kind,
+        actor_id=actor.id if actor else None,
+        data=data,
+        created_at=now(),
+    )
+    session.add(event)
+    return event
+
+
+def open_ticket(
+    session: Session,
+    *,
+    conversation_id: int,
+    contact_id: int,
+    office_id: int,
+    queue_id: int,
+    details: dict | None = None,
+    status: str = "waiting",
+) -> Ticket:
+    """A new ticket, waiting in its queue (inside hours) or deferred until opening.
+
+    One open ticket per conversation is a unique index: callers check first, and an
+    IntegrityError on a race is theirs to handle.
+    """
+    if status not in ("waiting", "deferred"):
+        raise ValueError(f"a new ticket is waiting or deferred, not {status!r}")
+    office = session.get(Office, office_id)
+    if office is None:
+        raise ValueError(f"office {office_id} does not exist")
+    at = now()
+    ticket = Ticket(
+        number=_unused_number(session, at, office.timezone),
+        office_id=office_id,
+        queue_id=queue_id,
+        conversation_id=conversation_id,
+        contact_id=contact_id,
+        status=status,
+        details=dict(details or {}),
+        created_at=at,
+        released_at=at if status == "waiting" else None,
+        updated_at=at,
+    )
+    session.add(ticket)
+    session.flush()
+    add_event(session, ticket, "created", status=status, queue_id=queue_id)
+    session.flush()
+    log.info("ticket %s opened (%s) in queue %s", ticket.number, status, queue_id)
+    return ticket
+
+
+def _unused_number(session: Session, at: Any, timezone: str) -> str:
+    # 32**6 numbers a day make a clash unlikely; checking first keeps one from aborting the
+    # transaction that carries the citizen's handoff
+    for _ in range(8):
+        number = new_ticket_number(at, timezone)
+        taken = session.scalar(sa.select(Ticket.id).where(Ticket.number == number))
+        if taken is None:
+            return number
+    raise RuntimeError("could not find an unused ticket number")
+
+
+def claim_next(session: Session, user: User) -> Ticket | None:
+    """Give `user` the oldest waiting ticket of their queues, or None when nothing waits.
+
+    The candidate is locked with `FOR UPDATE SKIP LOCKED` (PostgreSQL), so concurrent claimers
+    pass over each other's rows without waiting; the conditional UPDATE then assigns it only if
+    it is still waiting. SQLite has no row locks (it ignores FOR UPDATE): there the conditional
+    UPDATE alone is the guard, and a lost race moves on to the next candidate.
+    """
+    tried: list[int] = []
+    while True:
+        ticket_id = _oldest_waiting(session, user, tried)
+        if ticket_id is None:
+            return None
+        at = now()
+        result = session.execute(
+            sa.update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.status == "waiting")
+            .values(status="assigned", assignee_id=user.id, assigned_at=at, updated_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            break
+        tried.append(ticket_id)
+    ticket = session.get(Ticket, ticket_id, populate_existing=True)
+    assert ticket is not None
+    add_event(session, ticket, "claimed", user)
+    session.flush()
+    log.info("ticket %s claimed by user %s", ticket.number, user.id)
+    return ticket
+
+
+def _oldest_waiting(session: Session, user: User, tried: list[int]) -> int | None:
+    from pandawa.accounts.models import queue_member
+
+    if session.get_bind().dialect.name == "postgresql":
+        # one ordered walk of ix_ticket_waiting_claim per queue of the user, stopping at the
+        # first row nobody else holds; then the oldest of those heads. (A single query over
+        # `queue_id IN (…)` would sort every waiting ticket of those queues instead.)
+        head = (
+            sa.select(Ticket.id, Ticket.released_at)
+            .where(Ticket.queue_id == queue_member.c.queue_id, Ticket.status == "waiting")
+            .order_by(Ticket.released_at, Ticket.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .lateral("head")
+        )
+        return session.scalar(
+            sa.select(head.c.id)
+            .select_from(queue_member)
+            .join(head, sa.true())
+            .where(queue_member.c.user_id == user.id)
+            .order_by(head.c.released_at, head.c.id)
+            .limit(1)
+        )
+    mine = sa.select(queue_member.c.queue_id).where(queue_member.c.user_id == user.id)
+    candidate = sa.select(Ticket.id).where(Ticket.status == "waiting", Ticket.queue_id.in_(mine))
+    if tried:
+        candidate = candidate.where(Ticket.id.not_in(tried))
+    return session.scalar(candidate.order_by(Ticket.released_at, Ticket.id).limit(1))
+
+
+def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Message]:
+    """Send `body` to the citizen as the agent; the outbox delivers it after the commit."""
+    from pandawa.channels.outbox import queue_outbound
+
+    _require_open(ticket)
+    if ticket.status != "assigned":
+        raise NotHolder(
+            "Tiket belum diambil petugas; ambil tiket dahulu. / "
+            "The ticket is not claimed yet; claim it first."
+        )
+    _require_holder_or_supervisor(ticket, user)
+    text = _valid_body(body)
+    conversation = session.get(Conversation, ticket.conversation_id)
+    assert conversation is not None
+    messages = queue_outbound(
+        session,
+        provider=current_app.extensions["pandawa.settings"].whatsapp_provider,
+        sender=conversation.channel_address,
+        recipient=conversation.contact.address,
+        body=text,
+        conversation_id=conversation.id,
+        ticket_id=ticket.id,
+        author_id=user.id,
+    )
+    at = now()
+    if ticket.first_response_at is None:
+        ticket.first_response_at = at
+    ticket.updated_at = at
+    session.flush()
+    add_event(session, ticket, "replied", user, message_ids=[m.id for m in messages])
+    session.flush()
+    return messages
+
+
+def transfer(
+    session: Session, ticket: Ticket, user: User, queue_code: str, reason: str | None = None
+) -> Ticket:
+    """Put the ticket back to waiting in another queue; it keeps its place in time."""
+    _require_open(ticket)
+    _require_holder_or_supervisor(ticket, user)
+    code = (queue_code or "").strip() if isinstance(queue_code, str) else ""
+    target = session.scalar(sa.select(Queue).where(Queue.code == code, Queue.is_active))
+    if target is None:
+        raise UnknownQueue(f"Antrean {code!r} tidak dikenal. / Unknown queue {code!r}.")
+    if target.id == ticket.queue_id:
+        raise SameQueue(
+            f"Tiket sudah berada di antrean {code}. / The ticket is already in queue {code}."
+        )
+    source = ticket.queue.code
+    at = now()
+    ticket.queue_id = target.id
+    ticket.queue = target
+    # a deferred ticket stays deferred (it has not been released yet); any other open
+    # ticket waits in the new queue at its original released_at, so it is not sent to the back
+    if ticket.status != "deferred":
+        ticket.status = "waiting"
+    ticket.assignee_id = None
+    ticket.assignee = None
+    ticket.assigned_at = None
+    ticket.updated_at = at
+    session.flush()
+    add_event(
+        session,
+        ticket,
+        "transferred",
+        user,
+        **{"from": source, "to": target.code, "reason": reason},
+    )
+    session.flush()
+    log.info("ticket %s transferred from %s to %s", ticket.number, source, target.code)
+    return ticket
+
+
+def resolve(session: Session, ticket: Ticket, user: User) -> Ticket:
+    """Close the ticket and tell the citizen (when a catalogue provides the text)."""
+    _require_open(ticket)
+    _require_holder_or_supervisor(ticket, user)
+    at = now()
+    ticket.status = "resolved"
+    ticket.resolved_at = at
+    ticket.updated_at = at
+    session.flush()
+    add_event(session, ticket, "resolved", user)
+    session.flush()
+    _send_closing_message(session, ticket)
+    return ticket
+
+
+def _send_closing_message(session: Session, ticket: Ticket) -> None:
+    """Tell the citizen the ticket is resolved, in their language, from the catalogue."""
+    try:
+        from pandawa.catalog.queries import active_catalog
+    except ImportError:  # the catalogue feature is not installed: resolve works without it
+        return
+    from pandawa.channels.outbox import queue_outbound
+
+    conversation = session.get(Conversation, ticket.conversation_id)
+    assert conversation is not None
+    contact = conversation.contact
+    try:
+        body = active_catalog().text(
+            "ticket_resolved", contact.language or "id", ticket=ticket.number
+        )
+    except LookupError:  # no catalogue loaded (CatalogMissing) or no such text
+        log.warning("no catalogue text ticket_resolved; ticket %s closed silently", ticket.number)
+        return
+    queue_outbound(
+        session,
+        provider=current_app.extensions["pandawa.settings"].whatsapp_provider,
+        sender=conversation.channel_address,
+        recipient=contact.address,
+        body=body,
+        conversation_id=conversation.id,
+        ticket_id=ticket.id,
+    )
+
+
+def _require_open(ticket: Ticket) -> None:
+    if ticket.status not in OPEN_STATUSES:
+        raise TicketClosed(
+            f"Tiket {ticket.number} sudah ditutup ({ticket.status}). / "
+            f"Ticket {ticket.number} is closed ({ticket.status})."
+        )
+
+
+def _require_holder_or_supervisor(ticket: Ticket, user: User) -> None:
+    if user.sees_all_queues:
+        return
+    if ticket.status != "assigned" or ticket.assignee_id != user.id:
+        raise NotHolder(
+            f"Tiket {ticket.number} tidak sedang Anda tangani. / "
+            f"You do not hold ticket {ticket.number}."
+        )
+
+
+def _valid_body(body: Any) -> str:
+    if not isinstance(body, str) or not body.strip():
+        raise InvalidBody("Isi pesan tidak boleh kosong. / The message body must not be empty.")
+    if len(body) > MAX_BODY_LENGTH:
+        raise InvalidBody(
+            f"Isi pesan melebihi {MAX_BODY_LENGTH} karakter. / "
+            f"The message body exceeds {MAX_BODY_LENGTH} characters."
+        )
+    return body

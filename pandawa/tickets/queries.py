@@ -1,0 +1,236 @@
+"""Reads on tickets shared by the API, the console and the dashboard.
+
+Visibility is one rule everywhere: agents see the tickets of their queues, supervisors and
+admins see all. A ticket outside a user's sight is treated as absent (the API answers 404).
+Every function here issues a fixed number of queries, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import defaultload
+
+from pandawa.accounts.models import User, queue_member
+from pandawa.channels.models import Message
+from pandawa.clock import as_utc, now
+from pandawa.conversations.models import Contact
+from pandawa.extensions import db
+from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket
+from pandawa.tickets.numbers import normalise_number
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+def _member_queue_ids(user: User) -> sa.Select:
+    return sa.select(queue_member.c.queue_id).where(queue_member.c.user_id == user.id)
+
+
+def visibility_clause(user: User) -> sa.ColumnElement[bool]:
+    """The WHERE clause limiting tickets to what `user` may see."""
+    if user.sees_all_queues:
+        return sa.true()
+    return Ticket.queue_id.in_(_member_queue_ids(user))
+
+
+def visible_queues_clause(user: User) -> sa.ColumnElement[bool]:
+    if user.sees_all_queues:
+        return sa.true()
+    return Queue.id.in_(_member_queue_ids(user))
+
+
+def visible_tickets_stmt(user: User) -> sa.Select:
+    """`SELECT ticket` limited to `user`'s sight; office, queue and assignee come joined."""
+    return (
+        sa.select(Ticket)
+        .where(visibility_clause(user))
+        # the serializer reads the assignee's email only; skip loading their queue list
+        .options(defaultload(Ticket.assignee).lazyload(User.queues))
+    )
+
+
+def get_visible_ticket(number: str, user: User, *, for_update: bool = False) -> Ticket | None:
+    """The ticket numbered `number` if `user` may see it; None when absent or hidden.
+
+    `for_update` locks the ticket row (only that table: the joined assignee is on the nullable
+    side of an outer join) so concurrent state changes on one ticket run one after the other.
+    """
+    stmt = visible_tickets_stmt(user).where(Ticket.number == normalise_number(number))
+    if for_update:
+        stmt = stmt.with_for_update(of=Ticket).execution_options(populate_existing=True)
+    return db.session.scalars(stmt).unique().one_or_none()
+
+
+def contact_of(ticket: Ticket) -> Contact:
+    contact = db.session.get(Contact, ticket.contact_id)
+    assert contact is not None
+    return contact
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The id a cursor points after; ValueError when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError("malformed cursor") from exc
+    if not raw.isdigit():
+        raise ValueError("malformed cursor")
+    return int(raw)
+
+
+@dataclass
+class TicketPage:
+    rows: list[tuple[Ticket, Contact]]
+    next_cursor: str | None
+
+
+def list_tickets(
+    user: User,
+    *,
+    statuses: Sequence[str] = OPEN_STATUSES,
+    queue_codes: Sequence[str] = (),
+    after_id: int | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> TicketPage:
+    """Tickets `user` may see, oldest first (by id), one page at a time (keyset on id)."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    stmt = (
+        visible_tickets_stmt(user)
+        .add_columns(Contact)
+        .join(Contact, Contact.id == Ticket.contact_id)
+        .where(Ticket.status.in_(list(statuses)))
+        .order_by(Ticket.id)
+        .limit(limit + 1)
+    )
+    if queue_codes:
+        stmt = stmt.where(
+            Ticket.queue_id.in_(sa.select(Queue.id).where(Queue.code.in_(list(queue_codes))))
+        )
+    if after_id is not None:
+        stmt = stmt.where(Ticket.id > after_id)
+    rows = [(ticket, contact) for ticket, contact in db.session.execute(stmt).unique()]
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1][0].id)
+    return TicketPage(rows=rows, next_cursor=next_cursor)
+
+
+def ticket_messages(ticket_id: int) -> list[tuple[Message, str | None]]:
+    """Every message of a ticket, oldest first, with its author's email (None: citizen/bot)."""
+    stmt = (
+        sa.select(Message, User.email)
+        .outerjoin(User, User.id == Message.author_id)
+        .where(Message.ticket_id == ticket_id)
+        .order_by(Message.id)
+    )
+    return [(message, email) for message, email in db.session.execute(stmt)]
+
+
+@dataclass
+class QueueLoad:
+    queue: Queue
+    waiting: int
+    deferred: int
+    assigned: int
+    oldest_released_at: datetime | None
+
+
+def queue_loads(user: User) -> list[QueueLoad]:
+    """Open-ticket counts for each active queue `user` sees: one GROUP BY query."""
+    open_ticket = sa.and_(Ticket.queue_id == Queue.id, Ticket.status.in_(OPEN_STATUSES))
+
+    def count(status: str) -> sa.ColumnElement[int]:
+        return sa.func.count(Ticket.id).filter(Ticket.status == status)
+
+    stmt = (
+        sa.select(
+            Queue,
+            count("waiting"),
+            count("deferred"),
+            count("assigned"),
+            sa.func.min(Ticket.released_at).filter(Ticket.status == "waiting"),
+        )
+        .outerjoin(Ticket, open_ticket)
+        .where(Queue.is_active, visible_queues_clause(user))
+        .group_by(Queue.id)
+        .order_by(Queue.code)
+    )
+    return [
+        QueueLoad(queue, waiting, deferred, assigned, as_utc(oldest))
+        for queue, waiting, deferred, assigned, oldest in db.session.execute(stmt)
+    ]
+
+
+@dataclass
+class QueueStats:
+    queue: Queue
+    waiting: int
+    deferred: int
+    assigned: int
+    oldest_wait_seconds: int | None
+    wait_p50_seconds: float | None
+    wait_p90_seconds: float | None
+    sla_attainment: float | None
+    responded: int
+
+
+def queue_stats(user: User, start: datetime, end: datetime) -> list[QueueStats]:
+    """Live load plus first-response waits of tickets first answered in [start, end).
+
+    Waits are calendar seconds from release into the queue to the first reply.
+    """
+    loads = queue_loads(user)
+    waits: dict[int, list[float]] = {load.queue.id: [] for load in loads}
+    stmt = sa.select(Ticket.queue_id, Ticket.released_at, Ticket.first_response_at).where(
+        Ticket.queue_id.in_(list(waits)),
+        Ticket.first_response_at >= start,
+        Ticket.first_response_at < end,
+        Ticket.released_at.is_not(None),
+    )
+    if waits:
+        for queue_id, released_at, responded_at in db.session.execute(stmt):
+            waits[queue_id].append(max(0.0, (responded_at - released_at).total_seconds()))
+    at = now()
+    stats = []
+    for load in loads:
+        samples = sorted(waits[load.queue.id])
+        oldest = None
+        if load.oldest_released_at is not None:
+            oldest = max(0, int((at - load.oldest_released_at).total_seconds()))
+        within = sum(1 for wait in samples if wait <= load.queue.sla_seconds)
+        stats.append(
+            QueueStats(
+                queue=load.queue,
+                waiting=load.waiting,
+                deferred=load.deferred,
+                assigned=load.assigned,
+                oldest_wait_seconds=oldest,
+                wait_p50_seconds=percentile(samples, 0.5),
+                wait_p90_seconds=percentile(samples, 0.9),
+                sla_attainment=round(within / len(samples), 4) if samples else None,
+                responded=len(samples),
+            )
+        )
+    return stats
+
+
+def percentile(ordered: Sequence[float], fraction: float) -> float | None:
+    """Linear interpolation between closest ranks (PostgreSQL's percentile_cont)."""
+    if not ordered:
+        return None
+    position = (len(ordered) - 1) * fraction
+    low, high = math.floor(position), math.ceil(position)
+    value = ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return round(value, 3)

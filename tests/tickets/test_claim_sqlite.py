@@ -1,0 +1,75 @@
+"""Claiming on the embedded default (SQLite, no row locks): still one ticket per agent."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from pandawa import create_app
+from pandawa.accounts.models import User
+from pandawa.extensions import db
+from pandawa.migrations import upgrade
+from pandawa.tickets.models import Ticket
+from pandawa.tickets.operations import claim_next
+
+
+@pytest.fixture
+def sqlite_app(app, tmp_path, clock):
+    environ = {
+        "PANDAWA_ENV": "test",
+        "SECRET_KEY": "test-secret-key-0123456789",
+        "PANDAWA_INSTANCE_PATH": str(tmp_path),
+        "CELERY_BROKER_URL": "memory://",
+    }
+    embedded = create_app(environ, clock=clock)
+    with embedded.app_context():
+        upgrade(embedded.config["SQLALCHEMY_DATABASE_URI"])
+    yield embedded
+    with embedded.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["celery"].set_default()  # the session's app stays Celery's default
+
+
+def test_concurrent_claims_on_sqlite(sqlite_app, clock, make_queue, make_user, make_ticket):
+    with sqlite_app.app_context():
+        a, b = make_queue(), make_queue()
+        agent_ids = [make_user(queues=[a, b]).id for _ in range(8)]
+        clock.advance(minutes=-5)
+        oldest = make_ticket(queue=b).id
+        clock.advance(minutes=5)
+        ticket_ids = {oldest} | {make_ticket(queue=q).id for q in (a, b, a)}
+        db.session.commit()
+        db.session.remove()
+
+    barrier = threading.Barrier(len(agent_ids))
+    results: dict[int, int | None] = {}
+    errors: list[BaseException] = []
+
+    def claim(agent_id: int) -> None:
+        with sqlite_app.app_context():
+            try:
+                barrier.wait(timeout=60)
+                ticket = claim_next(db.session, db.session.get(User, agent_id))
+                db.session.commit()
+                results[agent_id] = ticket.id if ticket else None
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in agent_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert not errors
+    claimed = [t for t in results.values() if t is not None]
+    assert sorted(claimed) == sorted(ticket_ids)
+    assert list(results.values()).count(None) == 4
+    with sqlite_app.app_context():
+        holders = dict(db.session.execute(sa.select(Ticket.id, Ticket.assignee_id)).all())
+        assert holders == {tid: aid for aid, tid in results.items() if tid}
