@@ -1,6 +1,10 @@
-"""Entry module for `celery -A pandawa.worker worker|beat`: builds the app once."""
+"""Entry module for `celery -A pandawa.worker worker|beat`: builds the app once.
+
+Celery looks up `app` or `celery` in this module; the Flask app is kept under another name
+so the lookup finds the Celery app.
+"""
 
 from pandawa import create_app
 
-app = create_app()
-celery = app.extensions["celery"]
+flask_app = create_app()
+celery = flask_app.extensions["celery"]

@@ -85,9 +85,9 @@ def inbound_form(sid: str, citizen: str, body: str, name: str = "Siti Rahayu") -
 
 
 def _start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
-    handle = log.open("w")
-    return subprocess.Popen(cmd, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    with log.open("w") as handle:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(cmd, env=env, stdout=handle, stderr=subprocess.STDOUT,
+                                start_new_session=True)
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -118,7 +118,7 @@ def stack(redis_url, fake_twilio, tmp_path_factory) -> Iterator[Stack]:
         port = free_port()
         bindir = Path(sys.executable).parent
         web = _start([str(bindir / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-                      "pandawa:create_app()"], env, logs / "web.log")
+                      "--no-control-socket", "pandawa:create_app()"], env, logs / "web.log")
         worker = _start([sys.executable, "-m", "celery", "-A", "pandawa.worker", "worker",
                          "--pool", "prefork", "--concurrency", "2", "--loglevel", "INFO",
                          "--without-gossip", "--without-mingle", "--without-heartbeat"],
@@ -142,7 +142,7 @@ def stack(redis_url, fake_twilio, tmp_path_factory) -> Iterator[Stack]:
 def _healthy(base_url: str) -> bool:
     try:
         return requests.get(base_url + "/healthz", timeout=1).status_code == 200
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):
         return False
 
 
