@@ -101,8 +101,8 @@ class Bot:
             self._set_state("collect", {"item": [*path, item.key], "step": 0, "details": {}})
             self._ask_or_hand_off(turn)
         else:
-            turn.replies.append(_local(item.answer, self.language))
-            turn.replies.append(self.text("menu_footer"))
+            turn.replies.append(item.answer.get(self.language))
+            turn.replies.append(self.text("answer_footer"))
 
     def _collect(self, turn: Turn, message: Message) -> None:
         data = dict(self.conversation.state_data)
@@ -110,8 +110,10 @@ class Bot:
         step = item.collect[data["step"]]
         value = self._validate(step.type, message)
         if value is None:
-            turn.replies.append(self.text("ask_detail_invalid"))
-            turn.replies.append(_local(step.prompt, self.language))
+            turn.replies.append(
+                step.invalid.get(self.language) if step.invalid else self.text("ask_detail_invalid")
+            )
+            turn.replies.append(step.prompt.get(self.language))
             return
         data["details"] = {**data["details"], step.field: value}
         data["step"] += 1
@@ -122,13 +124,13 @@ class Bot:
         data = self.conversation.state_data
         item = self.catalog.find_menu_item(tuple(data["item"]))
         if data["step"] < len(item.collect):
-            turn.replies.append(_local(item.collect[data["step"]].prompt, self.language))
+            turn.replies.append(item.collect[data["step"]].prompt.get(self.language))
             return
         queue = self.session.scalars(sa.select(Queue).where(Queue.code == item.queue)).one()
         ticket = open_ticket(
             self.session, conversation_id=self.conversation.id, contact_id=self.contact.id,
             office_id=self.conversation.office_id, queue_id=queue.id,
-            details={"service": _local(item.label, "id"), **data["details"]},
+            details={"service": item.label_for("id"), **data["details"]},
         )
         turn.ticket_id = ticket.id
         turn.replies.append(self.text("ticket_created", ticket=ticket.number,
@@ -166,13 +168,3 @@ class Bot:
 def _provider() -> str:
     return current_app.extensions["pandawa.settings"].whatsapp_provider
 
-
-def _local(text: Any, language: str) -> str:
-    """A catalogue text in the citizen's language ({"id": …, "en": …} or a model of it)."""
-    if text is None:
-        return ""
-    if isinstance(text, str):
-        return text
-    if isinstance(text, dict):
-        return text.get(language) or text.get("id") or ""
-    return getattr(text, language, None) or getattr(text, "id", "")
