@@ -1,3 +1,178 @@
-from flask import Blueprint
+"""The simulator: a page that plays a citizen's WhatsApp phone (WHATSAPP_PROVIDER=simulator).
 
-bp = Blueprint("simulator", __name__)
+What the citizen types goes through the same door as a Twilio webhook (`store_inbound`), so
+the bot, tickets and agents cannot tell the difference; replies are read back from the
+message table, where the simulator provider marks them delivered.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from pandawa.catalog.queries import CatalogMissing, active_catalog
+from pandawa.catalog.schema import OfficeSpec
+from pandawa.channels.ingest import InboundMessage, store_inbound
+from pandawa.channels.models import Message
+from pandawa.clock import as_utc
+from pandawa.extensions import db
+
+bp = Blueprint(
+    "simulator",
+    __name__,
+    url_prefix="/simulator",
+    template_folder="templates",
+    static_folder="static",
+)
+
+DEFAULT_CITIZEN = "whatsapp:+6281234567890"
+DEFAULT_NAME = "Siti Rahayu"
+PAGE_SIZE = 200
+RECENT = 30  # rows whose status the page refreshes (ticks, delivery)
+ZONE_LABELS = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+_NUMBER = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+@bp.get("")
+def page() -> str:
+    offices = _offices()
+    return render_template(
+        "simulator/index.html",
+        citizen=normalise_citizen(request.args.get("citizen", "")) or DEFAULT_CITIZEN,
+        name=request.args.get("name", DEFAULT_NAME)[:100],
+        offices=offices,
+        numbers=list(dict.fromkeys(office.whatsapp for office in offices)),
+        timezone=offices[0].timezone if offices else "Asia/Jakarta",
+    )
+
+
+@bp.get("/messages")
+def messages() -> tuple[Response, int] | Response:
+    citizen = normalise_citizen(request.args.get("citizen", ""))
+    if not citizen:
+        return _error("citizen", "Nomor warga tidak valid / invalid citizen number")
+    after = request.args.get("after", "0")
+    if not after.isdigit():
+        return _error("after", "`after` harus bilangan / must be a message id")
+    mine = sa.or_(
+        sa.and_(Message.direction == "in", Message.sender == citizen),
+        sa.and_(Message.direction == "out", Message.recipient == citizen),
+    )
+    visible = sa.and_(mine, Message.is_internal_note.is_(False))
+    rows = db.session.scalars(
+        sa.select(Message)
+        .where(visible, Message.id > int(after))
+        .order_by(Message.id)
+        .limit(PAGE_SIZE)
+    ).all()
+    recent = db.session.execute(
+        sa.select(Message.id, Message.status)
+        .where(visible)
+        .order_by(Message.id.desc())
+        .limit(RECENT)
+    ).all()
+    zone = _zone(_offices())
+    return jsonify(
+        items=[_item(row, zone) for row in rows],
+        recent=[{"id": id_, "status": status} for id_, status in recent],
+        last_id=rows[-1].id if rows else int(after),
+    )
+
+
+@bp.post("/messages")
+def send() -> tuple[Response, int]:
+    data = (request.get_json(silent=True) or {}) if request.is_json else request.form.to_dict()
+    if not isinstance(data, dict):
+        return _error("body", "Kirim objek JSON / expected a JSON object")
+    citizen = normalise_citizen(str(data.get("citizen", "")))
+    body = data.get("body")
+    name = str(data.get("name") or "").strip()[:100]
+    if not citizen:
+        return _error("citizen", "Nomor warga tidak valid / invalid citizen number")
+    if not isinstance(body, str) or not body.strip():
+        return _error("body", "Pesan kosong / the message is empty")
+    offices = _offices()
+    if not offices:
+        return _error(
+            "no_catalogue",
+            "Katalog layanan belum dimuat; jalankan `pandawa catalog load` / "
+            "no service catalogue loaded yet",
+            409,
+        )
+    numbers = {office.whatsapp for office in offices}
+    to = data.get("to")
+    recipient = to if to in numbers else offices[0].whatsapp
+    extra = {"WaId": citizen.removeprefix("whatsapp:+")}
+    if name:
+        extra["ProfileName"] = name
+    new_id = store_inbound(
+        db.session,
+        InboundMessage(
+            provider="simulator",
+            provider_message_id="SIM" + uuid.uuid4().hex,
+            sender=citizen,
+            recipient=recipient,
+            body=body,
+            extra=extra,
+        ),
+    )
+    db.session.commit()
+    return jsonify(id=new_id), 201
+
+
+def normalise_citizen(value: str) -> str | None:
+    """`whatsapp:+62…`, `+62…`, `62…` or `08…` → `whatsapp:+62…`; None when not a number."""
+    number = re.sub(r"[\s\-()]", "", value.strip().removeprefix("whatsapp:"))
+    if number.startswith("0"):
+        number = "+62" + number[1:]
+    elif number and not number.startswith("+"):
+        number = "+" + number
+    return f"whatsapp:{number}" if _NUMBER.match(number) else None
+
+
+def _offices() -> list[OfficeSpec]:
+    """The catalogue's offices; the first one's number is where the citizen writes by default."""
+    try:
+        return list(active_catalog().offices)
+    except CatalogMissing:
+        return []
+
+
+def _zone(offices: list[OfficeSpec]) -> tuple[ZoneInfo, str]:
+    name = offices[0].timezone if offices else "Asia/Jakarta"
+    return ZoneInfo(name), ZONE_LABELS.get(name, "")
+
+
+def _item(row: Message, zone: tuple[ZoneInfo, str]) -> dict[str, Any]:
+    tz, label = zone
+    created: datetime = as_utc(row.created_at)  # type: ignore[assignment]
+    local = created.astimezone(tz)
+    if row.direction == "in":
+        author = "citizen"
+    else:
+        author = "agent" if row.author_id else "bot"
+    return {
+        "id": row.id,
+        "direction": row.direction,
+        "author": author,
+        "body": row.body,
+        "template": row.content_sid if not row.body else None,
+        "status": row.status,
+        "created_at": local.isoformat(),
+        "time": f"{local:%H.%M} {label or local.tzname()}",
+    }
+
+
+def _error(code: str, message: str, status: int = 400) -> tuple[Response, int]:
+    return jsonify(error={"code": code, "message": message}), status
