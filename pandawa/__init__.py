@@ -12,6 +12,7 @@ from sqlalchemy import event
 from pandawa.clock import Clock, SystemClock
 from pandawa.config import Settings
 from pandawa.extensions import csrf, db
+from pandawa.logs import configure_logging
 
 
 def create_app(
@@ -36,6 +37,7 @@ def create_app(
     )
     app.extensions["pandawa.settings"] = settings
     app.extensions["pandawa.clock"] = clock or SystemClock()
+    configure_logging(settings.log_level)
     _quiet_personal_data_loggers()
 
     db.init_app(app)
