@@ -80,11 +80,14 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
 
 
 def _engine_options(url: str, extra: dict[str, Any] | None) -> dict[str, Any]:
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    # parameters (phone numbers, message text) never appear in SQLAlchemy error messages
+    options: dict[str, Any] = {"hide_parameters": True}
     if url.startswith("sqlite"):
-        options = {"connect_args": {"timeout": 30}}
+        options["connect_args"] = {"timeout": 30}
     else:
-        options.update(pool_size=5, max_overflow=10, pool_timeout=5,
+        # No pre-ping: it would add a round trip to every webhook. A connection that died with a
+        # database restart fails one request (503, Twilio retries) and the pool is invalidated.
+        options.update(pool_size=5, max_overflow=10, pool_timeout=5, pool_recycle=1800,
                        connect_args={"connect_timeout": 3})
     options.update(extra or {})
     return options

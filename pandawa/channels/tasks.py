@@ -1,1 +1,165 @@
-"""Celery tasks (filled in by the feature)."""
+"""Channel tasks: send one outbound message; sweep the outbox for rows whose task was lost.
+
+`send_message` commits twice around the provider call, never holding a transaction (or a row
+lock) open across the network: claim (mark `sending`) → commit → call the provider → record
+the outcome → commit. A row left in `sending` (a timeout, a killed worker) is looked up at the
+provider before it is sent again, so a retry never sends a citizen the same message twice.
+
+Order: a message waits while an older one to the same citizen from the same sender is still
+pending or sending (it re-queues itself a few seconds later), so split parts and consecutive
+replies arrive in id order. The sweeper keeps the older one moving if its task was lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import timedelta
+
+from celery import shared_task
+from flask import current_app
+
+from pandawa import metrics
+from pandawa.channels.outbox import (
+    SEND_TASK,
+    Claim,
+    Defer,
+    claim_for_send,
+    claim_stale,
+    find_adoptable,
+    record_error,
+    record_sent,
+)
+from pandawa.channels.providers import (
+    PermanentSendError,
+    Provider,
+    SendError,
+    TransientSendError,
+    get_provider,
+)
+from pandawa.config import Settings
+from pandawa.extensions import db
+from pandawa.jobs import enqueue_after_commit
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10  # provider calls per message, across retries and sweeps
+MAX_BACKOFF = 300.0  # seconds between attempts, unless the provider asks for more
+MAX_RETRY_AFTER = 3000.0  # below the broker's visibility timeout (3600 s)
+MAX_DEFER = 60.0  # a message waiting for an older one asks again at least this often
+SWEEP_BATCH = 500
+
+
+@shared_task(name=SEND_TASK, bind=True, acks_late=True, max_retries=None, ignore_result=True)
+def send_message(self, message_id: int) -> str:
+    settings: Settings = current_app.extensions["pandawa.settings"]
+    session = db.session
+    # how long one provider call can last; a `sending` row younger than this is left alone
+    lease = timedelta(seconds=2 * settings.twilio_timeout_seconds + 10)
+
+    try:
+        claim = claim_for_send(session, message_id, lease=lease)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    if claim is None:
+        return "skipped"
+    if isinstance(claim, Defer):
+        # waiting longer each time, so a queue of parts behind a rate-limited one stays calm
+        countdown = claim.seconds
+        if claim.grows:
+            countdown = min(countdown * (1 + self.request.retries), MAX_DEFER)
+        log.info("message %s deferred %.0fs: %s", message_id, countdown, claim.reason)
+        raise self.retry(countdown=countdown)
+
+    provider = get_provider(settings)
+    if provider.name != claim.provider:
+        error = PermanentSendError("provider", f"provider {claim.provider} is not configured")
+        return _fail(claim, error)
+    try:
+        outcome = _deliver(provider, claim, settings)
+    except PermanentSendError as error:
+        return _fail(claim, error)
+    except TransientSendError as error:
+        if claim.attempts >= MAX_ATTEMPTS:
+            return _fail(claim, error)
+        # maybe at the provider already: stay `sending`, so the next attempt looks first
+        record_error(session, claim, error, status="sending" if error.maybe_sent else "pending")
+        session.commit()
+        countdown = _backoff(claim.attempts, error.retry_after)
+        if error.maybe_sent:
+            countdown = max(countdown, lease.total_seconds())
+        metrics.MESSAGES_OUT.labels(status="retry").inc()
+        log.warning(
+            "message %s: provider error %s (attempt %s); retrying in %.0fs",
+            message_id,
+            error.code,
+            claim.attempts,
+            countdown,
+        )
+        raise self.retry(countdown=countdown) from None
+    metrics.MESSAGES_OUT.labels(status=outcome).inc()
+    return outcome
+
+
+def _deliver(provider: Provider, claim: Claim, settings: Settings) -> str:
+    session = db.session
+    if claim.check_since is not None:
+        try:
+            records = provider.find_recent(
+                claim.request.recipient, claim.request.sender, claim.check_since
+            )
+        except SendError as error:  # cannot look: stay `sending` and look again next time
+            raise TransientSendError(error.code, error.message, maybe_sent=True) from None
+        found = find_adoptable(session, claim, records)
+        if found is not None:
+            record_sent(session, claim, found)
+            session.commit()
+            log.info(
+                "message %s: adopted the provider's copy from an earlier attempt", claim.message_id
+            )
+            return "adopted"
+        session.rollback()  # end the read: no transaction stays open across the send
+    callback = settings.public_base_url + "/webhooks/twilio/status"
+    result = provider.send(replace(claim.request, status_callback=callback))
+    record_sent(session, claim, result)
+    session.commit()
+    return result.status
+
+
+def _fail(claim: Claim, error: SendError) -> str:
+    record_error(db.session, claim, error, status="failed")
+    db.session.commit()
+    metrics.MESSAGES_OUT.labels(status="failed").inc()
+    log.warning("message %s failed: provider error %s", claim.message_id, error.code)
+    return "failed"
+
+
+def _backoff(attempts: int, retry_after: float | None) -> float:
+    countdown = min(2.0 ** max(attempts, 1), MAX_BACKOFF)
+    if retry_after:
+        countdown = max(countdown, min(retry_after, MAX_RETRY_AFTER))
+    return countdown
+
+
+@shared_task(name="channels.sweep_outbox", bind=True, acks_late=True, ignore_result=True)
+def sweep_outbox(self) -> int:
+    """Re-enqueue outbound rows left pending or sending for longer than PANDAWA_SWEEP_AFTER
+    seconds. Safe on two beats at once: each stale row is claimed by one sweep (SKIP LOCKED)
+    and a doubled send task is harmless anyway."""
+    settings: Settings = current_app.extensions["pandawa.settings"]
+    session = db.session
+    try:
+        ids = claim_stale(
+            session, older_than=timedelta(seconds=settings.sweep_after_seconds), limit=SWEEP_BATCH
+        )
+        for message_id in ids:
+            enqueue_after_commit(session, SEND_TASK, message_id)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    if ids:
+        log.info("outbox sweep: re-enqueued %s messages", len(ids))
+    return len(ids)

@@ -11,6 +11,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -37,6 +38,7 @@ class Failure:
     code: int
     message: str
     times: int
+    retry_after: str | None = None
 
 
 class FakeTwilio:
@@ -49,6 +51,8 @@ class FakeTwilio:
         self._delay = 0.0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        # the fake's idea of "now" for date_created; tests align it with the app's FixedClock
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     # -- control -----------------------------------------------------------
     @property
@@ -78,11 +82,50 @@ class FakeTwilio:
             self.requests.clear()
             self._failures.clear()
             self._delay = 0.0
+            self.now = lambda: datetime.now(UTC)
 
-    def fail_next(self, status: int, code: int, message: str = "error", times: int = 1) -> None:
-        """The next `times` message creations answer with this Twilio error."""
+    def fail_next(
+        self,
+        status: int,
+        code: int,
+        message: str = "error",
+        times: int = 1,
+        retry_after: str | None = None,
+    ) -> None:
+        """The next `times` message creations answer with this Twilio error (and, given
+        `retry_after`, a Retry-After header)."""
         with self._lock:
-            self._failures.append(Failure(status, code, message, times))
+            self._failures.append(Failure(status, code, message, times, retry_after))
+
+    def add_message(
+        self,
+        to: str,
+        from_: str,
+        body: str | None = None,
+        *,
+        content_sid: str | None = None,
+        date_created: datetime | None = None,
+    ) -> SentMessage:
+        """Seed a message as if an earlier request had created it (e.g. a send whose answer
+        never reached the caller)."""
+        sent = SentMessage(
+            sid="SM" + uuid.uuid4().hex,
+            to=to,
+            from_=from_,
+            body=body,
+            content_sid=content_sid,
+            content_variables=None,
+            status_callback=None,
+            date_created=date_created or self.now(),
+            form={},
+        )
+        with self._lock:
+            self.messages.append(sent)
+        return sent
+
+    def creations(self) -> int:
+        """How many message-creation requests arrived (answered or failed)."""
+        return sum(1 for method, path in self.requests if method == "POST")
 
     def delay_responses(self, seconds: float) -> None:
         self._delay = seconds
@@ -103,57 +146,106 @@ class FakeTwilio:
         raise AssertionError(f"fake Twilio: condition not met in {timeout}s; got {snapshot!r}")
 
     # -- behaviour ----------------------------------------------------------
-    def _create(self, form: dict[str, str]) -> tuple[int, dict]:
+    def _create(self, form: dict[str, str]) -> tuple[int, dict, dict]:
         with self._lock:
             if self._failures:
                 failure = self._failures[0]
                 failure.times -= 1
                 if failure.times <= 0:
                     self._failures.pop(0)
-                return failure.status, {
-                    "code": failure.code, "message": failure.message,
-                    "more_info": f"https://www.twilio.com/docs/errors/{failure.code}",
-                    "status": failure.status,
-                }
+                headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
+                return (
+                    failure.status,
+                    {
+                        "code": failure.code,
+                        "message": failure.message,
+                        "more_info": f"https://www.twilio.com/docs/errors/{failure.code}",
+                        "status": failure.status,
+                    },
+                    headers,
+                )
             for name in ("To", "From"):
                 if not form.get(name):
-                    return 400, {"code": 21604, "message": f"A '{name}' phone number is required.",
-                                 "more_info": "", "status": 400}
+                    return (
+                        400,
+                        {
+                            "code": 21604,
+                            "message": f"A '{name}' phone number is required.",
+                            "more_info": "",
+                            "status": 400,
+                        },
+                        {},
+                    )
             if not form.get("Body") and not form.get("ContentSid") and not form.get("MediaUrl"):
-                return 400, {"code": 21619, "message": "A text message body or media urls must "
-                             "be specified.", "more_info": "", "status": 400}
+                return (
+                    400,
+                    {
+                        "code": 21619,
+                        "message": "A text message body or media urls must be specified.",
+                        "more_info": "",
+                        "status": 400,
+                    },
+                    {},
+                )
             sent = SentMessage(
-                sid="SM" + uuid.uuid4().hex, to=form["To"], from_=form["From"],
-                body=form.get("Body"), content_sid=form.get("ContentSid"),
+                sid="SM" + uuid.uuid4().hex,
+                to=form["To"],
+                from_=form["From"],
+                body=form.get("Body"),
+                content_sid=form.get("ContentSid"),
                 content_variables=form.get("ContentVariables"),
-                status_callback=form.get("StatusCallback"), date_created=datetime.now(UTC),
+                status_callback=form.get("StatusCallback"),
+                date_created=self.now(),
                 form=dict(form),
             )
             self.messages.append(sent)
-        return 201, self._resource(sent)
+        return 201, self._resource(sent), {}
 
     def _list(self, query: dict[str, str]) -> dict:
         with self._lock:
-            found = [m for m in self.messages
-                     if (not query.get("To") or m.to == query["To"])
-                     and (not query.get("From") or m.from_ == query["From"])]
+            found = [
+                m
+                for m in self.messages
+                if (not query.get("To") or m.to == query["To"])
+                and (not query.get("From") or m.from_ == query["From"])
+                and _date_sent_matches(m, query)
+            ]
         found.sort(key=lambda m: m.date_created, reverse=True)
         base = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
         return {
-            "messages": [self._resource(m) for m in found], "end": max(len(found) - 1, 0),
-            "first_page_uri": base + "?PageSize=50&Page=0", "next_page_uri": None, "page": 0,
-            "page_size": 50, "previous_page_uri": None, "start": 0, "uri": base,
+            "messages": [self._resource(m) for m in found],
+            "end": max(len(found) - 1, 0),
+            "first_page_uri": base + "?PageSize=50&Page=0",
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": 50,
+            "previous_page_uri": None,
+            "start": 0,
+            "uri": base,
         }
 
     def _resource(self, m: SentMessage) -> dict:
         created = format_datetime(m.date_created, usegmt=True)
         return {
-            "account_sid": self.account_sid, "api_version": "2010-04-01", "body": m.body or "",
-            "date_created": created, "date_sent": None, "date_updated": created,
-            "direction": "outbound-api", "error_code": None, "error_message": None,
-            "from": m.from_, "messaging_service_sid": None, "num_media": "0",
-            "num_segments": "1", "price": None, "price_unit": "USD", "sid": m.sid,
-            "status": "queued", "subresource_uris": {}, "to": m.to,
+            "account_sid": self.account_sid,
+            "api_version": "2010-04-01",
+            "body": m.body or "",
+            "date_created": created,
+            "date_sent": None,
+            "date_updated": created,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": m.from_,
+            "messaging_service_sid": None,
+            "num_media": "0",
+            "num_segments": "1",
+            "price": None,
+            "price_unit": "USD",
+            "sid": m.sid,
+            "status": "queued",
+            "subresource_uris": {},
+            "to": m.to,
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{m.sid}.json",
         }
 
@@ -167,13 +259,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _authorised(self) -> bool:
         header = self.headers.get("Authorization", "")
         expected = base64.b64encode(
-            f"{self.owner.account_sid}:{self.owner.auth_token}".encode()).decode()
+            f"{self.owner.account_sid}:{self.owner.auth_token}".encode()
+        ).decode()
         return header == f"Basic {expected}"
 
-    def _reply(self, status: int, payload: dict) -> None:
+    def _reply(self, status: int, payload: dict, headers: dict | None = None) -> None:
         raw = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(raw)))
         self.end_headers()
         self.wfile.write(raw)
@@ -195,8 +290,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         length = int(self.headers.get("Content-Length", 0))
         form = {k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-        status, payload = self.owner._create(form)
-        self._reply(status, payload)
+        status, payload, headers = self.owner._create(form)
+        self._reply(status, payload, headers)
 
     def do_GET(self) -> None:
         self.owner.requests.append(("GET", self.path))
@@ -208,3 +303,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         query = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
         self._reply(200, self.owner._list(query))
+
+
+def _date_sent_matches(m: SentMessage, query: dict[str, str]) -> bool:
+    """Twilio's DateSent filters (`DateSent`, `DateSent<`, `DateSent>`). Like Twilio, a message
+    still `queued` has no sent date (this fake reports every message as queued), so it never
+    matches one: a reason Pandawa looks up earlier sends by To/From and creation time."""
+    return not any(query.get(key) for key in ("DateSent", "DateSent<", "DateSent>"))

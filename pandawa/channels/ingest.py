@@ -1,0 +1,87 @@
+"""Storing inbound messages: one INSERT, idempotent on the provider's message id.
+
+The webhook (and the simulator page) build an `InboundMessage` and call `store_inbound`; the
+row is handed on to the conversation layer by task name after the boundary commits, so this
+module knows nothing of conversations or tickets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from pandawa import clock
+from pandawa.channels.models import Message
+from pandawa.jobs import enqueue_after_commit
+
+PROCESS_INBOUND_TASK = "conversations.process_inbound"
+
+_table = Message.__table__
+_statements: dict[str, Insert] = {}
+
+
+@dataclass
+class InboundMessage:
+    provider: str
+    provider_message_id: str
+    sender: str
+    recipient: str
+    body: str
+    message_type: str = "text"
+    media: list = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+    # set when the payload was stored but is not understood ("unsupported: sticker")
+    flag: str | None = None
+
+
+def store_inbound(session: Session, msg: InboundMessage) -> int | None:
+    """Insert the message unless the provider delivered it before.
+
+    Returns the new row's id, or None for a repeat. One statement, no SELECT: the unique
+    constraint on (provider, provider_message_id) decides, also between concurrent requests.
+    When inserted, `conversations.process_inbound` is published after the commit.
+    """
+    at = clock.now()
+    new_id = session.execute(
+        _insert_for(session),
+        {
+            "direction": "in",
+            "provider": msg.provider,
+            "provider_message_id": msg.provider_message_id,
+            "sender": msg.sender,
+            "recipient": msg.recipient,
+            "body": msg.body,
+            "message_type": msg.message_type,
+            "media": msg.media,
+            "extra": msg.extra,
+            "flag": msg.flag[:200] if msg.flag else None,
+            "status": "received",
+            "attempts": 0,
+            "is_internal_note": False,
+            "created_at": at,
+            "updated_at": at,
+        },
+    ).scalar()
+    if new_id is None:
+        return None
+    enqueue_after_commit(session, PROCESS_INBOUND_TASK, new_id)
+    return new_id
+
+
+def _insert_for(session: Session) -> Insert:
+    # built once per dialect and reused: SQLAlchemy's compiled cache then does the rest
+    name = session.get_bind().dialect.name
+    statement = _statements.get(name)
+    if statement is None:
+        dialect_insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[name]
+        statement = (
+            dialect_insert(_table)
+            .on_conflict_do_nothing(index_elements=["provider", "provider_message_id"])
+            .returning(_table.c.id)
+        )
+        _statements[name] = statement
+    return statement

@@ -1,0 +1,88 @@
+"""The provider interface: what the outbox needs from Twilio, the simulator, or a later one.
+
+A provider sends one message and can list what it recently sent to a recipient, so a row left
+in `sending` by a crashed or timed-out attempt is checked before it is sent again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from flask import current_app
+
+from pandawa.config import Settings
+
+
+@dataclass(frozen=True)
+class OutboundRequest:
+    sender: str
+    recipient: str
+    body: str | None
+    content_sid: str | None = None
+    content_variables: dict | None = None
+    status_callback: str | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_message_id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """A message the provider already holds (for matching a retried send)."""
+
+    provider_message_id: str
+    body: str | None
+    content_sid: str | None
+    created_at: datetime | None
+    status: str | None = None  # the provider's current status, when it says
+
+
+class SendError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = str(code)
+        self.message = message
+
+
+class TransientSendError(SendError):
+    """Worth retrying later: rate limits, provider 5xx, timeouts, connection failures.
+
+    `maybe_sent` is true when the request may have reached the provider (a read timeout, a
+    connection dropped mid-request): the next attempt must look for it before sending again.
+    """
+
+    def __init__(
+        self, code: str, message: str, retry_after: float | None = None, *, maybe_sent: bool = False
+    ) -> None:
+        super().__init__(code, message)
+        self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
+
+
+class PermanentSendError(SendError):
+    """Retrying cannot help: invalid number, outside the 24-hour window, unsubscribed, …"""
+
+
+class Provider(Protocol):
+    name: str
+
+    def send(self, request: OutboundRequest) -> SendResult: ...
+
+    def find_recent(self, recipient: str, sender: str, since: datetime) -> list[SentRecord]: ...
+
+
+def get_provider(settings: Settings | None = None) -> Provider:
+    """The provider the settings name (WHATSAPP_PROVIDER)."""
+    settings = settings or current_app.extensions["pandawa.settings"]
+    if settings.whatsapp_provider == "twilio":
+        from pandawa.channels.twilio import TwilioProvider
+
+        return TwilioProvider(settings)
+    from pandawa.channels.simulator import SimulatorProvider
+
+    return SimulatorProvider()

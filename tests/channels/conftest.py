@@ -1,0 +1,120 @@
+"""Helpers for the channel tests: signed Twilio requests, the tasks, what reached the broker."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import redis
+from celery.exceptions import Retry
+from flask import Flask
+from twilio.request_validator import RequestValidator
+
+import pandawa.channels.tasks  # noqa: F401  (registers the tasks with the Celery app)
+from tests.conftest import PUBLIC_BASE_URL, TEST_AUTH_TOKEN
+
+INBOUND_PATH = "/webhooks/twilio/whatsapp"
+STATUS_PATH = "/webhooks/twilio/status"
+CITIZEN = "whatsapp:+6281234567890"
+OFFICE = "whatsapp:+6281100000000"
+
+
+def sign(url: str, params: dict) -> str:
+    return RequestValidator(TEST_AUTH_TOKEN).compute_signature(url, params)
+
+
+def inbound_form(sid: str = "SM" + "a" * 32, **overrides: str) -> dict:
+    form = {
+        "MessageSid": sid,
+        "AccountSid": "AC" + "0" * 30 + "42",
+        "From": CITIZEN,
+        "To": OFFICE,
+        "Body": "Halo, saya mau tanya soal iuran",
+        "NumMedia": "0",
+        "ProfileName": "Siti",
+        "WaId": "6281234567890",
+        "MessageType": "text",
+    }
+    form.update(overrides)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+@pytest.fixture
+def post_signed(app: Flask):
+    """POST a form signed as Twilio signs it: for PUBLIC_BASE_URL + path unless told."""
+
+    def post(client, path: str, form: dict, *, signed_for: str | None = None, **kwargs):
+        signature = sign(signed_for or PUBLIC_BASE_URL + path, form)
+        headers = {"X-Twilio-Signature": signature, **kwargs.pop("headers", {})}
+        return client.post(path, data=form, headers=headers, **kwargs)
+
+    return post
+
+
+@dataclass
+class TaskRun:
+    state: str  # SUCCESS or RETRY
+    result: Any = None
+    when: float | None = None  # the retry's countdown
+
+
+@pytest.fixture
+def run_task(app: Flask) -> Callable[..., TaskRun]:
+    """Run a task in this process as a worker would, one delivery at a time.
+
+    Unlike `.apply()` (which re-runs a retry at once, in a loop), a retry here is published
+    to the real broker with its countdown and reported, so a test can play the redelivery.
+    The task comes from this app's Celery, not whichever app is the process default.
+    """
+
+    def run(name: str, *args: Any) -> TaskRun:
+        task = app.extensions["celery"].tasks[name]
+        task.push_request(
+            id=uuid.uuid4().hex,
+            args=list(args),
+            kwargs={},
+            retries=0,
+            is_eager=False,
+            called_directly=False,
+            delivery_info={"exchange": "", "routing_key": "celery"},
+        )
+        try:
+            return TaskRun("SUCCESS", task(*args))
+        except Retry as retry:
+            return TaskRun("RETRY", when=retry.when)
+        finally:
+            task.pop_request()
+
+    return run
+
+
+@pytest.fixture
+def broker(redis_url: str) -> Iterator[Callable[[str], list[list]]]:
+    """What was published to the real Redis broker: `broker(task_name)` → list of args."""
+    client = redis.Redis.from_url(redis_url)
+    client.delete("celery")
+
+    def published(name: str) -> list[list]:
+        found = []
+        for raw in client.lrange("celery", 0, -1):
+            message = json.loads(raw)
+            if message["headers"]["task"] == name:
+                args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+                found.append(args)
+        return found
+
+    yield published
+    client.delete("celery")
+    client.close()
+
+
+@pytest.fixture
+def twilio_fake(fake_twilio):
+    fake_twilio.reset()
+    yield fake_twilio
+    fake_twilio.reset()
