@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
 
 from pandawa.extensions import db
+from pandawa.metrics import REGISTRY
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -46,3 +50,14 @@ def _broker_ok() -> bool:
     except Exception:
         log.warning("readiness: broker unreachable", exc_info=True)
         return False
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus text format. With several gunicorn workers set PROMETHEUS_MULTIPROC_DIR so
+    every worker's samples are summed, not just the one that answers."""
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
