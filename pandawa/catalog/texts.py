@@ -1,0 +1,96 @@
+"""The texts the citizen reads and the templates the product sends, as the code expects them.
+
+`TEXT_SPECS` names every text key with the str.format fields it receives; `TEMPLATE_SPECS`
+names every provider-approved template with the variables it may use. `checks.py` holds a
+catalogue's texts and templates against these; `schema.py` re-exports all of it.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+LANGUAGES = ("id", "en")
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+# Twilio refuses longer WhatsApp bodies
+MAX_MESSAGE_CHARS = 1600
+
+
+@dataclass(frozen=True)
+class TextSpec:
+    fields: tuple[str, ...] = ()
+    required: bool = False
+    may_be_empty: bool = False
+    doc: str = ""
+
+
+def _spec(
+    *fields: str, required: bool = False, may_be_empty: bool = False, doc: str = ""
+) -> TextSpec:
+    return TextSpec(fields, required, may_be_empty, doc)
+
+
+# Every text key the product uses, with the str.format fields it receives. Required keys must
+# be in every catalogue; an optional key missing from a catalogue falls back to the shipped
+# default catalogue's text, so older catalogues keep working when a key is added here.
+TEXT_SPECS: dict[str, TextSpec] = {
+    "greeting": _spec("name", required=True, doc="first reply to an idle conversation"),
+    "menu_header": _spec(required=True, doc="line above the main menu"),
+    "menu_item": _spec("key", "label", required=True, doc="one menu line"),
+    "menu_footer": _spec(required=True, doc="line below a menu and after an answer"),
+    "unknown_choice": _spec(required=True, doc="the reply did not match an option"),
+    "ticket_created": _spec("ticket", "queue", required=True, doc="handoff done"),
+    "ticket_resolved": _spec("ticket", required=True, doc="the agent resolved the ticket"),
+    "submenu_header": _spec("label", doc="line above a sub-menu; {label} is its parent"),
+    "answer_footer": _spec(may_be_empty=True, doc="line after an information answer"),
+    "ask_detail_invalid": _spec(doc="a collected detail was not valid; the prompt follows"),
+    "ask_region": _spec(doc="a number serving several offices asks where the citizen lives"),
+    "region_unknown": _spec(doc="the region answer matched no office"),
+    "region_saved": _spec("office", doc="the office chosen from the region answer"),
+    "queue_position": _spec("position", "wait", doc="inside hours: place in queue, wait"),
+    "office_closed": _spec("opens_at", doc="outside hours: when the office next opens"),
+    "agent_will_reply": _spec("ticket", doc="a deferred ticket was released at opening"),
+    "agent_requested": _spec(doc="the citizen typed petugas/agent"),
+    "ticket_message_received": _spec(may_be_empty=True, doc="ack of a message on a ticket"),
+    "ticket_already_open": _spec("ticket", doc="a new request while a ticket is open"),
+    "ticket_status": _spec("ticket", "queue", "status", doc="reply to `status`"),
+    "status_deferred": _spec(doc="status word: waiting for opening hours"),
+    "status_waiting": _spec(doc="status word: in the queue"),
+    "status_assigned": _spec(doc="status word: an agent is handling it"),
+    "status_resolved": _spec(doc="status word: resolved"),
+    "status_cancelled": _spec(doc="status word: cancelled"),
+    "no_open_ticket": _spec(doc="`status` or `batal` without an open ticket"),
+    "cancel_confirm": _spec("ticket", doc="asks for ya/yes before cancelling"),
+    "ticket_cancelled": _spec("ticket", doc="cancel done"),
+    "cancel_aborted": _spec("ticket", doc="the citizen did not confirm the cancel"),
+    "satisfaction_question": _spec("ticket", doc="1–5 question after the closing message"),
+    "satisfaction_thanks": _spec(doc="the 1–5 answer was stored"),
+    "satisfaction_invalid": _spec(doc="the answer was not 1–5"),
+    "slow_down": _spec(doc="at most once a minute during a flood"),
+    "language_changed": _spec(doc="after english/indonesia"),
+}
+REQUIRED_TEXTS = tuple(key for key, spec in TEXT_SPECS.items() if spec.required)
+
+# Provider-approved templates the product sends, with the variables each may use.
+TEMPLATE_SPECS: dict[str, tuple[str, ...]] = {
+    # past the 24-hour window (e.g. a deferred ticket released on Monday)
+    "window_reopen": ("ticket", "name", "office"),
+}
+
+
+def placeholders(template: str) -> set[str]:
+    """The plain `{name}` fields of a str.format template.
+
+    Anything else ({0}, {}, {a.b}, {a[0]}, {a!r}, {a:>5}) is refused: catalogue texts are
+    edited by hand, and attribute access in a format string is a way to read internals.
+    """
+    names: set[str] = set()
+    for _literal, name, spec, conversion in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise ValueError(
+                f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+            )
+        names.add(name)
+    return names
