@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 
-from pandawa.clock import Clock, SystemClock
+from pandawa.clock import Clock, clock_from_setting
 from pandawa.config import Settings
 from pandawa.extensions import csrf, db
 from pandawa.logs import configure_logging
@@ -36,7 +36,7 @@ def create_app(
         MAX_CONTENT_LENGTH=1024 * 1024,  # webhooks and API bodies are small; 1 MiB is plenty
     )
     app.extensions["pandawa.settings"] = settings
-    app.extensions["pandawa.clock"] = clock or SystemClock()
+    app.extensions["pandawa.clock"] = clock or clock_from_setting(settings.clock)
     configure_logging(settings.log_level)
     _quiet_personal_data_loggers()
 

@@ -39,6 +39,35 @@ class FixedClock:
         return self._at
 
 
+class FileClock:
+    """Reads the instant from a file on every call: a rehearsal clock shared by the web,
+    worker and beat processes of a test or a drill ("what happens at Monday 08:00?").
+
+    The file holds one ISO 8601 instant with an offset. Refused in production (config.py).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def now(self) -> datetime:
+        with open(self.path, encoding="ascii") as handle:
+            at = datetime.fromisoformat(handle.read().strip())
+        if at.tzinfo is None:
+            raise ValueError(f"{self.path}: the instant needs an offset, e.g. +07:00")
+        return at.astimezone(UTC)
+
+    def set(self, at: datetime) -> None:
+        with open(self.path, "w", encoding="ascii") as handle:
+            handle.write(at.isoformat())
+
+
+def clock_from_setting(value: str | None) -> Clock:
+    """PANDAWA_CLOCK: unset or "system", or "file:/path" (tests and drills only)."""
+    if not value or value == "system":
+        return SystemClock()
+    return FileClock(value.removeprefix("file:"))
+
+
 _system = SystemClock()
 
 

@@ -37,6 +37,8 @@ class Settings:
     twilio_timeout_seconds: float = 10.0
     sweep_after_seconds: int = 60
     log_level: str = "INFO"
+    clock: str = "system"
+    outbound_rate_per_second: float = 80.0
 
     @property
     def is_production(self) -> bool:
@@ -101,6 +103,10 @@ class Settings:
                 )
             ),
             log_level=_log_level(env.get("LOG_LEVEL", "INFO")),
+            clock=_clock(env.get("PANDAWA_CLOCK"), mode),
+            outbound_rate_per_second=_positive_float(
+                "OUTBOUND_RATE_PER_SECOND", env.get("OUTBOUND_RATE_PER_SECOND", "80")
+            ),
         )
 
 
@@ -185,4 +191,14 @@ def _log_level(value: str) -> str:
     value = value.upper()
     if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL: {value!r}; expected DEBUG, INFO, WARNING or ERROR")
+    return value
+
+
+def _clock(value: str | None, mode: str) -> str:
+    if not value or value == "system":
+        return "system"
+    if not value.startswith("file:") or len(value) <= len("file:"):
+        raise ConfigError(f"PANDAWA_CLOCK={value!r}: expected 'system' or 'file:/path'")
+    if mode == "production":
+        raise ConfigError("PANDAWA_CLOCK: a rehearsal clock is refused in production; unset it")
     return value

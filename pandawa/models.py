@@ -4,10 +4,21 @@ from pandawa.accounts.models import ApiToken, User, queue_member
 from pandawa.catalog.models import CatalogRevision
 from pandawa.channels.models import Message
 from pandawa.conversations.models import Contact, Conversation
-from pandawa.hours.models import Office
+from pandawa.hours.models import Office, OfficeClosure, OfficeOverride
 from pandawa.tickets.models import Queue, Ticket, TicketEvent
 
 __all__ = [
-    "ApiToken", "CatalogRevision", "Contact", "Conversation", "Message", "Office", "Queue",
-    "Ticket", "TicketEvent", "User", "queue_member",
+    "ApiToken",
+    "CatalogRevision",
+    "Contact",
+    "Conversation",
+    "Message",
+    "Office",
+    "OfficeClosure",
+    "OfficeOverride",
+    "Queue",
+    "Ticket",
+    "TicketEvent",
+    "User",
+    "queue_member",
 ]

@@ -32,6 +32,8 @@ class User(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # presence: the last request the agent made (API or console), at most once a minute
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     queues: Mapped[list[Queue]] = relationship(secondary=queue_member, lazy="selectin")
 

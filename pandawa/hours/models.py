@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pandawa.extensions import db
@@ -25,3 +25,47 @@ class Office(db.Model):
     weekly_hours: Mapped[dict] = mapped_column(JSONDoc)
     is_active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OfficeClosure(db.Model):
+    """An operator's change to an office's calendar for one local date.
+
+    kind "closed": the office is shut that day (an extra closure, or a holiday the government
+    moved here). kind "open": a holiday from the calendar package does not apply (the sidang
+    isbat fixed Idul Fitri on another date); the weekly hours apply again.
+    """
+
+    __tablename__ = "office_closure"
+    __table_args__ = (
+        UniqueConstraint("office_id", "day"),
+        CheckConstraint("kind IN ('closed', 'open')", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OfficeOverride(db.Model):
+    """A supervisor opened early or closed for the day: [starts_at, ends_at) is forced open or
+    closed whatever the weekly hours say. Rows are never edited: they are the record."""
+
+    __tablename__ = "office_override"
+    __table_args__ = (
+        CheckConstraint("kind IN ('open', 'closed')", name="kind_known"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_office_override_office_id_ends_at", "office_id", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

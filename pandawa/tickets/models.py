@@ -66,6 +66,11 @@ class Ticket(db.Model):
         Index("ix_ticket_queue_status", "queue_id", "status", "id"),
         Index("ix_ticket_assignee_status", "assignee_id", "status"),
         Index("ix_ticket_contact_created", "contact_id", "created_at"),
+        # release at opening: deferred tickets of an office, oldest first
+        Index(
+            "ix_ticket_deferred_release", "office_id", "created_at", "id",
+            postgresql_where=text("status = 'deferred'"), sqlite_where=text("status = 'deferred'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +91,15 @@ class Ticket(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # wait to first response from released_at, fixed when the first reply is written: in
+    # calendar seconds and in business seconds (only while the office was open)
+    wait_seconds: Mapped[int | None]
+    wait_business_seconds: Mapped[int | None]
+    # the 24-hour window: when the approved template that asks the citizen to answer was
+    # sent (one per ticket per reopening of the window)
+    reopen_template_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the citizen was told the office closed while the ticket waited (once per closing)
+    closing_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     office: Mapped[Office] = relationship(lazy="joined", innerjoin=True)
     queue: Mapped[Queue] = relationship(lazy="joined", innerjoin=True)
