@@ -1,0 +1,172 @@
+"""The two sides of the ingest bench: the baseline and Pandawa, each set up as its operator
+would (fresh database and schema, gunicorn with 2 sync workers on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from argparse import Namespace
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import stack
+from signed import RequestFile, Signer
+from stack import RedisDb, Server
+
+log = logging.getLogger("bench")
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+BASELINE_SRC = Path(os.environ.get("BENCH_BASELINE_DIR", "/work/shared/bench/baseline"))
+AUTH_TOKEN = "0123456789abcdef0123456789abcdef"  # the baseline's BENCH_TOKEN default
+ACCOUNT_SID = "AC" + "c0ffee" * 5 + "00"  # the AccountSid the baseline generator writes
+PANDAWA_SENDER = "whatsapp:+6281180001500"
+# names that must come from this script only, never leak in from the caller's shell
+SCRUB = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "PUBLIC_BASE_URL",
+    "WHATSAPP_PROVIDER",
+    "PROMETHEUS_MULTIPROC_DIR",
+)
+
+
+@dataclass
+class Side:
+    key: str
+    title: str
+    path: str
+    db: str
+    sid_sql: str  # the stored MessageSids between %s and %s
+    server: Server
+    signer: Signer
+    rps_estimate: float = 0.0
+    files: list[tuple[RequestFile, RequestFile]] = field(default_factory=list)
+    fixed_files: list[RequestFile] = field(default_factory=list)
+    runs: list[dict] = field(default_factory=list)
+    fixed: list[dict] = field(default_factory=list)
+
+
+def child_env(extra: dict[str, str]) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in SCRUB and not k.startswith(("PANDAWA_", "BENCH_", "TWILIO_"))
+    }
+    return {**env, **extra}
+
+
+def setup_baseline(args: Namespace, tmp: Path, redis_db: RedisDb, exits: ExitStack) -> Side:
+    workdir = tmp / "baseline"
+    name = "pandawa_bench_baseline"
+    stack.recreate_database(name)
+    exits.callback(stack.drop_database, name)
+    env = child_env(
+        {
+            "BENCH_DSN": stack.pg_url(name, "postgresql+psycopg"),
+            "BENCH_BROKER": redis_db.url,
+            "BENCH_TOKEN": AUTH_TOKEN,
+            "BENCH_MODE": args.baseline_mode,
+        }
+    )
+    stack.run([sys.executable, "common.py", "init"], env, workdir)
+    port = stack.free_port()
+    server = stack.start_gunicorn(
+        "baseline",
+        VENV_BIN / "gunicorn",
+        "app:app",
+        port,
+        args.workers,
+        env,
+        workdir,
+        tmp / "baseline.log",
+        "/webhook/whatsapp",
+    )
+    exits.callback(server.stop)
+    url = f"{server.base_url}/webhook/whatsapp"
+    return Side(
+        "baseline",
+        f"baseline ({args.baseline_mode})",
+        "/webhook/whatsapp",
+        name,
+        "SELECT message_sid FROM messages WHERE message_sid BETWEEN %s AND %s",
+        server,
+        Signer(workdir, AUTH_TOKEN, url, "1", None, tmp / "reqs"),
+    )
+
+
+def setup_pandawa(args: Namespace, tmp: Path, redis_db: RedisDb, exits: ExitStack) -> Side:
+    name = "pandawa_bench_product"
+    stack.recreate_database(name)
+    exits.callback(stack.drop_database, name)
+    port = stack.free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = child_env(
+        {
+            "DATABASE_URL": stack.pg_url(name),
+            "CELERY_BROKER_URL": redis_db.url,
+            "REDIS_URL": redis_db.url,
+            "WHATSAPP_PROVIDER": "twilio",
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            # nothing may leave the machine: a send attempted inline would hit a closed port
+            "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
+            "PUBLIC_BASE_URL": base,
+            "SECRET_KEY": "bench-secret-key-0123456789abcdef",
+            "PANDAWA_ENV": "production",
+            "PANDAWA_INSTANCE_PATH": str(tmp / "instance"),
+        }
+    )
+    (tmp / "instance").mkdir()
+    stack.run([str(VENV_BIN / "pandawa"), "db", "upgrade"], env, REPO)
+    load_catalog(env)
+    server = stack.start_gunicorn(
+        "pandawa",
+        VENV_BIN / "gunicorn",
+        "pandawa:create_app()",
+        port,
+        args.workers,
+        env,
+        REPO,
+        tmp / "pandawa.log",
+        "/healthz",
+    )
+    exits.callback(server.stop)
+    path = "/webhooks/twilio/whatsapp"
+    return Side(
+        "pandawa",
+        "Pandawa",
+        path,
+        name,
+        "SELECT provider_message_id FROM message WHERE direction = 'in' "
+        "AND provider_message_id BETWEEN %s AND %s",
+        server,
+        Signer(tmp / "baseline", AUTH_TOKEN, base + path, "2", PANDAWA_SENDER, tmp / "reqs"),
+    )
+
+
+def load_catalog(env: dict[str, str]) -> None:
+    """Offices, queues and sender numbers, as an operator would after `db upgrade`."""
+    help_text = subprocess.run(
+        [str(VENV_BIN / "pandawa"), "catalog", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    ).stdout
+    if "load" not in help_text:
+        log.warning("`pandawa catalog load` does not exist yet: no catalogue loaded")
+        return
+    shipped = sorted((REPO / "pandawa" / "catalog").glob("*.yaml"))
+    chosen = os.environ.get("BENCH_PANDAWA_CATALOG") or (str(shipped[0]) if shipped else None)
+    if chosen is None:
+        log.warning("no catalogue file found under pandawa/catalog/: none loaded")
+        return
+    stack.run([str(VENV_BIN / "pandawa"), "catalog", "load", chosen], env, REPO)
+    log.info("catalogue loaded: %s", chosen)
