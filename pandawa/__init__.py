@@ -66,13 +66,16 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from pandawa.api.views import bp as api_bp
     from pandawa.channels.views import bp as channels_bp
     from pandawa.health.views import bp as health_bp
+    from pandawa.hours.views import bp as hours_api_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(channels_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(hours_api_bp)
     # signed by the provider / authenticated by bearer token: no browser session to forge
     csrf.exempt(channels_bp)
     csrf.exempt(api_bp)
+    csrf.exempt(hours_api_bp)
     if settings.whatsapp_provider == "simulator":
         from pandawa.simulator.views import bp as simulator_bp
 

@@ -37,12 +37,16 @@ def register_cli(app: Flask) -> None:
     from pandawa.accounts.cli import tokens_group, users_group
     from pandawa.catalog.cli import catalog_group
     from pandawa.devstack import dev_command
+    from pandawa.hours.cli import closures_group, hours_group, office_group
 
     app.cli.add_command(db_group, "db")
     app.cli.add_command(catalog_group, "catalog")
     app.cli.add_command(users_group, "users")
     app.cli.add_command(tokens_group, "tokens")
     app.cli.add_command(dev_command, "dev")
+    app.cli.add_command(closures_group, "closures")
+    app.cli.add_command(hours_group, "hours")
+    app.cli.add_command(office_group, "office")
 
 
 cli = FlaskGroup(

@@ -1,0 +1,159 @@
+"""Writes to an office's calendar: the operator's closures and the supervisor's overrides.
+
+Add and flush only; the boundary (CLI command, API view) commits. Rows are the record of who
+changed the calendar and why; the log says that it happened, without personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from pandawa.accounts.models import User
+from pandawa.clock import now
+from pandawa.hours.models import Office, OfficeClosure, OfficeOverride
+from pandawa.hours.queries import calendar_for
+
+log = logging.getLogger(__name__)
+
+CLOSURE_KINDS = ("closed", "open")
+MAX_REASON = 200
+
+
+def _reason(reason: str | None) -> str:
+    return (reason or "").strip()[:MAX_REASON]
+
+
+def add_closure(
+    session: Session,
+    office: Office,
+    day: date,
+    reason: str,
+    actor: User | None = None,
+    kind: str = "closed",
+) -> OfficeClosure:
+    """Close the office all day on the local date `day` (kind "open": cancel a holiday there).
+
+    One row per office and date: a second change of the same date replaces the first.
+    """
+    if kind not in CLOSURE_KINDS:
+        raise ValueError(f"closure kind {kind!r}: expected one of {', '.join(CLOSURE_KINDS)}")
+    row = session.scalar(
+        sa.select(OfficeClosure)
+        .where(OfficeClosure.office_id == office.id, OfficeClosure.day == day)
+        .with_for_update()
+    )
+    if row is None:
+        row = OfficeClosure(office_id=office.id, day=day)
+        session.add(row)
+    row.kind = kind
+    row.reason = _reason(reason)
+    row.actor_id = actor.id if actor else None
+    row.created_at = now()
+    session.flush()
+    log.info("office %s: %s on %s set by user %s", office.code, kind, day, row.actor_id)
+    return row
+
+
+def remove_holiday(
+    session: Session, office: Office, day: date, reason: str, actor: User | None = None
+) -> OfficeClosure:
+    """The package's holiday on `day` does not apply (e.g. the sidang isbat fixed another
+    date): the weekly hours apply again on that date."""
+    return add_closure(session, office, day, reason, actor, kind="open")
+
+
+def move_holiday(
+    session: Session,
+    office: Office,
+    from_day: date,
+    to_day: date,
+    reason: str,
+    actor: User | None = None,
+) -> tuple[OfficeClosure, OfficeClosure]:
+    """The holiday moves from `from_day` to `to_day`: open on the first, closed on the second."""
+    if from_day == to_day:
+        raise ValueError("a holiday cannot move to the date it is on")
+    return (
+        remove_holiday(session, office, from_day, reason, actor),
+        add_closure(session, office, to_day, reason, actor),
+    )
+
+
+def delete_closure(session: Session, office: Office, day: date) -> bool:
+    """Forget the operator's change on `day` (the package and catalogue apply again)."""
+    deleted = session.execute(
+        sa.delete(OfficeClosure).where(
+            OfficeClosure.office_id == office.id, OfficeClosure.day == day
+        )
+    ).rowcount
+    session.flush()
+    if deleted:
+        log.info("office %s: operator change on %s deleted", office.code, day)
+    return bool(deleted)
+
+
+def open_now(
+    session: Session,
+    office: Office,
+    at: datetime,
+    actor: User | None = None,
+    reason: str = "",
+) -> OfficeOverride:
+    """Open the office from `at`.
+
+    Opening early on a working day lasts until that day's last regular closing, so the office
+    simply stays open through its hours; on a holiday or after hours, until local midnight.
+    """
+    calendar = calendar_for(session, office)
+    day = calendar.local_date(at)
+    regular = calendar.regular_intervals(day)
+    ends_at = regular[-1][1] if regular and regular[-1][1] > at else calendar.day_bounds(day)[1]
+    return _override(session, office, "open", at, ends_at, actor, reason)
+
+
+def close_now(
+    session: Session,
+    office: Office,
+    at: datetime,
+    actor: User | None = None,
+    reason: str = "",
+) -> OfficeOverride:
+    """Close the office from `at` to the end of its local day."""
+    calendar = calendar_for(session, office)
+    ends_at = calendar.day_bounds(calendar.local_date(at))[1]
+    return _override(session, office, "closed", at, ends_at, actor, reason)
+
+
+def _override(
+    session: Session,
+    office: Office,
+    kind: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    actor: User | None,
+    reason: str,
+) -> OfficeOverride:
+    row = OfficeOverride(
+        office_id=office.id,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=_reason(reason),
+        actor_id=actor.id if actor else None,
+        created_at=now(),
+    )
+    session.add(row)
+    session.flush()
+    log.info(
+        "office %s: override %s from %s to %s by user %s",
+        office.code,
+        kind,
+        starts_at.isoformat(),
+        ends_at.isoformat(),
+        row.actor_id,
+    )
+    return row
