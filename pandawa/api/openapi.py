@@ -18,6 +18,7 @@ OUT_STATUSES = [
     "read",
     "failed",
     "undelivered",
+    "held",
 ]
 
 
@@ -119,8 +120,21 @@ SCHEMAS: dict[str, Any] = {
             _ref("Ticket"),
             {
                 "type": "object",
-                "required": ["messages"],
-                "properties": {"messages": {"type": "array", "items": _ref("Message")}},
+                "required": ["messages", "window"],
+                "properties": {
+                    "messages": {"type": "array", "items": _ref("Message")},
+                    "window": {
+                        "type": "object",
+                        "description": "WhatsApp's 24-hour window: free-form replies only while "
+                        "open; past it a reply is held and the approved template is sent",
+                        "properties": {
+                            "is_open": {"type": "boolean"},
+                            "closes_at": {"type": ["string", "null"], "format": "date-time"},
+                        },
+                    },
+                    "wait_seconds": {"type": ["integer", "null"]},
+                    "wait_business_seconds": {"type": ["integer", "null"]},
+                },
             },
         ]
     },
@@ -190,6 +204,12 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+def _all_schemas() -> dict[str, Any]:
+    from pandawa.hours.openapi import OFFICE_SCHEMAS
+
+    return {**SCHEMAS, **OFFICE_SCHEMAS}
+
+
 def _list_of(name: str) -> dict[str, Any]:
     return {
         "type": "object",
@@ -202,6 +222,15 @@ def _list_of(name: str) -> dict[str, Any]:
 
 
 def _paths() -> dict[str, Any]:
+    from pandawa.hours.openapi import office_paths
+
+    return {
+        **_ticket_paths(),
+        **office_paths({"401": _error("Unauthorized")}, _json, _list_of, _ref, _error),
+    }
+
+
+def _ticket_paths() -> dict[str, Any]:
     unauthorized = {"401": _error("Unauthorized")}
     ticket_errors = {**unauthorized, "404": _error("NotFound"), "409": _error("Conflict")}
     return {
@@ -393,7 +422,7 @@ def openapi_document(public_base_url: str) -> dict[str, Any]:
                     "description": "`pandawa tokens create EMAIL`",
                 },
             },
-            "schemas": SCHEMAS,
+            "schemas": _all_schemas(),
             "responses": {
                 name: {**error, "description": description}
                 for name, description in [
@@ -402,6 +431,7 @@ def openapi_document(public_base_url: str) -> dict[str, Any]:
                     ("NotFound", "no such ticket, or not one of my queues'"),
                     ("Conflict", "not_holder or ticket_closed"),
                     ("Unprocessable", "invalid_body, unknown_queue"),
+                    ("Forbidden", "a supervisor's or admin's action"),
                 ]
             },
         },

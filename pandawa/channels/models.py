@@ -41,6 +41,12 @@ class Message(db.Model):
             postgresql_where=text("direction = 'out' AND status IN ('pending', 'sending')"),
             sqlite_where=text("direction = 'out' AND status IN ('pending', 'sending')"),
         ),
+        # "older unsent message to this citizen first" on every send
+        Index(
+            "ix_message_unsent_to", "recipient", "sender", "id",
+            postgresql_where=text("direction = 'out' AND status IN ('pending', 'sending')"),
+            sqlite_where=text("direction = 'out' AND status IN ('pending', 'sending')"),
+        ),
         Index("ix_message_ticket_id_id", "ticket_id", "id"),
         Index("ix_message_conversation_id_id", "conversation_id", "id"),
     )

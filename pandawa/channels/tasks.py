@@ -8,18 +8,29 @@ provider before it is sent again, so a retry never sends a citizen the same mess
 Order: a message waits while an older one to the same citizen from the same sender is still
 pending or sending (it re-queues itself a few seconds later), so split parts and consecutive
 replies arrive in id order. The sweeper keeps the older one moving if its task was lost.
+
+Pacing: every send takes a slot of its sender number's shared schedule (`pacing`) before the
+row is marked `sending`. A slot at most a second away is slept out in the worker; a later one
+sends the task back to the broker with that slot (`slot_at`), due just before it (the rest is
+slept out then): the worker is not held, the row stays `pending`, no attempt is counted. A
+slot missed by more than LATE_GRACE (the worker was down or swamped) is given up and a new one
+taken, so a backlog of late tasks never goes out in a burst.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
 from celery import shared_task
 from flask import current_app
+from redis.exceptions import RedisError
 
 from pandawa import metrics
+from pandawa.channels import pacing
 from pandawa.channels.outbox import (
     SEND_TASK,
     Claim,
@@ -47,19 +58,35 @@ MAX_ATTEMPTS = 10  # provider calls per message, across retries and sweeps
 MAX_BACKOFF = 300.0  # seconds between attempts, unless the provider asks for more
 MAX_RETRY_AFTER = 3000.0  # below the broker's visibility timeout (3600 s)
 MAX_DEFER = 60.0  # a message waiting for an older one asks again at least this often
+LATE_GRACE = 1.0  # a pacing slot missed by longer than this is given up for a new one
+# a task sent back for a later slot is due this long before it, then sleeps out the rest: a
+# sleep ends on time, a broker delivery plus a claim can be late by a few milliseconds
+PACING_LEAD = 0.5
+# every send leaves this long after its slot: room for the claim's commit, so a send whose slot
+# is "now" leaves as punctually after it as one that slept (never closer to the next one)
+SLOT_ALLOWANCE = 0.05
+PACING_DOWN_RETRY = 5.0  # Redis (the shared schedule) unreachable: try again after this
 SWEEP_BATCH = 500
 
 
 @shared_task(name=SEND_TASK, bind=True, acks_late=True, max_retries=None, ignore_result=True)
-def send_message(self, message_id: int) -> str:
+def send_message(self, message_id: int, slot_at: float | None = None) -> str:
+    """Send one outbound row. `slot_at`: the pacing slot an earlier run reserved for it."""
     settings: Settings = current_app.extensions["pandawa.settings"]
     session = db.session
     # how long one provider call can last; a `sending` row younger than this is left alone
     lease = timedelta(seconds=2 * settings.twilio_timeout_seconds + 10)
+    # first, so a process's first send pays for importing the provider library before it
+    # takes its slot, not after (it would leave late, too close to the next one)
+    provider = get_provider(settings)
 
     try:
-        claim = claim_for_send(session, message_id, lease=lease)
+        claim = claim_for_send(session, message_id, lease=lease, pace=_pace(slot_at))
         session.commit()
+    except RedisError:
+        session.rollback()
+        log.warning("message %s: pacing schedule unreachable (Redis); retrying", message_id)
+        raise self.retry(countdown=PACING_DOWN_RETRY, kwargs={}) from None
     except Exception:
         session.rollback()
         raise
@@ -70,10 +97,17 @@ def send_message(self, message_id: int) -> str:
         countdown = claim.seconds
         if claim.grows:
             countdown = min(countdown * (1 + self.request.retries), MAX_DEFER)
-        log.info("message %s deferred %.0fs: %s", message_id, countdown, claim.reason)
-        raise self.retry(countdown=countdown)
+        log.info("message %s deferred %.1fs: %s", message_id, countdown, claim.reason)
+        kwargs = {}
+        if claim.slot_at is not None:
+            kwargs = {"slot_at": claim.slot_at}
+            countdown = max(countdown - PACING_LEAD, 0.0)
+        raise self.retry(countdown=countdown, kwargs=kwargs)
+    if claim.slot is not None:
+        # under a second away: not worth a retry. Sleep until the slot itself (plus the fixed
+        # allowance), not for `wait` from now: the commit's duration must not shift the send
+        time.sleep(max(claim.slot.due + SLOT_ALLOWANCE - time.monotonic(), 0.0))
 
-    provider = get_provider(settings)
     if provider.name != claim.provider:
         error = PermanentSendError("provider", f"provider {claim.provider} is not configured")
         return _fail(claim, error)
@@ -98,9 +132,23 @@ def send_message(self, message_id: int) -> str:
             claim.attempts,
             countdown,
         )
-        raise self.retry(countdown=countdown) from None
+        raise self.retry(countdown=countdown, kwargs={}) from None
     metrics.MESSAGES_OUT.labels(status=outcome).inc()
     return outcome
+
+
+def _pace(slot_at: float | None) -> Callable[[str], pacing.Slot]:
+    """Reserve the sender's next slot, or keep the one an earlier run reserved while it is
+    still due (a little late is fine; later than LATE_GRACE, it is gone)."""
+
+    def pace(sender: str) -> pacing.Slot:
+        if slot_at is not None:
+            slot = pacing.held_slot(slot_at)
+            if -LATE_GRACE <= slot.wait <= MAX_RETRY_AFTER:  # beyond: not a slot of this clock
+                return slot
+        return pacing.reserve_slot(sender)
+
+    return pace
 
 
 def _deliver(provider: Provider, claim: Claim, settings: Settings) -> str:

@@ -72,19 +72,19 @@ def run_task(app: Flask) -> Callable[..., TaskRun]:
     The task comes from this app's Celery, not whichever app is the process default.
     """
 
-    def run(name: str, *args: Any) -> TaskRun:
+    def run(name: str, *args: Any, **kwargs: Any) -> TaskRun:
         task = app.extensions["celery"].tasks[name]
         task.push_request(
             id=uuid.uuid4().hex,
             args=list(args),
-            kwargs={},
+            kwargs=kwargs,
             retries=0,
             is_eager=False,
             called_directly=False,
             delivery_info={"exchange": "", "routing_key": "celery"},
         )
         try:
-            return TaskRun("SUCCESS", task(*args))
+            return TaskRun("SUCCESS", task(*args, **kwargs))
         except Retry as retry:
             return TaskRun("RETRY", when=retry.when)
         finally:
@@ -94,18 +94,19 @@ def run_task(app: Flask) -> Callable[..., TaskRun]:
 
 
 @pytest.fixture
-def broker(redis_url: str) -> Iterator[Callable[[str], list[list]]]:
-    """What was published to the real Redis broker: `broker(task_name)` → list of args."""
+def broker(redis_url: str) -> Iterator[Callable[..., list]]:
+    """What was published to the real Redis broker: `broker(task_name)` → list of args;
+    `broker(task_name, kwargs=True)` → list of (args, kwargs, countdown-based eta or None)."""
     client = redis.Redis.from_url(redis_url)
     client.delete("celery")
 
-    def published(name: str) -> list[list]:
+    def published(name: str, *, kwargs: bool = False) -> list:
         found = []
         for raw in client.lrange("celery", 0, -1):
             message = json.loads(raw)
             if message["headers"]["task"] == name:
-                args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-                found.append(args)
+                args, task_kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+                found.append((args, task_kwargs, message["headers"].get("eta")) if kwargs else args)
         return found
 
     yield published

@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from pandawa.channels.models import Message
-from pandawa.channels.outbox import MAX_BODY, queue_outbound
+from pandawa.channels.outbox import queue_outbound
+from pandawa.channels.split import MAX_BODY
 from tests.channels.conftest import CITIZEN, OFFICE
 
 

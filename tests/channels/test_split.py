@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pandawa.channels.outbox import MAX_BODY, split_body
+from pandawa.channels.split import MAX_BODY, split_body
 
 
 def _units(text: str) -> int:

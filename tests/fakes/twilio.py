@@ -30,6 +30,8 @@ class SentMessage:
     status_callback: str | None
     date_created: datetime
     form: dict = field(default_factory=dict)
+    # time.monotonic() when the creation request reached the fake (for pacing checks)
+    arrived: float = 0.0
 
 
 @dataclass
@@ -118,6 +120,7 @@ class FakeTwilio:
             status_callback=None,
             date_created=date_created or self.now(),
             form={},
+            arrived=time.monotonic(),
         )
         with self._lock:
             self.messages.append(sent)
@@ -146,7 +149,12 @@ class FakeTwilio:
         raise AssertionError(f"fake Twilio: condition not met in {timeout}s; got {snapshot!r}")
 
     # -- behaviour ----------------------------------------------------------
-    def _create(self, form: dict[str, str]) -> tuple[int, dict, dict]:
+    def arrivals(self) -> list[float]:
+        """Monotonic arrival times of the created messages, in arrival order."""
+        with self._lock:
+            return sorted(m.arrived for m in self.messages)
+
+    def _create(self, form: dict[str, str], arrived: float = 0.0) -> tuple[int, dict, dict]:
         with self._lock:
             if self._failures:
                 failure = self._failures[0]
@@ -187,6 +195,9 @@ class FakeTwilio:
                     },
                     {},
                 )
+            template_error = _template_error(form)
+            if template_error is not None:
+                return 400, template_error, {}
             sent = SentMessage(
                 sid="SM" + uuid.uuid4().hex,
                 to=form["To"],
@@ -197,6 +208,7 @@ class FakeTwilio:
                 status_callback=form.get("StatusCallback"),
                 date_created=self.now(),
                 form=dict(form),
+                arrived=arrived,
             )
             self.messages.append(sent)
         return 201, self._resource(sent), {}
@@ -279,6 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
         return "messages" if path == prefix else None
 
     def do_POST(self) -> None:
+        arrived = time.monotonic()
         self.owner.requests.append(("POST", self.path))
         if self.owner._delay:
             time.sleep(self.owner._delay)
@@ -290,7 +303,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         length = int(self.headers.get("Content-Length", 0))
         form = {k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-        status, payload, headers = self.owner._create(form)
+        status, payload, headers = self.owner._create(form, arrived)
         self._reply(status, payload, headers)
 
     def do_GET(self) -> None:
@@ -303,6 +316,27 @@ class _Handler(BaseHTTPRequestHandler):
             return
         query = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
         self._reply(200, self.owner._list(query))
+
+
+def _template_error(form: dict[str, str]) -> dict | None:
+    """Twilio's checks of a Content API send: ContentVariables only with a ContentSid (21654),
+    and a JSON object whose values are neither null nor empty (21656)."""
+    raw = form.get("ContentVariables")
+    if raw is None:
+        return None
+    if not form.get("ContentSid"):
+        return _error(21654, "A ContentSid must be specified if ContentVariables are provided.")
+    try:
+        variables = json.loads(raw)
+    except ValueError:
+        variables = None
+    if not isinstance(variables, dict) or any(v in (None, "") for v in variables.values()):
+        return _error(21656, "The ContentVariables Parameter is invalid.")
+    return None
+
+
+def _error(code: int, message: str) -> dict:
+    return {"code": code, "message": message, "more_info": "", "status": 400}
 
 
 def _date_sent_matches(m: SentMessage, query: dict[str, str]) -> bool:
