@@ -76,9 +76,10 @@ def make_conversation(app, make_office):
                           created_at=now())
         db.session.add(contact)
         db.session.flush()
+        # the citizen wrote just now: the 24-hour window is open
         conversation = Conversation(contact_id=contact.id, channel_address=office.whatsapp_address,
                                     office_id=office.id, state="idle", state_data={},
-                                    created_at=now(), updated_at=now())
+                                    last_inbound_at=now(), created_at=now(), updated_at=now())
         db.session.add(conversation)
         db.session.flush()
         return conversation

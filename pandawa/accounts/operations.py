@@ -159,6 +159,8 @@ def user_for_token(raw: str | None) -> User | None:
     at = now()
     if token.last_used_at is None or at - token.last_used_at >= TOKEN_TOUCH_INTERVAL:
         token.last_used_at = at
+        # presence: an agent working through the API is online (tickets/estimates.py)
+        token.user.last_seen_at = at
         db.session.flush()
         db.session.info[LAST_USE_RECORDED] = True
     return token.user

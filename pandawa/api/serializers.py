@@ -43,6 +43,16 @@ def ticket_detail_json(
     return data
 
 
+def window_json(last_inbound_at: datetime | None, at: datetime) -> dict[str, Any]:
+    """WhatsApp's 24-hour window: free-form replies only while it is open."""
+    from pandawa.channels.window import window_closes_at, window_is_open
+
+    return {
+        "is_open": window_is_open(last_inbound_at, at),
+        "closes_at": iso(window_closes_at(last_inbound_at)),
+    }
+
+
 def message_json(message: Message, author: str | None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": message.id,

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map
@@ -18,6 +19,7 @@ from pandawa.api.auth import authenticate, commit_token_touch, current_user
 from pandawa.api.errors import ApiError, error_response, not_found, register_error_handlers
 from pandawa.api.openapi import openapi_document
 from pandawa.clock import now
+from pandawa.conversations.models import Conversation
 from pandawa.extensions import db
 from pandawa.tickets import operations, queries
 from pandawa.tickets.models import OPEN_STATUSES, TICKET_STATUSES, Ticket
@@ -181,9 +183,16 @@ def _visible_ticket(number: str, *, for_update: bool = False) -> Ticket:
 
 
 def _detail(ticket: Ticket) -> dict[str, Any]:
-    return serializers.ticket_detail_json(
+    data = serializers.ticket_detail_json(
         ticket, queries.contact_of(ticket), queries.ticket_messages(ticket.id)
     )
+    last_inbound = db.session.scalar(
+        sa.select(Conversation.last_inbound_at).where(Conversation.id == ticket.conversation_id)
+    )
+    data["window"] = serializers.window_json(last_inbound, now())
+    data["wait_seconds"] = ticket.wait_seconds
+    data["wait_business_seconds"] = ticket.wait_business_seconds
+    return data
 
 
 def _json_object() -> dict[str, Any]:
@@ -231,6 +240,10 @@ def _bad_parameter(name: str, detail: str) -> ApiError:
     )
 
 
+# every blueprint serving under /api/v1 (the offices endpoints live with the calendars)
+API_BLUEPRINTS = ("api.", "hours_api.")
+
+
 def _allowed_methods(path: str) -> set[str]:
     """Methods the API's real routes accept at `path` (empty when none matches it)."""
     routes = current_app.extensions.get("pandawa.api_routes")
@@ -238,7 +251,7 @@ def _allowed_methods(path: str) -> set[str]:
         rules = [
             rule.empty()
             for rule in current_app.url_map.iter_rules()
-            if rule.endpoint.startswith(f"{bp.name}.") and rule.endpoint != f"{bp.name}.unknown"
+            if rule.endpoint.startswith(API_BLUEPRINTS) and rule.endpoint != f"{bp.name}.unknown"
         ]
         routes = current_app.extensions["pandawa.api_routes"] = Map(rules)
     try:

@@ -49,6 +49,10 @@ TEXT_SPECS: dict[str, TextSpec] = {
     "region_saved": _spec("office", doc="the office chosen from the region answer"),
     "queue_position": _spec("position", "wait", doc="inside hours: place in queue, wait"),
     "office_closed": _spec("opens_at", doc="outside hours: when the office next opens"),
+    "queue_no_agents": _spec("position", doc="inside hours, but no agent of the queue online"),
+    "closing_notice": _spec(
+        "ticket", "opens_at", doc="the office closed while the ticket waited; it stays queued"
+    ),
     "agent_will_reply": _spec("ticket", doc="a deferred ticket was released at opening"),
     "agent_requested": _spec(doc="the citizen typed petugas/agent"),
     "ticket_message_received": _spec(may_be_empty=True, doc="ack of a message on a ticket"),

@@ -24,7 +24,7 @@ from pandawa.channels.outbox import queue_outbound
 from pandawa.conversations import validators
 from pandawa.conversations.models import Conversation
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket
-from pandawa.tickets.operations import open_ticket
+from pandawa.tickets.intake import hand_off
 
 log = logging.getLogger(__name__)
 
@@ -127,14 +127,12 @@ class Bot:
             turn.replies.append(item.collect[data["step"]].prompt.get(self.language))
             return
         queue = self.session.scalars(sa.select(Queue).where(Queue.code == item.queue)).one()
-        ticket = open_ticket(
-            self.session, conversation_id=self.conversation.id, contact_id=self.contact.id,
-            office_id=self.conversation.office_id, queue_id=queue.id,
+        handoff = hand_off(
+            self.session, self.catalog, self.conversation, self.contact, queue,
             details={"service": item.label_for("id"), **data["details"]},
         )
-        turn.ticket_id = ticket.id
-        turn.replies.append(self.text("ticket_created", ticket=ticket.number,
-                                      queue=queue.name(self.language)))
+        turn.ticket_id = handoff.ticket.id
+        turn.replies.extend(handoff.replies)
         self._set_state("idle", {})
 
     def _validate(self, kind: str, message: Message) -> Any:

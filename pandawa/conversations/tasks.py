@@ -8,6 +8,7 @@ from celery import shared_task
 from flask import current_app
 
 from pandawa.channels.models import Message
+from pandawa.channels.outbox import release_held
 from pandawa.conversations import operations
 from pandawa.conversations.bot import Bot
 from pandawa.extensions import db
@@ -48,6 +49,8 @@ def process_inbound(self, message_id: int) -> int:
             return handled
         turn = Bot(session, conversation).handle(pending)
         operations.mark_processed(pending, conversation, turn.ticket_id)
+        # the citizen wrote: the 24-hour window is open again, held agent replies can go
+        release_held(session, conversation.id)
         session.commit()
         handled += 1
         log.info("processed inbound message id=%s conversation=%s", pending.id, conversation_id)

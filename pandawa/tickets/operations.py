@@ -189,8 +189,14 @@ def _oldest_waiting(session: Session, user: User, tried: list[int]) -> int | Non
 
 
 def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Message]:
-    """Send `body` to the citizen as the agent; the outbox delivers it after the commit."""
+    """Send `body` to the citizen as the agent; the outbox delivers it after the commit.
+
+    Past the 24-hour window the text is held, the approved template asks the citizen to
+    answer (once per reopening), and the held text goes out when they do.
+    """
     from pandawa.channels.outbox import queue_outbound
+    from pandawa.channels.window import window_is_open
+    from pandawa.tickets.notify import ask_to_reopen
 
     _require_open(ticket)
     if ticket.status != "assigned":
@@ -202,6 +208,10 @@ def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Messa
     text = _valid_body(body)
     conversation = session.get(Conversation, ticket.conversation_id)
     assert conversation is not None
+    at = now()
+    window_open = window_is_open(conversation.last_inbound_at, at)
+    if not window_open:
+        ask_to_reopen(session, ticket, conversation, at)
     messages = queue_outbound(
         session,
         provider=current_app.extensions["pandawa.settings"].whatsapp_provider,
@@ -211,15 +221,28 @@ def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Messa
         conversation_id=conversation.id,
         ticket_id=ticket.id,
         author_id=user.id,
+        hold=not window_open,
     )
-    at = now()
     if ticket.first_response_at is None:
-        ticket.first_response_at = at
+        _record_first_response(session, ticket, at)
     ticket.updated_at = at
     session.flush()
-    add_event(session, ticket, "replied", user, message_ids=[m.id for m in messages])
+    add_event(session, ticket, "replied", user, message_ids=[m.id for m in messages],
+              held=not window_open)
     session.flush()
     return messages
+
+
+def _record_first_response(session: Session, ticket: Ticket, at: Any) -> None:
+    """The wait the citizen had, from asking to the first reply: in calendar seconds and in
+    business seconds (a Friday 16:00 ticket answered Monday 08:10 waited 10 business minutes)."""
+    from pandawa.hours.queries import calendar_for
+
+    ticket.first_response_at = at
+    ticket.wait_seconds = int((at - ticket.created_at).total_seconds())
+    ticket.wait_business_seconds = calendar_for(session, ticket.office).business_seconds(
+        ticket.created_at, at
+    )
 
 
 def transfer(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pandawa.api.views import bp
+from pandawa.api.views import API_BLUEPRINTS, bp
 
 
 def _refs(node):
@@ -38,7 +38,7 @@ def test_every_api_route_is_documented(app, client):
     doc = client.get("/api/v1/openapi.json").json
     routes = {}
     for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith(f"{bp.name}.") or rule.endpoint == f"{bp.name}.unknown":
+        if not rule.endpoint.startswith(API_BLUEPRINTS) or rule.endpoint == f"{bp.name}.unknown":
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
         routes[path] = {m.lower() for m in rule.methods} - {"head", "options"}

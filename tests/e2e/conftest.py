@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
 from pandawa import create_app
+from pandawa.clock import FileClock
 from pandawa.extensions import db
 from pandawa.migrations import upgrade
 from tests.conftest import PUBLIC_BASE_URL, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, app_environ
@@ -28,6 +30,8 @@ from tests.services import temporary_database
 pytestmark = pytest.mark.e2e
 OUR_NUMBER = "whatsapp:+6281180001500"
 KEEP_TABLES = {"office", "queue", "catalog_revision", "alembic_version"}
+WIB = timezone(timedelta(hours=7))
+TUESDAY_10_WIB = datetime(2026, 12, 1, 10, 0, tzinfo=WIB)
 
 
 def free_port() -> int:
@@ -52,6 +56,10 @@ class Stack:
     environ: dict
     app: object
     logs: Path
+
+    @property
+    def clock(self) -> FileClock:
+        return FileClock(self.environ["PANDAWA_CLOCK"].removeprefix("file:"))
 
     def sign(self, path: str, form: dict) -> str:
         return RequestValidator(TEST_AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + path, form)
@@ -106,6 +114,11 @@ def stack(redis_url, fake_twilio, tmp_path_factory) -> Iterator[Stack]:
     with temporary_database("pandawa_e2e") as url:
         environ = app_environ(url, redis_url, fake_twilio.url, tmp_path_factory.mktemp("inst"))
         environ["PANDAWA_SWEEP_AFTER_SECONDS"] = "2"  # the sweeper test need not wait a minute
+        # one instant for the test, gunicorn and the worker: set per test (default: Tuesday
+        # 1 December 2026, 10:00 WIB, inside office hours)
+        clock_file = tmp_path_factory.mktemp("clock") / "now"
+        FileClock(str(clock_file)).set(TUESDAY_10_WIB)
+        environ["PANDAWA_CLOCK"] = f"file:{clock_file}"
         app = create_app(environ)
         with app.app_context():
             with db.engine.begin() as conn:
@@ -149,6 +162,7 @@ def _healthy(base_url: str) -> bool:
 @pytest.fixture
 def e2e(stack, fake_twilio) -> Iterator[Stack]:
     fake_twilio.reset()
+    stack.clock.set(TUESDAY_10_WIB)
     yield stack
     with stack.app.app_context():
         tables = [t.name for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]

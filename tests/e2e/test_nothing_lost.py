@@ -3,7 +3,7 @@ hands the message to the worker once the broker is back."""
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -31,7 +31,8 @@ def test_message_stored_while_the_broker_is_down_is_answered_after_the_sweep(e2e
     stored = sa.select(Message.processed_at).where(Message.provider_message_id == message_sid)
     assert e2e.rows(stored) == [(None,)]
 
-    time.sleep(2.5)  # older than PANDAWA_SWEEP_AFTER_SECONDS in the e2e stack
+    # older than PANDAWA_SWEEP_AFTER_SECONDS (2 s in the e2e stack)
+    e2e.clock.set(e2e.clock.now() + timedelta(seconds=3))
     from pandawa.conversations.tasks import sweep_inbound
 
     with e2e.app.app_context():

@@ -1,0 +1,63 @@
+"""The handoff from the bot to a person, gated by the office's hours.
+
+Inside hours the ticket waits in its queue and the citizen learns their position and an honest
+estimate; outside hours (evening, weekend, holiday, cuti bersama) it is deferred and the citizen
+learns when the office next opens, in the office's local time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from pandawa.catalog.schema import Catalog
+from pandawa.clock import now
+from pandawa.conversations.models import Contact, Conversation
+from pandawa.hours.formatting import format_duration_minutes, format_local
+from pandawa.hours.models import Office
+from pandawa.hours.queries import calendar_for
+from pandawa.tickets import estimates
+from pandawa.tickets.models import Queue, Ticket
+from pandawa.tickets.operations import open_ticket
+
+
+@dataclass
+class Handoff:
+    ticket: Ticket
+    replies: list[str] = field(default_factory=list)
+
+
+def hand_off(
+    session: Session, catalog: Catalog, conversation: Conversation, contact: Contact,
+    queue: Queue, details: dict,
+) -> Handoff:
+    language = contact.language or "id"
+    office = session.get(Office, conversation.office_id)
+    assert office is not None, "a conversation is routed to an office before any handoff"
+    calendar = calendar_for(session, office)
+    at = now()
+    is_open = calendar.is_open(at)
+    ticket = open_ticket(
+        session, conversation_id=conversation.id, contact_id=contact.id, office_id=office.id,
+        queue_id=queue.id, details=details, status="waiting" if is_open else "deferred",
+    )
+    handoff = Handoff(ticket, [
+        catalog.text("ticket_created", language, ticket=ticket.number,
+                     queue=queue.name(language)),
+    ])
+    if not is_open:
+        opens = format_local(calendar.next_opening(at), office.timezone, language)
+        handoff.replies.append(catalog.text("office_closed", language, opens_at=opens))
+        return handoff
+    position = estimates.queue_position(session, ticket)
+    wait = estimates.estimate_wait_seconds(session, ticket, position, at, calendar)
+    if wait is None:
+        handoff.replies.append(catalog.text("queue_no_agents", language, position=position))
+    else:
+        minutes = estimates.rounded_minutes(wait)
+        handoff.replies.append(catalog.text(
+            "queue_position", language, position=position,
+            wait=format_duration_minutes(minutes, language),
+        ))
+    return handoff

@@ -1,0 +1,79 @@
+"""Telling the citizen about their ticket, within WhatsApp's 24-hour rule.
+
+Free-form messages are allowed only within 24 hours of the citizen's last message. Past that,
+the only thing we may send is the catalogue's approved utility template asking them to answer —
+once per ticket per reopening of the window (never a stream of reminders); the conversation
+continues when they answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from pandawa.catalog.queries import active_catalog
+from pandawa.channels.models import Message
+from pandawa.channels.outbox import queue_notification, queue_template
+from pandawa.channels.window import window_is_open
+from pandawa.conversations.models import Conversation
+from pandawa.hours.models import Office
+from pandawa.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+REOPEN_TEMPLATE = "window_reopen"
+
+
+def provider_name() -> str:
+    return current_app.extensions["pandawa.settings"].whatsapp_provider
+
+
+def notify_citizen(
+    session: Session, ticket: Ticket, text_key: str, at: datetime, /, **fields: object
+) -> Message | None:
+    """A notification in the citizen's language; the reopen template when the window is shut."""
+    conversation = session.get(Conversation, ticket.conversation_id)
+    assert conversation is not None
+    if not window_is_open(conversation.last_inbound_at, at):
+        return ask_to_reopen(session, ticket, conversation, at)
+    contact = conversation.contact
+    body = active_catalog().text(text_key, contact.language or "id", **fields)
+    return queue_notification(
+        session, provider=provider_name(), sender=conversation.channel_address,
+        recipient=contact.address, body=body, conversation_id=conversation.id,
+        ticket_id=ticket.id,
+    )
+
+
+def ask_to_reopen(
+    session: Session, ticket: Ticket, conversation: Conversation, at: datetime
+) -> Message | None:
+    """Send the approved template, unless this ticket already asked since the citizen last
+    wrote. Returns the template's row, or None when it was already sent."""
+    sent = ticket.reopen_template_sent_at
+    if sent is not None and (conversation.last_inbound_at is None
+                             or sent >= conversation.last_inbound_at):
+        return None
+    catalog = active_catalog()
+    spec = catalog.template(REOPEN_TEMPLATE)
+    if spec is None:
+        log.error("catalogue has no %s template; ticket %s cannot reach the citizen",
+                  REOPEN_TEMPLATE, ticket.number)
+        return None
+    contact = conversation.contact
+    office = session.get(Office, ticket.office_id)
+    # Twilio refuses an empty template variable
+    values = {"ticket": ticket.number, "name": contact.name or "Bapak/Ibu",
+              "office": office.name if office else "BPJS Kesehatan"}
+    language = contact.language or "id"
+    preview = spec.preview.get(language).format(**values) if spec.preview else ""
+    message = queue_template(
+        session, provider=provider_name(), sender=conversation.channel_address,
+        recipient=contact.address, content_sid=spec.content_sid,
+        variables=spec.content_variables(**values), conversation_id=conversation.id,
+        ticket_id=ticket.id, body_preview=preview,
+    )
+    ticket.reopen_template_sent_at = at
+    return message

@@ -1,0 +1,111 @@
+"""Opening and closing time: deferred tickets go to their queues at opening, oldest first,
+and citizens still waiting at closing hear once that their ticket stays in the queue.
+
+Both run from beat every half minute and are safe on two beats at once, or after a beat that
+was down at 08:00: tickets are claimed with `FOR UPDATE SKIP LOCKED` and a status (or a
+notice mark) that the same transaction changes, so each is released and told exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from pandawa.hours.calendar import OfficeCalendar
+from pandawa.hours.formatting import format_local
+from pandawa.hours.models import Office
+from pandawa.hours.queries import calendars_for_offices
+from pandawa.tickets.models import Ticket
+from pandawa.tickets.notify import notify_citizen
+from pandawa.tickets.operations import add_event
+
+log = logging.getLogger(__name__)
+BATCH = 200
+# a closing notice is only worth sending soon after the closing itself
+NOTICE_WITHIN = timedelta(hours=2)
+
+
+def release_due(session: Session, at: datetime) -> int:
+    """Release every deferred ticket of every office open at `at`; commits per batch."""
+    released = 0
+    for office_id, calendar in calendars_for_offices(session).items():
+        if not calendar.is_open(at):
+            continue
+        while batch := _locked_batch(session, office_id, at):
+            for ticket in batch:
+                ticket.status = "waiting"
+                ticket.released_at = at
+                ticket.updated_at = at
+                add_event(session, ticket, "released", deferred_since=ticket.created_at.isoformat())
+                notify_citizen(session, ticket, "agent_will_reply", at, ticket=ticket.number)
+            session.commit()
+            released += len(batch)
+    if released:
+        log.info("released %s deferred tickets", released)
+    return released
+
+
+def _locked_batch(session: Session, office_id: int, at: datetime) -> list[Ticket]:
+    return list(session.scalars(
+        sa.select(Ticket)
+        .where(Ticket.office_id == office_id, Ticket.status == "deferred",
+               Ticket.created_at <= at)
+        .order_by(Ticket.created_at, Ticket.id)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True, of=Ticket)
+    ))
+
+
+def notify_closing(session: Session, at: datetime) -> int:
+    """Tell citizens whose ticket still waits at closing time that it stays queued."""
+    told = 0
+    calendars = calendars_for_offices(session)
+    offices = {o.id: o for o in session.scalars(sa.select(Office).where(Office.id.in_(calendars)))}
+    for office_id, calendar in calendars.items():
+        closed_at = _recent_closing(calendar, at)
+        if closed_at is None:
+            continue
+        office = offices[office_id]
+        opens = calendar.next_opening(at)
+        while batch := _unnoticed_waiting(session, office_id, closed_at):
+            for ticket in batch:
+                ticket.closing_notice_at = at
+                contact_language = _language(session, ticket)
+                notify_citizen(
+                    session, ticket, "closing_notice", at, ticket=ticket.number,
+                    opens_at=format_local(opens, office.timezone, contact_language),
+                )
+            session.commit()
+            told += len(batch)
+    return told
+
+
+def _recent_closing(calendar: OfficeCalendar, at: datetime) -> datetime | None:
+    if calendar.is_open(at):
+        return None
+    closed_at = calendar.last_closing_before(at)
+    if closed_at is None or at - closed_at > NOTICE_WITHIN:
+        return None
+    return closed_at
+
+
+def _unnoticed_waiting(session: Session, office_id: int, closed_at: datetime) -> list[Ticket]:
+    return list(session.scalars(
+        sa.select(Ticket)
+        .where(Ticket.office_id == office_id, Ticket.status == "waiting",
+               Ticket.released_at < closed_at,
+               sa.or_(Ticket.closing_notice_at.is_(None), Ticket.closing_notice_at < closed_at))
+        .order_by(Ticket.released_at, Ticket.id)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True, of=Ticket)
+    ))
+
+
+def _language(session: Session, ticket: Ticket) -> str:
+    from pandawa.conversations.models import Contact
+
+    contact = session.get(Contact, ticket.contact_id)
+    return (contact.language if contact else None) or "id"

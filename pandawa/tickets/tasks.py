@@ -1,0 +1,26 @@
+"""Beat tasks of the ticket layer. Each is the transaction boundary (commits per batch)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from pandawa.clock import now
+from pandawa.extensions import db
+from pandawa.tickets import release
+
+
+@shared_task(name="tickets.release_deferred", acks_late=True)
+def release_deferred() -> int:
+    """At opening (and on every run while open, so a beat that was down catches up)."""
+    try:
+        return release.release_due(db.session, now())
+    finally:
+        db.session.rollback()
+
+
+@shared_task(name="tickets.notify_closing", acks_late=True)
+def notify_closing() -> int:
+    try:
+        return release.notify_closing(db.session, now())
+    finally:
+        db.session.rollback()
