@@ -90,8 +90,13 @@ def _engine_options(url: str, extra: dict[str, Any] | None) -> dict[str, Any]:
     else:
         # No pre-ping: it would add a round trip to every webhook. A connection that died with a
         # database restart fails one request (503, Twilio retries) and the pool is invalidated.
-        options.update(pool_size=5, max_overflow=10, pool_timeout=5, pool_recycle=1800,
-                       connect_args={"connect_timeout": 3})
+        options.update(
+            pool_size=5,
+            max_overflow=10,
+            pool_timeout=5,
+            pool_recycle=1800,
+            connect_args={"connect_timeout": 3},
+        )
     options.update(extra or {})
     return options
 

@@ -45,7 +45,10 @@ def celery_init_app(app: Flask) -> Celery:
         # a broker outage must not hang the webhook: give up fast, the sweeper catches up
         broker_connection_timeout=2,
         task_publish_retry_policy={
-            "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
         },
         broker_transport_options=_transport_options(settings.celery_broker_url),
         beat_schedule=BEAT_SCHEDULE,

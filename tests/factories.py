@@ -21,14 +21,24 @@ _seq = itertools.count(1)
 
 @pytest.fixture
 def make_office(app):
-    def make(code: str | None = None, *, timezone: str = "Asia/Jakarta",
-             whatsapp_address: str = "whatsapp:+6281100000000") -> Office:
-        office = Office(code=code or f"OFF{next(_seq)}", name="Kantor Cabang Uji",
-                        whatsapp_address=whatsapp_address, timezone=timezone,
-                        weekly_hours=WEEKDAYS, updated_at=now())
+    def make(
+        code: str | None = None,
+        *,
+        timezone: str = "Asia/Jakarta",
+        whatsapp_address: str = "whatsapp:+6281100000000",
+    ) -> Office:
+        office = Office(
+            code=code or f"OFF{next(_seq)}",
+            name="Kantor Cabang Uji",
+            whatsapp_address=whatsapp_address,
+            timezone=timezone,
+            weekly_hours=WEEKDAYS,
+            updated_at=now(),
+        )
         db.session.add(office)
         db.session.flush()
         return office
+
     return make
 
 
@@ -36,23 +46,30 @@ def make_office(app):
 def make_queue(app):
     def make(code: str | None = None, *, sla_seconds: int = 1800) -> Queue:
         code = code or f"Q{next(_seq)}"
-        queue = Queue(code=code, name_id=f"Antrean {code}", name_en=f"Queue {code}",
-                      sla_seconds=sla_seconds)
+        queue = Queue(
+            code=code, name_id=f"Antrean {code}", name_en=f"Queue {code}", sla_seconds=sla_seconds
+        )
         db.session.add(queue)
         db.session.flush()
         return queue
+
     return make
 
 
 @pytest.fixture
 def make_user(app):
     def make(email: str | None = None, *, role: str = "agent", queues=()) -> User:
-        user = User(email=email or f"petugas{next(_seq)}@example.go.id", name="Petugas",
-                    role=role, created_at=now())
+        user = User(
+            email=email or f"petugas{next(_seq)}@example.go.id",
+            name="Petugas",
+            role=role,
+            created_at=now(),
+        )
         user.queues = list(queues)
         db.session.add(user)
         db.session.flush()
         return user
+
     return make
 
 
@@ -60,10 +77,12 @@ def make_user(app):
 def make_token(app):
     def make(user: User) -> str:
         raw = new_token()
-        db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(raw), name="test",
-                                created_at=now()))
+        db.session.add(
+            ApiToken(user_id=user.id, token_hash=hash_token(raw), name="test", created_at=now())
+        )
         db.session.flush()
         return raw
+
     return make
 
 
@@ -72,35 +91,55 @@ def make_conversation(app, make_office):
     def make(address: str | None = None, *, office: Office | None = None) -> Conversation:
         office = office or make_office()
         address = address or f"whatsapp:+62812{next(_seq):08d}"
-        contact = Contact(provider="twilio", address=address, name="Siti Rahayu",
-                          created_at=now())
+        contact = Contact(provider="twilio", address=address, name="Siti Rahayu", created_at=now())
         db.session.add(contact)
         db.session.flush()
         # the citizen wrote just now: the 24-hour window is open
-        conversation = Conversation(contact_id=contact.id, channel_address=office.whatsapp_address,
-                                    office_id=office.id, state="idle", state_data={},
-                                    last_inbound_at=now(), created_at=now(), updated_at=now())
+        conversation = Conversation(
+            contact_id=contact.id,
+            channel_address=office.whatsapp_address,
+            office_id=office.id,
+            state="idle",
+            state_data={},
+            last_inbound_at=now(),
+            created_at=now(),
+            updated_at=now(),
+        )
         db.session.add(conversation)
         db.session.flush()
         return conversation
+
     return make
 
 
 @pytest.fixture
 def make_ticket(app, make_queue, make_conversation):
-    def make(*, queue: Queue | None = None, status: str = "waiting", assignee: User | None = None,
-             conversation: Conversation | None = None) -> Ticket:
+    def make(
+        *,
+        queue: Queue | None = None,
+        status: str = "waiting",
+        assignee: User | None = None,
+        conversation: Conversation | None = None,
+    ) -> Ticket:
         queue = queue or make_queue()
         conversation = conversation or make_conversation()
         at = now()
         ticket = Ticket(
-            number=f"PDW-TEST-{secrets.token_hex(4).upper()}", office_id=conversation.office_id,
-            queue_id=queue.id, conversation_id=conversation.id, contact_id=conversation.contact_id,
-            status=status, assignee_id=assignee.id if assignee else None, details={},
-            created_at=at, released_at=None if status == "deferred" else at,
-            assigned_at=at if assignee else None, updated_at=at,
+            number=f"PDW-TEST-{secrets.token_hex(4).upper()}",
+            office_id=conversation.office_id,
+            queue_id=queue.id,
+            conversation_id=conversation.id,
+            contact_id=conversation.contact_id,
+            status=status,
+            assignee_id=assignee.id if assignee else None,
+            details={},
+            created_at=at,
+            released_at=None if status == "deferred" else at,
+            assigned_at=at if assignee else None,
+            updated_at=at,
         )
         db.session.add(ticket)
         db.session.flush()
         return ticket
+
     return make

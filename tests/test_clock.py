@@ -26,7 +26,12 @@ def test_the_app_takes_its_clock_from_the_setting(tmp_path):
 
 def test_a_rehearsal_clock_is_refused_in_production(tmp_path):
     with pytest.raises(ConfigError, match="PANDAWA_CLOCK"):
-        Settings.from_env({"PANDAWA_ENV": "production", "SECRET_KEY": "x" * 32,
-                           "PANDAWA_CLOCK": f"file:{tmp_path}/c"})
+        Settings.from_env(
+            {
+                "PANDAWA_ENV": "production",
+                "SECRET_KEY": "x" * 32,
+                "PANDAWA_CLOCK": f"file:{tmp_path}/c",
+            }
+        )
     with pytest.raises(ConfigError, match="PANDAWA_CLOCK"):
         Settings.from_env({"PANDAWA_CLOCK": "tomorrow"})

@@ -8,9 +8,14 @@ from pandawa.hours.models import Office
 
 
 def _office(code: str) -> Office:
-    return Office(code=code, name="Kantor Uji", whatsapp_address="whatsapp:+6200",
-                  timezone="Asia/Jakarta", weekly_hours={},
-                  updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    return Office(
+        code=code,
+        name="Kantor Uji",
+        whatsapp_address="whatsapp:+6200",
+        timezone="Asia/Jakarta",
+        weekly_hours={},
+        updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
 
 
 def test_a_commit_inside_a_test(session):

@@ -11,8 +11,9 @@ def test_numbers_never_reach_the_log_in_full():
     handler.addFilter(RedactNumbers())
     logger.addHandler(handler)
     try:
-        logger.warning("citizen %s sent NIK %s at %s", "whatsapp:+6281234567890",
-                       "3174015708900001", "10:00")
+        logger.warning(
+            "citizen %s sent NIK %s at %s", "whatsapp:+6281234567890", "3174015708900001", "10:00"
+        )
     finally:
         logger.removeHandler(handler)
     line = stream.getvalue()

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from pandawa.tickets.operations import TicketError
@@ -79,3 +80,15 @@ def register_error_handlers(bp: Blueprint) -> None:
         if status == 405 and getattr(exc, "valid_methods", None):
             headers["Allow"] = ", ".join(exc.valid_methods)
         return error_response(status, code, message, headers)
+
+
+def json_object() -> dict[str, Any]:
+    """The request's JSON body, which must be an object (400 otherwise)."""
+    payload = request.get_json(force=True, silent=True)
+    if not isinstance(payload, dict):
+        raise ApiError(
+            400,
+            "invalid_json",
+            "Isi permintaan harus objek JSON. / The request body must be a JSON object.",
+        )
+    return payload

@@ -16,7 +16,13 @@ from werkzeug.routing import Map
 
 from pandawa.api import serializers
 from pandawa.api.auth import authenticate, commit_token_touch, current_user
-from pandawa.api.errors import ApiError, error_response, not_found, register_error_handlers
+from pandawa.api.errors import (
+    ApiError,
+    error_response,
+    json_object,
+    not_found,
+    register_error_handlers,
+)
 from pandawa.api.openapi import openapi_document
 from pandawa.clock import now
 from pandawa.conversations.models import Conversation
@@ -90,7 +96,7 @@ def claim() -> Any:
 
 @bp.post("/tickets/<number>/messages")
 def post_message(number: str) -> Any:
-    payload = _json_object()
+    payload = json_object()
     user = current_user()
     ticket = _visible_ticket(number, for_update=True)
     messages = operations.reply(db.session, ticket, user, payload.get("body"))
@@ -102,7 +108,7 @@ def post_message(number: str) -> Any:
 
 @bp.post("/tickets/<number>/transfer")
 def transfer(number: str) -> Any:
-    payload = _json_object()
+    payload = json_object()
     queue_code, reason = payload.get("queue"), payload.get("reason")
     if not isinstance(queue_code, str) or not queue_code.strip():
         raise ApiError(
@@ -193,17 +199,6 @@ def _detail(ticket: Ticket) -> dict[str, Any]:
     data["wait_seconds"] = ticket.wait_seconds
     data["wait_business_seconds"] = ticket.wait_business_seconds
     return data
-
-
-def _json_object() -> dict[str, Any]:
-    payload = request.get_json(force=True, silent=True)
-    if not isinstance(payload, dict):
-        raise ApiError(
-            400,
-            "invalid_json",
-            "Isi permintaan harus objek JSON. / The request body must be a JSON object.",
-        )
-    return payload
 
 
 def _csv_arg(name: str) -> list[str]:

@@ -11,8 +11,15 @@ from pandawa.sqltypes import JSONDoc, UTCDateTime
 # Delivery statuses of outbound messages, in the order they can only move forward.
 # failed/undelivered are final; a late callback never moves a status backwards.
 STATUS_RANK = {
-    "pending": 0, "sending": 1, "accepted": 2, "queued": 2, "sent": 3,
-    "delivered": 4, "read": 5, "undelivered": 6, "failed": 6,
+    "pending": 0,
+    "sending": 1,
+    "accepted": 2,
+    "queued": 2,
+    "sent": 3,
+    "delivered": 4,
+    "read": 5,
+    "undelivered": 6,
+    "failed": 6,
 }
 OUT_STATUSES = tuple(STATUS_RANK)
 IN_STATUSES = ("received", "processed")
@@ -31,19 +38,27 @@ class Message(db.Model):
         CheckConstraint("direction IN ('in', 'out')", name="direction_known"),
         # the per-conversation drain and the sweeper: unprocessed inbound messages in order
         Index(
-            "ix_message_inbound_pending", "sender", "recipient", "id",
+            "ix_message_inbound_pending",
+            "sender",
+            "recipient",
+            "id",
             postgresql_where=text("direction = 'in' AND processed_at IS NULL"),
             sqlite_where=text("direction = 'in' AND processed_at IS NULL"),
         ),
         # the outbox sweeper
         Index(
-            "ix_message_outbox", "status", "updated_at",
+            "ix_message_outbox",
+            "status",
+            "updated_at",
             postgresql_where=text("direction = 'out' AND status IN ('pending', 'sending')"),
             sqlite_where=text("direction = 'out' AND status IN ('pending', 'sending')"),
         ),
         # "older unsent message to this citizen first" on every send
         Index(
-            "ix_message_unsent_to", "recipient", "sender", "id",
+            "ix_message_unsent_to",
+            "recipient",
+            "sender",
+            "id",
             postgresql_where=text("direction = 'out' AND status IN ('pending', 'sending')"),
             sqlite_where=text("direction = 'out' AND status IN ('pending', 'sending')"),
         ),

@@ -23,8 +23,8 @@ from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound
 from pandawa.conversations import validators
 from pandawa.conversations.models import Conversation
-from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket
 from pandawa.tickets.intake import hand_off
+from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,11 @@ class Bot:
             return
         queue = self.session.scalars(sa.select(Queue).where(Queue.code == item.queue)).one()
         handoff = hand_off(
-            self.session, self.catalog, self.conversation, self.contact, queue,
+            self.session,
+            self.catalog,
+            self.conversation,
+            self.contact,
+            queue,
             details={"service": item.label_for("id"), **data["details"]},
         )
         turn.ticket_id = handoff.ticket.id
@@ -144,8 +148,9 @@ class Bot:
     # -- helpers ---------------------------------------------------------------------------
     def _open_ticket(self) -> Ticket | None:
         return self.session.scalars(
-            sa.select(Ticket).where(Ticket.conversation_id == self.conversation.id,
-                                    Ticket.status.in_(OPEN_STATUSES))
+            sa.select(Ticket).where(
+                Ticket.conversation_id == self.conversation.id, Ticket.status.in_(OPEN_STATUSES)
+            )
         ).one_or_none()
 
     def _set_state(self, state: str, data: dict) -> None:
@@ -157,12 +162,15 @@ class Bot:
         if not body:
             return
         queue_outbound(
-            self.session, provider=_provider(), sender=self.conversation.channel_address,
-            recipient=self.contact.address, body=body, conversation_id=self.conversation.id,
+            self.session,
+            provider=_provider(),
+            sender=self.conversation.channel_address,
+            recipient=self.contact.address,
+            body=body,
+            conversation_id=self.conversation.id,
             ticket_id=turn.ticket_id,
         )
 
 
 def _provider() -> str:
     return current_app.extensions["pandawa.settings"].whatsapp_provider
-

@@ -48,26 +48,41 @@ def ensure_conversation(session: Session, message: Message) -> Conversation:
     """The citizen and the conversation a message belongs to, created on first contact."""
     at = now()
     insert_ignore(
-        session, Contact,
-        {"provider": message.provider, "address": message.sender,
-         "wa_id": (message.extra or {}).get("WaId"),
-         "name": (message.extra or {}).get("ProfileName"), "language": "id", "created_at": at},
+        session,
+        Contact,
+        {
+            "provider": message.provider,
+            "address": message.sender,
+            "wa_id": (message.extra or {}).get("WaId"),
+            "name": (message.extra or {}).get("ProfileName"),
+            "language": "id",
+            "created_at": at,
+        },
         ["provider", "address"],
     )
     contact_id = session.scalar(
-        sa.select(Contact.id).where(Contact.provider == message.provider,
-                                    Contact.address == message.sender)
+        sa.select(Contact.id).where(
+            Contact.provider == message.provider, Contact.address == message.sender
+        )
     )
     insert_ignore(
-        session, Conversation,
-        {"contact_id": contact_id, "channel_address": message.recipient,
-         "office_id": _office_for(session, message.recipient), "state": "idle", "state_data": {},
-         "created_at": at, "updated_at": at},
+        session,
+        Conversation,
+        {
+            "contact_id": contact_id,
+            "channel_address": message.recipient,
+            "office_id": _office_for(session, message.recipient),
+            "state": "idle",
+            "state_data": {},
+            "created_at": at,
+            "updated_at": at,
+        },
         ["contact_id", "channel_address"],
     )
     return session.scalars(
-        sa.select(Conversation).where(Conversation.contact_id == contact_id,
-                                      Conversation.channel_address == message.recipient)
+        sa.select(Conversation).where(
+            Conversation.contact_id == contact_id, Conversation.channel_address == message.recipient
+        )
     ).one()
 
 
@@ -78,8 +93,10 @@ def _office_for(session: Session, address: str) -> int | None:
     citizen's region (a later step) and stores the office on the conversation.
     """
     return session.scalar(
-        sa.select(Office.id).where(Office.is_active)
-        .order_by((Office.whatsapp_address != address), Office.id).limit(1)
+        sa.select(Office.id)
+        .where(Office.is_active)
+        .order_by((Office.whatsapp_address != address), Office.id)
+        .limit(1)
     )
 
 
@@ -87,27 +104,34 @@ def lock_conversation(session: Session, conversation_id: int) -> Conversation | 
     """Lock the conversation row for this transaction; None when another worker holds it."""
     if session.get_bind().dialect.name == "postgresql":
         return session.scalars(
-            sa.select(Conversation).where(Conversation.id == conversation_id)
-            .with_for_update(skip_locked=True).execution_options(populate_existing=True)
+            sa.select(Conversation)
+            .where(Conversation.id == conversation_id)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
         ).one_or_none()
     session.execute(
         sa.update(Conversation).where(Conversation.id == conversation_id).values(updated_at=now())
     )
     return session.scalars(
-        sa.select(Conversation).where(Conversation.id == conversation_id)
+        sa.select(Conversation)
+        .where(Conversation.id == conversation_id)
         .execution_options(populate_existing=True)
     ).one()
 
 
-def next_unprocessed(session: Session, conversation: Conversation,
-                     provider: str) -> Message | None:
+def next_unprocessed(session: Session, conversation: Conversation, provider: str) -> Message | None:
     """The oldest inbound message of this conversation not yet processed (arrival order)."""
     return session.scalars(
         sa.select(Message)
-        .where(Message.direction == "in", Message.processed_at.is_(None),
-               Message.provider == provider, Message.sender == conversation.contact.address,
-               Message.recipient == conversation.channel_address)
-        .order_by(Message.id).limit(1)
+        .where(
+            Message.direction == "in",
+            Message.processed_at.is_(None),
+            Message.provider == provider,
+            Message.sender == conversation.contact.address,
+            Message.recipient == conversation.channel_address,
+        )
+        .order_by(Message.id)
+        .limit(1)
     ).one_or_none()
 
 
@@ -129,10 +153,10 @@ def stale_inbound_ids(session: Session, older_than_seconds: int, limit: int = 50
     cutoff = now() - timedelta(seconds=older_than_seconds)
     first = (
         sa.select(sa.func.min(Message.id))
-        .where(Message.direction == "in", Message.processed_at.is_(None),
-               Message.created_at < cutoff)
+        .where(
+            Message.direction == "in", Message.processed_at.is_(None), Message.created_at < cutoff
+        )
         .group_by(Message.provider, Message.sender, Message.recipient)
         .limit(limit)
     )
     return list(session.scalars(first))
-

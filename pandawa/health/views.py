@@ -26,8 +26,10 @@ def healthz():
 def readyz():
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     ready = all(checks.values())
-    body = {"status": "ready" if ready else "unavailable",
-            "checks": {k: "ok" if v else "unreachable" for k, v in checks.items()}}
+    body = {
+        "status": "ready" if ready else "unavailable",
+        "checks": {k: "ok" if v else "unreachable" for k, v in checks.items()},
+    }
     return jsonify(body), 200 if ready else 503
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from pandawa.api.auth import authenticate, commit_token_touch, current_user
-from pandawa.api.errors import ApiError, not_found, register_error_handlers
+from pandawa.api.errors import ApiError, json_object, not_found, register_error_handlers
 from pandawa.api.serializers import iso
 from pandawa.clock import now
 from pandawa.extensions import db
@@ -77,13 +77,7 @@ def _override(code: str, operation: Any) -> tuple[dict[str, Any], int]:
 def _reason() -> str:
     if not request.get_data(cache=True).strip():
         return ""
-    payload = request.get_json(force=True, silent=True)
-    if not isinstance(payload, dict):
-        raise ApiError(
-            400,
-            "invalid_json",
-            "Isi permintaan harus objek JSON. / The request body must be a JSON object.",
-        )
+    payload = json_object()
     reason = payload.get("reason", "")
     if reason is None:
         return ""

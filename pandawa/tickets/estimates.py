@@ -27,29 +27,45 @@ HISTORY = 50
 
 def queue_position(session: Session, ticket: Ticket) -> int:
     """1 for the next ticket an agent will claim in this queue."""
-    ahead = sa.select(sa.func.count()).select_from(Ticket).where(
-        Ticket.queue_id == ticket.queue_id, Ticket.status == "waiting",
-        sa.tuple_(Ticket.released_at, Ticket.id) < sa.tuple_(ticket.released_at, ticket.id),
+    ahead = (
+        sa.select(sa.func.count())
+        .select_from(Ticket)
+        .where(
+            Ticket.queue_id == ticket.queue_id,
+            Ticket.status == "waiting",
+            sa.tuple_(Ticket.released_at, Ticket.id) < sa.tuple_(ticket.released_at, ticket.id),
+        )
     )
     return int(session.scalar(ahead) or 0) + 1
 
 
 def agents_online(session: Session, queue_id: int, at: datetime) -> int:
-    return int(session.scalar(
-        sa.select(sa.func.count()).select_from(User)
-        .join(queue_member, queue_member.c.user_id == User.id)
-        .where(queue_member.c.queue_id == queue_id, User.is_active,
-               User.last_seen_at >= at - ONLINE_WINDOW)
-    ) or 0)
+    return int(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(User)
+            .join(queue_member, queue_member.c.user_id == User.id)
+            .where(
+                queue_member.c.queue_id == queue_id,
+                User.is_active,
+                User.last_seen_at >= at - ONLINE_WINDOW,
+            )
+        )
+        or 0
+    )
 
 
 def recent_handle_seconds(session: Session, queue_id: int, calendar: OfficeCalendar) -> int:
     """Median business seconds from first response to resolution over recent tickets."""
     rows = session.execute(
         sa.select(Ticket.first_response_at, Ticket.resolved_at)
-        .where(Ticket.queue_id == queue_id, Ticket.status == "resolved",
-               Ticket.first_response_at.is_not(None))
-        .order_by(Ticket.resolved_at.desc()).limit(HISTORY)
+        .where(
+            Ticket.queue_id == queue_id,
+            Ticket.status == "resolved",
+            Ticket.first_response_at.is_not(None),
+        )
+        .order_by(Ticket.resolved_at.desc())
+        .limit(HISTORY)
     ).all()
     spans = [calendar.business_seconds(start, end) for start, end in rows if end > start]
     return int(statistics.median(spans)) if spans else DEFAULT_HANDLE_SECONDS

@@ -29,8 +29,12 @@ class Handoff:
 
 
 def hand_off(
-    session: Session, catalog: Catalog, conversation: Conversation, contact: Contact,
-    queue: Queue, details: dict,
+    session: Session,
+    catalog: Catalog,
+    conversation: Conversation,
+    contact: Contact,
+    queue: Queue,
+    details: dict,
 ) -> Handoff:
     language = contact.language or "id"
     office = session.get(Office, conversation.office_id)
@@ -39,13 +43,22 @@ def hand_off(
     at = now()
     is_open = calendar.is_open(at)
     ticket = open_ticket(
-        session, conversation_id=conversation.id, contact_id=contact.id, office_id=office.id,
-        queue_id=queue.id, details=details, status="waiting" if is_open else "deferred",
+        session,
+        conversation_id=conversation.id,
+        contact_id=contact.id,
+        office_id=office.id,
+        queue_id=queue.id,
+        details=details,
+        status="waiting" if is_open else "deferred",
     )
-    handoff = Handoff(ticket, [
-        catalog.text("ticket_created", language, ticket=ticket.number,
-                     queue=queue.name(language)),
-    ])
+    handoff = Handoff(
+        ticket,
+        [
+            catalog.text(
+                "ticket_created", language, ticket=ticket.number, queue=queue.name(language)
+            ),
+        ],
+    )
     if not is_open:
         opens = format_local(calendar.next_opening(at), office.timezone, language)
         handoff.replies.append(catalog.text("office_closed", language, opens_at=opens))
@@ -56,8 +69,12 @@ def hand_off(
         handoff.replies.append(catalog.text("queue_no_agents", language, position=position))
     else:
         minutes = estimates.rounded_minutes(wait)
-        handoff.replies.append(catalog.text(
-            "queue_position", language, position=position,
-            wait=format_duration_minutes(minutes, language),
-        ))
+        handoff.replies.append(
+            catalog.text(
+                "queue_position",
+                language,
+                position=position,
+                wait=format_duration_minutes(minutes, language),
+            )
+        )
     return handoff

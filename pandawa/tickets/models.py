@@ -54,13 +54,20 @@ class Ticket(db.Model):
         ),
         # at most one open ticket per conversation
         Index(
-            "uq_ticket_conversation_open", "conversation_id", unique=True,
-            postgresql_where=text(_OPEN_SQL), sqlite_where=text(_OPEN_SQL),
+            "uq_ticket_conversation_open",
+            "conversation_id",
+            unique=True,
+            postgresql_where=text(_OPEN_SQL),
+            sqlite_where=text(_OPEN_SQL),
         ),
         # the claim path: oldest waiting ticket of a queue
         Index(
-            "ix_ticket_waiting_claim", "queue_id", "released_at", "id",
-            postgresql_where=text("status = 'waiting'"), sqlite_where=text("status = 'waiting'"),
+            "ix_ticket_waiting_claim",
+            "queue_id",
+            "released_at",
+            "id",
+            postgresql_where=text("status = 'waiting'"),
+            sqlite_where=text("status = 'waiting'"),
         ),
         # lists and counts per queue and status
         Index("ix_ticket_queue_status", "queue_id", "status", "id"),
@@ -68,8 +75,12 @@ class Ticket(db.Model):
         Index("ix_ticket_contact_created", "contact_id", "created_at"),
         # release at opening: deferred tickets of an office, oldest first
         Index(
-            "ix_ticket_deferred_release", "office_id", "created_at", "id",
-            postgresql_where=text("status = 'deferred'"), sqlite_where=text("status = 'deferred'"),
+            "ix_ticket_deferred_release",
+            "office_id",
+            "created_at",
+            "id",
+            postgresql_where=text("status = 'deferred'"),
+            sqlite_where=text("status = 'deferred'"),
         ),
     )
 

@@ -41,8 +41,12 @@ def notify_citizen(
     contact = conversation.contact
     body = active_catalog().text(text_key, contact.language or "id", **fields)
     return queue_notification(
-        session, provider=provider_name(), sender=conversation.channel_address,
-        recipient=contact.address, body=body, conversation_id=conversation.id,
+        session,
+        provider=provider_name(),
+        sender=conversation.channel_address,
+        recipient=contact.address,
+        body=body,
+        conversation_id=conversation.id,
         ticket_id=ticket.id,
     )
 
@@ -53,27 +57,39 @@ def ask_to_reopen(
     """Send the approved template, unless this ticket already asked since the citizen last
     wrote. Returns the template's row, or None when it was already sent."""
     sent = ticket.reopen_template_sent_at
-    if sent is not None and (conversation.last_inbound_at is None
-                             or sent >= conversation.last_inbound_at):
+    if sent is not None and (
+        conversation.last_inbound_at is None or sent >= conversation.last_inbound_at
+    ):
         return None
     catalog = active_catalog()
     spec = catalog.template(REOPEN_TEMPLATE)
     if spec is None:
-        log.error("catalogue has no %s template; ticket %s cannot reach the citizen",
-                  REOPEN_TEMPLATE, ticket.number)
+        log.error(
+            "catalogue has no %s template; ticket %s cannot reach the citizen",
+            REOPEN_TEMPLATE,
+            ticket.number,
+        )
         return None
     contact = conversation.contact
     office = session.get(Office, ticket.office_id)
     # Twilio refuses an empty template variable
-    values = {"ticket": ticket.number, "name": contact.name or "Bapak/Ibu",
-              "office": office.name if office else "BPJS Kesehatan"}
+    values = {
+        "ticket": ticket.number,
+        "name": contact.name or "Bapak/Ibu",
+        "office": office.name if office else "BPJS Kesehatan",
+    }
     language = contact.language or "id"
     preview = spec.preview.get(language).format(**values) if spec.preview else ""
     message = queue_template(
-        session, provider=provider_name(), sender=conversation.channel_address,
-        recipient=contact.address, content_sid=spec.content_sid,
-        variables=spec.content_variables(**values), conversation_id=conversation.id,
-        ticket_id=ticket.id, body_preview=preview,
+        session,
+        provider=provider_name(),
+        sender=conversation.channel_address,
+        recipient=contact.address,
+        content_sid=spec.content_sid,
+        variables=spec.content_variables(**values),
+        conversation_id=conversation.id,
+        ticket_id=ticket.id,
+        body_preview=preview,
     )
     ticket.reopen_template_sent_at = at
     return message

@@ -227,8 +227,9 @@ def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Messa
         _record_first_response(session, ticket, at)
     ticket.updated_at = at
     session.flush()
-    add_event(session, ticket, "replied", user, message_ids=[m.id for m in messages],
-              held=not window_open)
+    add_event(
+        session, ticket, "replied", user, message_ids=[m.id for m in messages], held=not window_open
+    )
     session.flush()
     return messages
 

@@ -49,14 +49,17 @@ def release_due(session: Session, at: datetime) -> int:
 
 
 def _locked_batch(session: Session, office_id: int, at: datetime) -> list[Ticket]:
-    return list(session.scalars(
-        sa.select(Ticket)
-        .where(Ticket.office_id == office_id, Ticket.status == "deferred",
-               Ticket.created_at <= at)
-        .order_by(Ticket.created_at, Ticket.id)
-        .limit(BATCH)
-        .with_for_update(skip_locked=True, of=Ticket)
-    ))
+    return list(
+        session.scalars(
+            sa.select(Ticket)
+            .where(
+                Ticket.office_id == office_id, Ticket.status == "deferred", Ticket.created_at <= at
+            )
+            .order_by(Ticket.created_at, Ticket.id)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True, of=Ticket)
+        )
+    )
 
 
 def notify_closing(session: Session, at: datetime) -> int:
@@ -75,7 +78,11 @@ def notify_closing(session: Session, at: datetime) -> int:
                 ticket.closing_notice_at = at
                 contact_language = _language(session, ticket)
                 notify_citizen(
-                    session, ticket, "closing_notice", at, ticket=ticket.number,
+                    session,
+                    ticket,
+                    "closing_notice",
+                    at,
+                    ticket=ticket.number,
                     opens_at=format_local(opens, office.timezone, contact_language),
                 )
             session.commit()
@@ -93,15 +100,20 @@ def _recent_closing(calendar: OfficeCalendar, at: datetime) -> datetime | None:
 
 
 def _unnoticed_waiting(session: Session, office_id: int, closed_at: datetime) -> list[Ticket]:
-    return list(session.scalars(
-        sa.select(Ticket)
-        .where(Ticket.office_id == office_id, Ticket.status == "waiting",
-               Ticket.released_at < closed_at,
-               sa.or_(Ticket.closing_notice_at.is_(None), Ticket.closing_notice_at < closed_at))
-        .order_by(Ticket.released_at, Ticket.id)
-        .limit(BATCH)
-        .with_for_update(skip_locked=True, of=Ticket)
-    ))
+    return list(
+        session.scalars(
+            sa.select(Ticket)
+            .where(
+                Ticket.office_id == office_id,
+                Ticket.status == "waiting",
+                Ticket.released_at < closed_at,
+                sa.or_(Ticket.closing_notice_at.is_(None), Ticket.closing_notice_at < closed_at),
+            )
+            .order_by(Ticket.released_at, Ticket.id)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True, of=Ticket)
+        )
+    )
 
 
 def _language(session: Session, ticket: Ticket) -> str:

@@ -2,7 +2,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pandawa.conversations.validators import (
-    normalise_phone, valid_card_number, valid_date, valid_nik,
+    normalise_phone,
+    valid_card_number,
+    valid_date,
+    valid_nik,
 )
 
 
@@ -25,7 +28,9 @@ def test_every_local_form_of_a_number_gives_the_same_e164(rest):
 def test_nik():
     assert valid_nik("3174015708900001") == "3174015708900001"
     assert valid_nik("3174 0157 0890 0001") == "3174015708900001"
-    assert valid_nik("3174011708900001") == "3174011708900001"  # a man; the first is a woman (day + 40)
+    assert (
+        valid_nik("3174011708900001") == "3174011708900001"
+    )  # a man; the first is a woman (day + 40)
     assert valid_nik("317401570890000") is None  # 15 digits
     assert valid_nik("0074015708900001") is None  # no province 00
     assert valid_nik("3174013213900001") is None  # month 13

@@ -29,6 +29,7 @@ from tests.services import temporary_database
 
 pytestmark = pytest.mark.e2e
 OUR_NUMBER = "whatsapp:+6281180001500"
+INBOUND_PATH = "/webhooks/twilio/whatsapp"
 KEEP_TABLES = {"office", "queue", "catalog_revision", "alembic_version"}
 WIB = timezone(timedelta(hours=7))
 TUESDAY_10_WIB = datetime(2026, 12, 1, 10, 0, tzinfo=WIB)
@@ -64,9 +65,15 @@ class Stack:
     def sign(self, path: str, form: dict) -> str:
         return RequestValidator(TEST_AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + path, form)
 
-    def post_webhook(self, form: dict, path: str = "/webhooks/twilio/whatsapp") -> requests.Response:
-        return requests.post(self.base_url + path, data=form, timeout=10,
-                             headers={"X-Twilio-Signature": self.sign(path, form)})
+    def post_webhook(
+        self, form: dict, path: str = "/webhooks/twilio/whatsapp"
+    ) -> requests.Response:
+        return requests.post(
+            self.base_url + path,
+            data=form,
+            timeout=10,
+            headers={"X-Twilio-Signature": self.sign(path, form)},
+        )
 
     def scalar(self, stmt):
         with self.app.app_context():
@@ -85,17 +92,28 @@ class Stack:
 
 def inbound_form(sid: str, citizen: str, body: str, name: str = "Siti Rahayu") -> dict:
     return {
-        "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid, "AccountSid": TEST_ACCOUNT_SID,
-        "From": citizen, "To": OUR_NUMBER, "Body": body, "NumMedia": "0", "ProfileName": name,
-        "WaId": citizen.removeprefix("whatsapp:+"), "MessageType": "text", "SmsStatus": "received",
-        "NumSegments": "1", "ApiVersion": "2010-04-01",
+        "MessageSid": sid,
+        "SmsMessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": TEST_ACCOUNT_SID,
+        "From": citizen,
+        "To": OUR_NUMBER,
+        "Body": body,
+        "NumMedia": "0",
+        "ProfileName": name,
+        "WaId": citizen.removeprefix("whatsapp:+"),
+        "MessageType": "text",
+        "SmsStatus": "received",
+        "NumSegments": "1",
+        "ApiVersion": "2010-04-01",
     }
 
 
 def _start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
     with log.open("w") as handle:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(cmd, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            cmd, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -130,17 +148,46 @@ def stack(redis_url, fake_twilio, tmp_path_factory) -> Iterator[Stack]:
         env = {**os.environ, **environ}
         port = free_port()
         bindir = Path(sys.executable).parent
-        web = _start([str(bindir / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-                      "--no-control-socket", "pandawa:create_app()"], env, logs / "web.log")
-        worker = _start([sys.executable, "-m", "celery", "-A", "pandawa.worker", "worker",
-                         "--pool", "prefork", "--concurrency", "2", "--loglevel", "INFO",
-                         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                        env, logs / "worker.log")
+        web = _start(
+            [
+                str(bindir / "gunicorn"),
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--no-control-socket",
+                "pandawa:create_app()",
+            ],
+            env,
+            logs / "web.log",
+        )
+        worker = _start(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "pandawa.worker",
+                "worker",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                "2",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            env,
+            logs / "worker.log",
+        )
         stack = Stack(base_url=f"http://127.0.0.1:{port}", environ=environ, app=app, logs=logs)
         try:
             wait_until(lambda: _healthy(stack.base_url), 30, what="gunicorn /healthz")
-            wait_until(lambda: "ready" in (logs / "worker.log").read_text(), 60,
-                       what="celery worker ready")
+            wait_until(
+                lambda: "ready" in (logs / "worker.log").read_text(), 60, what="celery worker ready"
+            )
             yield stack
         finally:
             _stop(web)
@@ -167,8 +214,9 @@ def e2e(stack, fake_twilio) -> Iterator[Stack]:
     with stack.app.app_context():
         tables = [t.name for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
         with db.engine.begin() as conn:
-            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                                 + " RESTART IDENTITY CASCADE")
+            conn.exec_driver_sql(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+            )
         db.session.remove()
 
 

@@ -15,8 +15,11 @@ from pandawa.tickets.models import Ticket
 from tests.e2e.conftest import count, inbound_form, wait_until
 
 SAMPLE_DETAILS = {
-    "nik": "3174015708900001", "card_number": "0001234567890", "date": "17-08-1990",
-    "text": "Mohon bantuan pindah faskes", "phone": "081234567890",
+    "nik": "3174015708900001",
+    "card_number": "0001234567890",
+    "date": "17-08-1990",
+    "text": "Mohon bantuan pindah faskes",
+    "phone": "081234567890",
 }
 
 
@@ -60,8 +63,9 @@ def open_ticket_as(stack, fake_twilio, who: str) -> tuple[str, str]:
         assert stack.post_webhook(inbound_form(sid(), who, body)).status_code == 200
         wait_until(lambda b=before: len(fake_twilio.sent_to(who)) > b, 30, what="bot reply")
     last = fake_twilio.sent_to(who)[-1].body
-    number = stack.scalar(sa.select(Ticket.number).join(Ticket.queue)
-                          .where(Ticket.status == "waiting"))
+    number = stack.scalar(
+        sa.select(Ticket.number).join(Ticket.queue).where(Ticket.status == "waiting")
+    )
     assert number and number in last, last
     return number, queue_code
 
@@ -74,9 +78,9 @@ def test_citizen_to_agent_and_back(e2e, fake_twilio):
     assert "<Response" in response.text
 
     menu = fake_twilio.wait_for(lambda ms: any(m.to == who for m in ms), 30)
-    first = [m for m in menu if m.to == who][0]
+    first = next(m for m in menu if m.to == who)
     assert first.from_ == "whatsapp:+6281180001500"
-    assert "1" in first.body and len(first.body) > 40   # greeting plus a numbered menu
+    assert "1" in first.body and len(first.body) > 40  # greeting plus a numbered menu
 
     number, queue_code = open_ticket_as(e2e, fake_twilio, who)
     token = agent_token(e2e, queue_code)
@@ -89,12 +93,18 @@ def test_citizen_to_agent_and_back(e2e, fake_twilio):
     claimed = requests.post(f"{e2e.base_url}/api/v1/tickets/claim", headers=auth, timeout=10)
     assert claimed.status_code == 200 and claimed.json()["number"] == number
     assert claimed.json()["contact"]["address"] == who
-    assert requests.post(f"{e2e.base_url}/api/v1/tickets/claim", headers=auth,
-                         timeout=10).status_code == 204
+    assert (
+        requests.post(f"{e2e.base_url}/api/v1/tickets/claim", headers=auth, timeout=10).status_code
+        == 204
+    )
 
     text = "Selamat pagi Ibu Siti, permohonan pindah faskes Ibu sedang kami proses."
-    sent = requests.post(f"{e2e.base_url}/api/v1/tickets/{number}/messages", headers=auth,
-                         json={"body": text}, timeout=10)
+    sent = requests.post(
+        f"{e2e.base_url}/api/v1/tickets/{number}/messages",
+        headers=auth,
+        json={"body": text},
+        timeout=10,
+    )
     assert sent.status_code == 202
     reply = fake_twilio.wait_for(lambda ms: any(m.body == text for m in ms), 30)
     delivered = [m for m in reply if m.body == text]
@@ -102,11 +112,15 @@ def test_citizen_to_agent_and_back(e2e, fake_twilio):
     assert delivered[0].status_callback == "https://pandawa.example.go.id/webhooks/twilio/status"
 
     # Twilio reports delivery; the agent sees it on the ticket
-    status = {"MessageSid": delivered[0].sid, "MessageStatus": "delivered",
-              "AccountSid": "AC" + "0" * 30 + "42"}
+    status = {
+        "MessageSid": delivered[0].sid,
+        "MessageStatus": "delivered",
+        "AccountSid": "AC" + "0" * 30 + "42",
+    }
     assert e2e.post_webhook(status, "/webhooks/twilio/status").status_code == 200
-    detail = requests.get(f"{e2e.base_url}/api/v1/tickets/{number}", headers=auth,
-                          timeout=10).json()
+    detail = requests.get(
+        f"{e2e.base_url}/api/v1/tickets/{number}", headers=auth, timeout=10
+    ).json()
     out = [m for m in detail["messages"] if m["direction"] == "out" and m["body"] == text]
     assert out[0]["status"] == "delivered"
 
@@ -118,7 +132,10 @@ def test_same_message_sid_twice_at_once_is_stored_and_answered_once(e2e, fake_tw
         codes = list(pool.map(lambda _: e2e.post_webhook(form).status_code, range(2)))
     assert codes == [200, 200]
     fake_twilio.wait_for(lambda ms: any(m.to == who for m in ms), 30)
-    assert e2e.scalar(sa.select(sa.func.count()).where(Message.provider_message_id == message_sid)) == 1
+    assert (
+        e2e.scalar(sa.select(sa.func.count()).where(Message.provider_message_id == message_sid))
+        == 1
+    )
     # give a duplicate processing pass the chance to show itself before counting replies
     e2e.post_webhook(inbound_form(sid(), who, "menu"))
     wait_until(lambda: len(fake_twilio.sent_to(who)) >= 2, 30, what="second reply")
@@ -135,12 +152,13 @@ def test_fifty_concurrent_messages_land_on_the_ticket_in_arrival_order(e2e, fake
 
     ticket_id = e2e.scalar(sa.select(Ticket.id).where(Ticket.number == number))
     bodies = [f["Body"] for f in forms]
-    on_ticket = sa.select(Message).where(Message.ticket_id == ticket_id,
-                                         Message.body.in_(bodies))
+    on_ticket = sa.select(Message).where(Message.ticket_id == ticket_id, Message.body.in_(bodies))
     wait_until(lambda: count(e2e, on_ticket) == 50, 60, what="50 messages on the ticket")
-    rows = e2e.rows(sa.select(Message.id, Message.body, Message.processed_at)
-                    .where(Message.ticket_id == ticket_id, Message.direction == "in")
-                    .order_by(Message.id))
+    rows = e2e.rows(
+        sa.select(Message.id, Message.body, Message.processed_at)
+        .where(Message.ticket_id == ticket_id, Message.direction == "in")
+        .order_by(Message.id)
+    )
     assert sorted(r.body for r in rows if r.body in bodies) == sorted(bodies)
     processed = [r.processed_at for r in rows]
     assert processed == sorted(processed), "processed out of arrival order"
@@ -153,8 +171,23 @@ def test_messages_sent_one_after_another_keep_their_order(e2e, fake_twilio):
     for body in bodies:
         assert e2e.post_webhook(inbound_form(sid(), who, body)).status_code == 200
     ticket_id = e2e.scalar(sa.select(Ticket.id).where(Ticket.number == number))
-    wait_until(lambda: count(e2e, sa.select(Message).where(
-        Message.ticket_id == ticket_id, Message.body.in_(bodies))) == 20, 60, what="20 messages")
-    stored = [r.body for r in e2e.rows(sa.select(Message.body).where(
-        Message.ticket_id == ticket_id, Message.body.in_(bodies)).order_by(Message.id))]
+    wait_until(
+        lambda: (
+            count(
+                e2e,
+                sa.select(Message).where(Message.ticket_id == ticket_id, Message.body.in_(bodies)),
+            )
+            == 20
+        ),
+        60,
+        what="20 messages",
+    )
+    stored = [
+        r.body
+        for r in e2e.rows(
+            sa.select(Message.body)
+            .where(Message.ticket_id == ticket_id, Message.body.in_(bodies))
+            .order_by(Message.id)
+        )
+    ]
     assert stored == bodies

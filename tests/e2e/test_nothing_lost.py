@@ -20,7 +20,8 @@ def test_message_stored_while_the_broker_is_down_is_answered_after_the_sweep(e2e
     form = inbound_form(message_sid, who, "Halo")
     try:
         response = down.test_client().post(
-            "/webhooks/twilio/whatsapp", data=form,
+            "/webhooks/twilio/whatsapp",
+            data=form,
             headers={"X-Twilio-Signature": e2e.sign("/webhooks/twilio/whatsapp", form)},
             base_url="https://pandawa.example.go.id",
         )

@@ -57,12 +57,19 @@ def test_saturday_handoff_is_deferred_until_monday_0800_wib(e2e, fake_twilio):
 def test_an_office_in_papua_answers_in_wit(e2e, fake_twilio):
     with e2e.app.app_context():
         if db.session.scalar(sa.select(Office.id).where(Office.code == "JAYAPURA")) is None:
-            db.session.add(Office(
-                code="JAYAPURA", name="BPJS Kesehatan Kantor Cabang Jayapura",
-                whatsapp_address=PAPUA_NUMBER, timezone="Asia/Jayapura",
-                weekly_hours={d: [["08:00", "15:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
-                is_active=True, updated_at=SATURDAY_10_WIB,
-            ))
+            db.session.add(
+                Office(
+                    code="JAYAPURA",
+                    name="BPJS Kesehatan Kantor Cabang Jayapura",
+                    whatsapp_address=PAPUA_NUMBER,
+                    timezone="Asia/Jayapura",
+                    weekly_hours={
+                        d: [["08:00", "15:00"]] for d in ("mon", "tue", "wed", "thu", "fri")
+                    },
+                    is_active=True,
+                    updated_at=SATURDAY_10_WIB,
+                )
+            )
             db.session.commit()
         db.session.remove()
     e2e.clock.set(datetime(2026, 11, 28, 10, 0, tzinfo=WIT))
@@ -97,8 +104,9 @@ def test_monday_opening_sends_the_template_then_the_held_reply(e2e, fake_twilio)
     detail = requests.get(f"{base}/tickets/{number}", headers=auth, timeout=10).json()
     assert detail["window"]["is_open"] is False
     text = "Selamat pagi, kami siap membantu perubahan faskes Bapak."
-    held = requests.post(f"{base}/tickets/{number}/messages", headers=auth,
-                         json={"body": text}, timeout=10)
+    held = requests.post(
+        f"{base}/tickets/{number}/messages", headers=auth, json={"body": text}, timeout=10
+    )
     assert held.status_code == 202 and held.json()["status"] == "held"
     templates_before = sum(1 for m in fake_twilio.sent_to(who) if m.content_sid)
     assert templates_before == 1  # one template per reopening, not one per reply
@@ -115,8 +123,9 @@ def test_monday_opening_sends_the_template_then_the_held_reply(e2e, fake_twilio)
 def test_tuesday_handoff_waits_with_position_and_estimate(e2e, fake_twilio):
     queue = handoff_path(e2e)[2]
     token = agent_token(e2e, queue)  # an agent of that queue is online: they used the API
-    requests.get(e2e.base_url + "/api/v1/queues", timeout=10,
-                 headers={"Authorization": f"Bearer {token}"})
+    requests.get(
+        e2e.base_url + "/api/v1/queues", timeout=10, headers={"Authorization": f"Bearer {token}"}
+    )
     reply = hand_off(e2e, fake_twilio, citizen())
     assert "antrean ke-1" in reply and "sekitar" in reply and "menit" in reply
     assert e2e.scalar(sa.select(Ticket.status)) == "waiting"
@@ -141,13 +150,18 @@ def test_two_beats_release_each_ticket_once(e2e, fake_twilio):
     for thread in threads:
         thread.join()
     assert sum(results) == 3  # between them, each ticket once
-    released = e2e.scalar(sa.select(sa.func.count()).select_from(TicketEvent)
-                          .where(TicketEvent.kind == "released"))
+    released = e2e.scalar(
+        sa.select(sa.func.count()).select_from(TicketEvent).where(TicketEvent.kind == "released")
+    )
     assert released == 3
     released_note = "antrean dan petugas"  # the agent_will_reply text
     for who in people:  # within the window (Sunday 20:00 → Monday 08:00): one text each
-        fake_twilio.wait_for(lambda ms, w=who: any(
-            m.to == w and m.body and released_note in m.body for m in ms), 30)
-    rows = e2e.rows(sa.select(Message.recipient).where(
-        Message.direction == "out", Message.body.contains(released_note)))
+        fake_twilio.wait_for(
+            lambda ms, w=who: any(m.to == w and m.body and released_note in m.body for m in ms), 30
+        )
+    rows = e2e.rows(
+        sa.select(Message.recipient).where(
+            Message.direction == "out", Message.body.contains(released_note)
+        )
+    )
     assert sorted(r.recipient for r in rows) == sorted(people)

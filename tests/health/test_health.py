@@ -17,8 +17,12 @@ def make_app(tmp_path, redis_url):
     apps = []
 
     def make(**overrides):
-        environ = app_environ("postgresql://postgres@127.0.0.1:5432/postgres",
-                              redis_url, "http://127.0.0.1:9", tmp_path)
+        environ = app_environ(
+            "postgresql://postgres@127.0.0.1:5432/postgres",
+            redis_url,
+            "http://127.0.0.1:9",
+            tmp_path,
+        )
         environ.update(overrides)
         apps.append(create_app(environ))
         return apps[-1]

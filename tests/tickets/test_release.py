@@ -15,19 +15,26 @@ WIB = timezone(timedelta(hours=7))
 
 
 def _outbound(session, ticket):
-    return list(session.scalars(sa.select(Message).where(
-        Message.ticket_id == ticket.id, Message.direction == "out").order_by(Message.id)))
+    return list(
+        session.scalars(
+            sa.select(Message)
+            .where(Message.ticket_id == ticket.id, Message.direction == "out")
+            .order_by(Message.id)
+        )
+    )
 
 
-def test_deferred_tickets_wait_for_opening_and_go_oldest_first(session, clock, make_ticket,
-                                                               make_queue, make_conversation):
+def test_deferred_tickets_wait_for_opening_and_go_oldest_first(
+    session, clock, make_ticket, make_queue, make_conversation
+):
     load_default(session)
     queue = make_queue()
     clock.set(datetime(2026, 11, 28, 10, 0, tzinfo=WIB))  # Saturday
     first = make_ticket(queue=queue, status="deferred")
     clock.set(datetime(2026, 11, 28, 11, 0, tzinfo=WIB))
-    second = make_ticket(queue=queue, status="deferred",
-                         conversation=make_conversation(office=first.office))
+    second = make_ticket(
+        queue=queue, status="deferred", conversation=make_conversation(office=first.office)
+    )
 
     assert release_due(session, datetime(2026, 11, 30, 7, 59, 59, tzinfo=WIB)) == 0
     assert release_due(session, datetime(2026, 11, 30, 8, 0, tzinfo=WIB)) == 2
@@ -35,8 +42,11 @@ def test_deferred_tickets_wait_for_opening_and_go_oldest_first(session, clock, m
     session.expire_all()
     assert (first.status, second.status) == ("waiting", "waiting")
     assert first.released_at == second.released_at
-    events = session.scalars(sa.select(TicketEvent.ticket_id).where(
-        TicketEvent.kind == "released").order_by(TicketEvent.id)).all()
+    events = session.scalars(
+        sa.select(TicketEvent.ticket_id)
+        .where(TicketEvent.kind == "released")
+        .order_by(TicketEvent.id)
+    ).all()
     assert events == [first.id, second.id]
 
 
@@ -48,8 +58,9 @@ def test_release_past_the_window_sends_the_template_once(session, clock, make_ti
     clock.set(monday)
     release_due(session, monday)
     sent = _outbound(session, ticket)
-    assert len(sent) == 1 and sent[0].content_sid and sent[0].content_variables == {
-        "1": ticket.number}
+    assert (
+        len(sent) == 1 and sent[0].content_sid and sent[0].content_variables == {"1": ticket.number}
+    )
     assert ticket.number in sent[0].body  # the preview, for the agent's eyes
 
 
@@ -77,7 +88,8 @@ def test_closing_notice_once_per_closing(session, clock, make_ticket):
 
 
 def test_first_response_records_wait_in_business_and_calendar_time(
-        session, clock, make_ticket, make_user):
+    session, clock, make_ticket, make_user
+):
     from pandawa.tickets.operations import claim_next, reply
 
     load_default(session)
@@ -91,7 +103,13 @@ def test_first_response_records_wait_in_business_and_calendar_time(
     clock.set(datetime(2026, 11, 30, 8, 10, tzinfo=WIB))
     reply(session, ticket, agent, "Selamat pagi, Bapak/Ibu.")
     assert ticket.wait_business_seconds == 600
-    assert ticket.wait_seconds == (datetime(2026, 11, 30, 8, 10, tzinfo=WIB)
-                                   - datetime(2026, 11, 27, 16, 0, tzinfo=WIB)).total_seconds()
-    assert session.scalar(sa.select(Ticket.first_response_at).where(
-        Ticket.id == ticket.id)) is not None
+    assert (
+        ticket.wait_seconds
+        == (
+            datetime(2026, 11, 30, 8, 10, tzinfo=WIB) - datetime(2026, 11, 27, 16, 0, tzinfo=WIB)
+        ).total_seconds()
+    )
+    assert (
+        session.scalar(sa.select(Ticket.first_response_at).where(Ticket.id == ticket.id))
+        is not None
+    )
