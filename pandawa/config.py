@@ -39,6 +39,11 @@ class Settings:
     log_level: str = "INFO"
     clock: str = "system"
     outbound_rate_per_second: float = 80.0
+    media_dir: Path | None = None
+    media_max_bytes: int = 10 * 1024 * 1024
+    flood_max_messages: int = 20
+    flood_window_seconds: int = 60
+    idle_close_hours: float = 72.0
 
     @property
     def is_production(self) -> bool:
@@ -106,6 +111,19 @@ class Settings:
             clock=_clock(env.get("PANDAWA_CLOCK"), mode),
             outbound_rate_per_second=_positive_float(
                 "OUTBOUND_RATE_PER_SECOND", env.get("OUTBOUND_RATE_PER_SECOND", "80")
+            ),
+            media_dir=Path(env.get("MEDIA_STORAGE_DIR") or instance / "media").resolve(),
+            media_max_bytes=int(
+                _positive_float("MEDIA_MAX_BYTES", env.get("MEDIA_MAX_BYTES", str(10 * 1024**2)))
+            ),
+            flood_max_messages=int(
+                _positive_float("FLOOD_MAX_MESSAGES", env.get("FLOOD_MAX_MESSAGES", "20"))
+            ),
+            flood_window_seconds=int(
+                _positive_float("FLOOD_WINDOW_SECONDS", env.get("FLOOD_WINDOW_SECONDS", "60"))
+            ),
+            idle_close_hours=_positive_float(
+                "TICKET_IDLE_CLOSE_HOURS", env.get("TICKET_IDLE_CLOSE_HOURS", "72")
             ),
         )
 
