@@ -14,6 +14,7 @@ from pandawa.config import Settings
 BEAT_SCHEDULE = {
     "sweep-inbound": {"task": "conversations.sweep_inbound", "schedule": timedelta(seconds=30)},
     "sweep-outbox": {"task": "channels.sweep_outbox", "schedule": timedelta(seconds=30)},
+    "sweep-media": {"task": "channels.sweep_media", "schedule": timedelta(minutes=5)},
     # within a minute of each office's opening and closing (each office has its own zone)
     "release-deferred": {"task": "tickets.release_deferred", "schedule": timedelta(seconds=20)},
     "notify-closing": {"task": "tickets.notify_closing", "schedule": timedelta(seconds=30)},

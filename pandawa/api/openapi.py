@@ -222,10 +222,12 @@ def _list_of(name: str) -> dict[str, Any]:
 
 
 def _paths() -> dict[str, Any]:
+    from pandawa.api.media import media_paths
     from pandawa.hours.openapi import office_paths
 
     return {
         **_ticket_paths(),
+        **media_paths(_error),
         **office_paths({"401": _error("Unauthorized")}, _json, _list_of, _ref, _error),
     }
 

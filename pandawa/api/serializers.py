@@ -39,8 +39,34 @@ def ticket_detail_json(
     ticket: Ticket, contact: Contact, messages: list[tuple[Message, str | None]]
 ) -> dict[str, Any]:
     data = ticket_json(ticket, contact)
-    data["messages"] = [message_json(message, author) for message, author in messages]
+    data["messages"] = [
+        {
+            **message_json(message, author),
+            "media": media_json(ticket.number, message),
+            "contacts": (message.extra or {}).get("contacts"),
+        }
+        for message, author in messages
+    ]
     return data
+
+
+# what an agent's client needs of a media item (never the provider's URL)
+MEDIA_KEYS = ("content_type", "status", "reason", "size", "sha256", "contacts")
+
+
+def media_json(ticket_number: str, message: Message) -> list[dict[str, Any]]:
+    from pandawa.api.media import download_url  # media.py imports the views
+
+    return [
+        {
+            **{k: item[k] for k in MEDIA_KEYS if k in item},
+            "download_url": download_url(ticket_number, message.id, i)
+            if item.get("status") == "stored"
+            else None,
+        }
+        for i, item in enumerate(message.media or [])
+        if isinstance(item, dict)
+    ]
 
 
 def window_json(last_inbound_at: datetime | None, at: datetime) -> dict[str, Any]:

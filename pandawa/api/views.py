@@ -256,3 +256,7 @@ def _allowed_methods(path: str) -> set[str]:
     except (NotFound, HTTPException):
         return set()
     return set()
+
+
+# the media download route lives in its own module, on this blueprint
+from pandawa.api import media as _media  # noqa: E402, F401

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pandawa import clock
+from pandawa.channels.media import FETCH_MEDIA_TASK
 from pandawa.channels.models import Message
 from pandawa.jobs import enqueue_after_commit
 
@@ -43,7 +44,8 @@ def store_inbound(session: Session, msg: InboundMessage) -> int | None:
 
     Returns the new row's id, or None for a repeat. One statement, no SELECT: the unique
     constraint on (provider, provider_message_id) decides, also between concurrent requests.
-    When inserted, `conversations.process_inbound` is published after the commit.
+    When inserted, `conversations.process_inbound` is published after the commit, and
+    `channels.fetch_media` too when the message carries media.
     """
     at = clock.now()
     new_id = session.execute(
@@ -69,6 +71,9 @@ def store_inbound(session: Session, msg: InboundMessage) -> int | None:
     if new_id is None:
         return None
     enqueue_after_commit(session, PROCESS_INBOUND_TASK, new_id)
+    if msg.media:
+        # fetched on its own: the bot answers without waiting for the bytes
+        enqueue_after_commit(session, FETCH_MEDIA_TASK, new_id)
     return new_id
 
 

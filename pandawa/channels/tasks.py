@@ -1,4 +1,5 @@
-"""Channel tasks: send one outbound message; sweep the outbox for rows whose task was lost.
+"""Channel tasks: send one outbound message; sweep the outbox for rows whose task was lost;
+fetch the media of an inbound message (`channels.media`) and sweep for fetches never published.
 
 `send_message` commits twice around the provider call, never holding a transaction (or a row
 lock) open across the network: claim (mark `sending`) → commit → call the provider → record
@@ -30,7 +31,8 @@ from flask import current_app
 from redis.exceptions import RedisError
 
 from pandawa import metrics
-from pandawa.channels import pacing
+from pandawa.channels import media, pacing
+from pandawa.channels.models import Message
 from pandawa.channels.outbox import (
     SEND_TASK,
     Claim,
@@ -50,7 +52,7 @@ from pandawa.channels.providers import (
 )
 from pandawa.config import Settings
 from pandawa.extensions import db
-from pandawa.jobs import enqueue_after_commit
+from pandawa.jobs import enqueue_after_commit, publish
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,11 @@ PACING_LEAD = 0.5
 SLOT_ALLOWANCE = 0.05
 PACING_DOWN_RETRY = 5.0  # Redis (the shared schedule) unreachable: try again after this
 SWEEP_BATCH = 500
+MEDIA_MAX_RETRIES = 5
+MEDIA_BACKOFF = 30.0  # seconds before the first retry of a media fetch; doubles each time
+# the sweep leaves alone what a fetch task may still be retrying (30+60+…+480 s ≈ 16 min)
+MEDIA_SWEEP_AFTER = timedelta(minutes=30)
+MEDIA_SWEEP_WITHIN = timedelta(days=2)
 
 
 @shared_task(name=SEND_TASK, bind=True, acks_late=True, max_retries=None, ignore_result=True)
@@ -210,4 +217,73 @@ def sweep_outbox(self) -> int:
         raise
     if ids:
         log.info("outbox sweep: re-enqueued %s messages", len(ids))
+    return len(ids)
+
+
+@shared_task(
+    name=media.FETCH_MEDIA_TASK,
+    bind=True,
+    acks_late=True,
+    max_retries=MEDIA_MAX_RETRIES,
+    ignore_result=True,
+)
+def fetch_media(self, message_id: int) -> str:
+    """Fetch and store the media of one inbound message (see `channels.media`).
+
+    Idempotent: only items without a status are fetched, and the results are merged under
+    the row lock. No transaction is open across the network. The conversation never waits
+    for this: the bot handles the message on its own.
+    """
+    settings: Settings = current_app.extensions["pandawa.settings"]
+    session = db.session
+    message = session.get(Message, message_id)
+    if (
+        message is None
+        or message.direction != "in"
+        or not media.fetches_for(settings, message.provider)
+    ):
+        session.rollback()
+        return "skipped"
+    items = [dict(item) if isinstance(item, dict) else item for item in message.media or []]
+    session.rollback()  # end the read before any request goes out
+    if not media.pending_indexes(items):
+        return "done"
+
+    with media.http_session() as http:
+        run = media.fetch_pending(items, settings, http)
+    retrying = run.transient is not None and self.request.retries < MEDIA_MAX_RETRIES
+    if run.transient is not None and not retrying:
+        media.give_up(items, run, f"gave up after {self.request.retries + 1} tries")
+    try:
+        media.record_results(session, message_id, run)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    if retrying:
+        countdown = min(MEDIA_BACKOFF * 2**self.request.retries, MAX_RETRY_AFTER)
+        log.warning(
+            "message %s: media fetch failed (%s); retrying in %.0fs",
+            message_id,
+            run.transient,
+            countdown,
+        )
+        raise self.retry(countdown=countdown)
+    return "done"
+
+
+@shared_task(name="channels.sweep_media", acks_late=True, ignore_result=True)
+def sweep_media() -> int:
+    """Re-enqueue media fetches that were never published (a broker outage at the webhook)."""
+    settings: Settings = current_app.extensions["pandawa.settings"]
+    if settings.whatsapp_provider not in media.FETCHING_PROVIDERS:
+        return 0
+    ids = media.stale_media_ids(
+        db.session, older_than=MEDIA_SWEEP_AFTER, within=MEDIA_SWEEP_WITHIN, limit=SWEEP_BATCH
+    )
+    db.session.rollback()
+    for message_id in ids:
+        publish(media.FETCH_MEDIA_TASK, message_id)
+    if ids:
+        log.warning("media sweep: re-enqueued %s messages", len(ids))
     return len(ids)

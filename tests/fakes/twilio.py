@@ -2,6 +2,9 @@
 
 Only Twilio itself is faked; the real `twilio` client talks to this over HTTP, pointed here
 by TWILIO_API_BASE_URL. It records what it was sent and can be told to fail.
+
+It also serves inbound media as Twilio does: the Media resource URL (HTTP basic auth) answers
+with a 307 to a short-lived CDN URL (here `/cdn/<token>` on the fake itself, no auth).
 """
 
 from __future__ import annotations
@@ -43,6 +46,22 @@ class Failure:
     retry_after: str | None = None
 
 
+@dataclass
+class FakeMedia:
+    content: bytes
+    content_type: str
+    redirect_to: str | None = None  # a Location other than the fake's CDN
+    send_length: bool = True  # False: no Content-Length, the body ends when the line closes
+    token: str = ""
+
+
+@dataclass
+class MediaRequest:
+    path: str
+    hop: str  # "api" (the Media resource) or "cdn"
+    authorization: str | None
+
+
 class FakeTwilio:
     def __init__(self, account_sid: str, auth_token: str) -> None:
         self.account_sid = account_sid
@@ -50,6 +69,9 @@ class FakeTwilio:
         self.messages: list[SentMessage] = []
         self.requests: list[tuple[str, str]] = []
         self._failures: list[Failure] = []
+        self.media: dict[str, FakeMedia] = {}
+        self.media_requests: list[MediaRequest] = []
+        self._media_failures: list[int] = []
         self._delay = 0.0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -83,6 +105,9 @@ class FakeTwilio:
             self.messages.clear()
             self.requests.clear()
             self._failures.clear()
+            self.media.clear()
+            self.media_requests.clear()
+            self._media_failures.clear()
             self._delay = 0.0
             self.now = lambda: datetime.now(UTC)
 
@@ -125,6 +150,32 @@ class FakeTwilio:
         with self._lock:
             self.messages.append(sent)
         return sent
+
+    def add_media(
+        self,
+        content: bytes,
+        content_type: str,
+        *,
+        redirect_to: str | None = None,
+        send_length: bool = True,
+        message_sid: str | None = None,
+    ) -> str:
+        """Serve `content` as a media item of an inbound message; returns its MediaUrl."""
+        message_sid = message_sid or "MM" + uuid.uuid4().hex
+        path = (
+            f"/2010-04-01/Accounts/{self.account_sid}/Messages/{message_sid}"
+            f"/Media/ME{uuid.uuid4().hex}"
+        )
+        with self._lock:
+            self.media[path] = FakeMedia(
+                content, content_type, redirect_to, send_length, token=uuid.uuid4().hex
+            )
+        return self.url + path
+
+    def fail_media(self, status: int, times: int = 1) -> None:
+        """The next `times` Media resource requests answer `status`."""
+        with self._lock:
+            self._media_failures.extend([status] * times)
 
     def creations(self) -> int:
         """How many message-creation requests arrived (answered or failed)."""
@@ -308,6 +359,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.owner.requests.append(("GET", self.path))
+        if self._serve_media():
+            return
         if not self._authorised():
             self._reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
             return
@@ -316,6 +369,42 @@ class _Handler(BaseHTTPRequestHandler):
             return
         query = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
         self._reply(200, self.owner._list(query))
+
+    def _serve_media(self) -> bool:
+        """Media as Twilio serves it; False when the path is not a media path."""
+        owner, path = self.owner, urlsplit(self.path).path
+        auth = self.headers.get("Authorization")
+        if path.startswith("/cdn/"):
+            owner.media_requests.append(MediaRequest(path, "cdn", auth))
+            token = path.removeprefix("/cdn/")
+            found = next((m for m in list(owner.media.values()) if m.token == token), None)
+            if found is None:
+                self._reply(404, {"code": 20404, "message": "Not found", "status": 404})
+                return True
+            self.send_response(200)
+            self.send_header("Content-Type", found.content_type)
+            if found.send_length:
+                self.send_header("Content-Length", str(len(found.content)))
+            self.end_headers()
+            self.wfile.write(found.content)
+            return True
+        media = owner.media.get(path)
+        if media is None:
+            return False
+        owner.media_requests.append(MediaRequest(path, "api", auth))
+        if not self._authorised():
+            self._reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
+            return True
+        with owner._lock:
+            failure = owner._media_failures.pop(0) if owner._media_failures else None
+        if failure is not None:
+            self._reply(failure, {"code": 20500, "message": "error", "status": failure})
+            return True
+        self.send_response(307)
+        self.send_header("Location", media.redirect_to or f"{owner.url}/cdn/{media.token}")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return True
 
 
 def _template_error(form: dict[str, str]) -> dict | None:

@@ -1,0 +1,110 @@
+"""GET /api/v1/tickets/<number>/media/<message_id>/<index>: a stored file of the citizen's.
+
+Routes on the API blueprint (imported by pandawa/api/views.py). The same 404 answers a ticket
+the user may not see, a message of another ticket, an item that is not (yet) stored and a file
+gone from the disk: nothing about the citizen's files is disclosed beyond the user's sight.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, current_app, send_file
+
+from pandawa.api.auth import current_user
+from pandawa.api.errors import not_found
+from pandawa.api.views import bp
+from pandawa.channels.media import STORED_TYPES, stored_path
+from pandawa.channels.models import Message
+from pandawa.extensions import db
+from pandawa.tickets.queries import get_visible_ticket
+
+MEDIA_ROUTE = "/tickets/<number>/media/<int:message_id>/<int:index>"
+
+
+def download_url(number: str, message_id: int, index: int) -> str:
+    """The path an agent's client fetches a stored item from (relative to the site)."""
+    return f"{bp.url_prefix}/tickets/{number}/media/{message_id}/{index}"
+
+
+@bp.get(MEDIA_ROUTE)
+def download_media(number: str, message_id: int, index: int) -> Response:
+    ticket = get_visible_ticket(number, current_user())
+    if ticket is None:
+        raise not_found(f"Tiket {number}", f"Ticket {number}")
+    message = db.session.scalar(
+        sa.select(Message).where(
+            Message.id == message_id,
+            Message.ticket_id == ticket.id,
+            Message.direction == "in",
+        )
+    )
+    items = (message.media or []) if message is not None else []
+    item = items[index] if index < len(items) and isinstance(items[index], dict) else {}
+    path = stored_path(current_app.extensions["pandawa.settings"], item)
+    content_type = item.get("content_type")
+    if path is None or content_type not in STORED_TYPES or not path.is_file():
+        raise not_found("Berkas", "File")
+
+    response = send_file(
+        path,
+        mimetype=content_type,
+        as_attachment=not content_type.startswith("image/"),  # PDFs download, images show
+        download_name=f"{ticket.number}-{message_id}-{index}.{STORED_TYPES[content_type]}",
+        etag=item.get("sha256") or True,
+        conditional=True,
+        max_age=None,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # documents carry NIK and family data: no shared cache, nothing kept on a shared computer
+    response.headers["Cache-Control"] = "private, no-store"
+    # opened directly, the file can run nothing, even if a browser misjudged its type
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def media_paths(error: Any) -> dict[str, Any]:
+    """The OpenAPI description of the route (merged by pandawa/api/openapi.py)."""
+    return {
+        "/tickets/{number}/media/{message_id}/{index}": {
+            "get": {
+                "summary": "A photo or PDF the citizen sent, as stored (inline / attachment)",
+                "operationId": "getTicketMedia",
+                "parameters": [
+                    {
+                        "name": "number",
+                        "in": "path",
+                        "required": True,
+                        "description": "Ticket number, e.g. PDW-261201-7KQ2MX.",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "message_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                        "description": "`id` of an inbound message of the ticket",
+                    },
+                    {
+                        "name": "index",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": 0},
+                        "description": "position in the message's `media`",
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the file, with its content type",
+                        "content": {
+                            kind: {"schema": {"type": "string", "format": "binary"}}
+                            for kind in STORED_TYPES
+                        },
+                    },
+                    "401": error("Unauthorized"),
+                    "404": error("NotFound"),
+                },
+            }
+        }
+    }
