@@ -18,6 +18,7 @@ BEAT_SCHEDULE = {
     # within a minute of each office's opening and closing (each office has its own zone)
     "release-deferred": {"task": "tickets.release_deferred", "schedule": timedelta(seconds=20)},
     "notify-closing": {"task": "tickets.notify_closing", "schedule": timedelta(seconds=30)},
+    "close-idle": {"task": "tickets.close_idle", "schedule": timedelta(minutes=10)},
 }
 
 

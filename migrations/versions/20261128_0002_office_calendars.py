@@ -53,6 +53,7 @@ def upgrade() -> None:
     op.add_column('ticket', sa.Column('closing_notice_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True))
     op.create_index('ix_ticket_deferred_release', 'ticket', ['office_id', 'created_at', 'id'], unique=False, postgresql_where=sa.text("status = 'deferred'"), sqlite_where=sa.text("status = 'deferred'"))
     op.create_index('ix_message_unsent_to', 'message', ['recipient', 'sender', 'id'], unique=False, postgresql_where=sa.text("direction = 'out' AND status IN ('pending', 'sending')"), sqlite_where=sa.text("direction = 'out' AND status IN ('pending', 'sending')"))
+    op.create_index('ix_message_inbound_recent', 'message', ['sender', 'recipient', 'created_at'], unique=False, postgresql_where=sa.text("direction = 'in'"), sqlite_where=sa.text("direction = 'in'"))
     op.add_column('user_account', sa.Column('last_seen_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True))
 
 
@@ -61,6 +62,7 @@ def downgrade() -> None:
     with op.batch_alter_table("user_account") as batch:
         batch.drop_column("last_seen_at")
     op.drop_index("ix_message_unsent_to", table_name="message")
+    op.drop_index("ix_message_inbound_recent", table_name="message")
     op.drop_index("ix_ticket_deferred_release", table_name="ticket")
     with op.batch_alter_table("ticket") as batch:
         batch.drop_column("closing_notice_at")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pandawa.channels.models import Message
+from pandawa.conversations.masking import mask_details
 from pandawa.conversations.models import Contact
 from pandawa.tickets.models import Ticket
 from pandawa.tickets.queries import QueueLoad, QueueStats
@@ -16,7 +17,9 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
-def ticket_json(ticket: Ticket, contact: Contact) -> dict[str, Any]:
+def ticket_json(ticket: Ticket, contact: Contact, *, mask: bool = False) -> dict[str, Any]:
+    """A ticket; with `mask`, NIK and card numbers in its details are masked (lists show
+    every ticket of a queue; the full values are in the detail view of the ticket)."""
     return {
         "number": ticket.number,
         "status": ticket.status,
@@ -31,7 +34,7 @@ def ticket_json(ticket: Ticket, contact: Contact) -> dict[str, Any]:
         "resolved_at": iso(ticket.resolved_at),
         "cancelled_at": iso(ticket.cancelled_at),
         "satisfaction": ticket.satisfaction,
-        "details": ticket.details or {},
+        "details": mask_details(ticket.details or {}) if mask else (ticket.details or {}),
     }
 
 

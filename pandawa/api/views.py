@@ -73,7 +73,9 @@ def list_tickets() -> dict[str, Any]:
         limit=_limit(),
     )
     return {
-        "items": [serializers.ticket_json(ticket, contact) for ticket, contact in page.rows],
+        "items": [
+            serializers.ticket_json(ticket, contact, mask=True) for ticket, contact in page.rows
+        ],
         "next_cursor": page.next_cursor,
     }
 

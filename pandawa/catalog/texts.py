@@ -39,6 +39,8 @@ TEXT_SPECS: dict[str, TextSpec] = {
     "menu_item": _spec("key", "label", required=True, doc="one menu line"),
     "menu_footer": _spec(required=True, doc="line below a menu and after an answer"),
     "unknown_choice": _spec(required=True, doc="the reply did not match an option"),
+    "faq_no_match": _spec(doc="a free question no FAQ entry answers; how to reach a person"),
+    "faq_related": _spec(doc="line above the other FAQ questions that may fit"),
     "ticket_created": _spec("ticket", "queue", required=True, doc="handoff done"),
     "ticket_resolved": _spec("ticket", required=True, doc="the agent resolved the ticket"),
     "submenu_header": _spec("label", doc="line above a sub-menu; {label} is its parent"),
@@ -68,6 +70,7 @@ TEXT_SPECS: dict[str, TextSpec] = {
     "ticket_cancelled": _spec("ticket", doc="cancel done"),
     "cancel_aborted": _spec("ticket", doc="the citizen did not confirm the cancel"),
     "satisfaction_question": _spec("ticket", doc="1–5 question after the closing message"),
+    "ticket_idle_closed": _spec("ticket", doc="closed: the citizen did not answer the agent"),
     "satisfaction_thanks": _spec(doc="the 1–5 answer was stored"),
     "satisfaction_invalid": _spec(doc="the answer was not 1–5"),
     "slow_down": _spec(doc="at most once a minute during a flood"),
@@ -79,6 +82,8 @@ REQUIRED_TEXTS = tuple(key for key, spec in TEXT_SPECS.items() if spec.required)
 TEMPLATE_SPECS: dict[str, tuple[str, ...]] = {
     # past the 24-hour window (e.g. a deferred ticket released on Monday)
     "window_reopen": ("ticket", "name", "office"),
+    # a ticket closed because the citizen stopped answering (always past the window)
+    "ticket_idle_closed": ("ticket",),
 }
 
 

@@ -7,7 +7,8 @@ module knows nothing of conversations or tickets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Insert
@@ -48,6 +49,7 @@ def store_inbound(session: Session, msg: InboundMessage) -> int | None:
     `channels.fetch_media` too when the message carries media.
     """
     at = clock.now()
+    msg = _storable(msg)
     new_id = session.execute(
         _insert_for(session),
         {
@@ -90,3 +92,16 @@ def _insert_for(session: Session) -> Insert:
         )
         _statements[name] = statement
     return statement
+
+
+def _storable(msg: InboundMessage) -> InboundMessage:
+    """PostgreSQL text cannot hold NUL characters; a body with one would fail the INSERT and
+    answer 503 forever (the provider retrying). Store it with U+FFFD instead, and flag it."""
+    if "\x00" not in msg.body and "\x00" not in json.dumps(msg.extra):
+        return msg
+    return replace(
+        msg,
+        body=msg.body.replace("\x00", "\ufffd"),
+        extra=json.loads(json.dumps(msg.extra).replace("\\u0000", "\\ufffd")),
+        flag=msg.flag or "NUL characters replaced",
+    )

@@ -62,6 +62,15 @@ class Message(db.Model):
             postgresql_where=text("direction = 'out' AND status IN ('pending', 'sending')"),
             sqlite_where=text("direction = 'out' AND status IN ('pending', 'sending')"),
         ),
+        # flood control and idle tickets: a citizen's recent messages to one of our numbers
+        Index(
+            "ix_message_inbound_recent",
+            "sender",
+            "recipient",
+            "created_at",
+            postgresql_where=text("direction = 'in'"),
+            sqlite_where=text("direction = 'in'"),
+        ),
         Index("ix_message_ticket_id_id", "ticket_id", "id"),
         Index("ix_message_conversation_id_id", "conversation_id", "id"),
     )

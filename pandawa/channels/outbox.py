@@ -454,6 +454,23 @@ def record_error(session: Session, claim: Claim, error: SendError, *, status: st
     )
 
 
+def next_unsent_to(session: Session, claim: Claim) -> int | None:
+    """The oldest message still pending to the same citizen from the same sender."""
+    return session.scalar(
+        select(Message.id)
+        .where(
+            Message.direction == "out",
+            Message.status == "pending",
+            Message.provider == claim.provider,
+            Message.sender == claim.request.sender,
+            Message.recipient == claim.request.recipient,
+            Message.id > claim.message_id,
+        )
+        .order_by(Message.id)
+        .limit(1)
+    )
+
+
 def claim_stale(session: Session, *, older_than: timedelta, limit: int = 500) -> list[int]:
     """Outbound rows nobody has touched for a while (a lost task, a killed worker), oldest
     first. Touching them in the same statement keeps a second beat, or the next sweep, from

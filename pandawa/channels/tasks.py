@@ -40,6 +40,7 @@ from pandawa.channels.outbox import (
     claim_for_send,
     claim_stale,
     find_adoptable,
+    next_unsent_to,
     record_error,
     record_sent,
 )
@@ -102,7 +103,7 @@ def send_message(self, message_id: int, slot_at: float | None = None) -> str:
     if isinstance(claim, Defer):
         # waiting longer each time, so a queue of parts behind a rate-limited one stays calm
         countdown = claim.seconds
-        if claim.grows:
+        if claim.grows:  # the message before it kicks it when sent; this is the fallback
             countdown = min(countdown * (1 + self.request.retries), MAX_DEFER)
         log.info("message %s deferred %.1fs: %s", message_id, countdown, claim.reason)
         kwargs = {}
@@ -141,7 +142,18 @@ def send_message(self, message_id: int, slot_at: float | None = None) -> str:
         )
         raise self.retry(countdown=countdown, kwargs={}) from None
     metrics.MESSAGES_OUT.labels(status=outcome).inc()
+    _kick_next(claim)
     return outcome
+
+
+def _kick_next(claim: Claim) -> None:
+    """The next unsent message to the same citizen waited for this one: start it now rather
+    than when its deferred retry comes round (a bot turn or a burst of notifications then
+    drains at the pacing rate, not at the retry backoff)."""
+    next_id = next_unsent_to(db.session, claim)
+    db.session.rollback()
+    if next_id is not None:
+        publish(SEND_TASK, next_id)
 
 
 def _pace(slot_at: float | None) -> Callable[[str], pacing.Slot]:

@@ -1,10 +1,15 @@
-"""The citizen's side of a conversation: a small state machine driven by the catalogue.
+"""The citizen's side of a conversation: a state machine driven by the catalogue.
 
-States (stored on the conversation, so any worker continues any conversation):
-  idle     nothing under way; any message gets the greeting and the menu
-  menu     the citizen is choosing; `state_data["path"]` is the sub-menu they are in
-  collect  the details a service needs before the handoff are being asked one by one
-While the conversation has an open ticket, every message lands on that ticket instead.
+States (stored on the conversation, so any worker on any machine continues any conversation):
+  idle            nothing under way; any message gets the greeting and the menu
+  region          a number serving several offices asks the citizen's regency first
+  menu            the citizen is choosing; `state_data["path"]` is the sub-menu they are in
+  collect         the details a service needs before the handoff are asked one by one
+  confirm_cancel  `batal` on an open ticket waits for ya/yes
+  satisfaction    after resolution, a 1–5 rating is expected
+Keywords (menu, petugas/agent, status, batal/cancel, english/indonesia) work in every state, so
+there is always a way back to the menu or on to a person. While a ticket is open, everything
+the citizen sends lands on it and the bot stays quiet, except for `status` and `batal`.
 """
 
 from __future__ import annotations
@@ -21,23 +26,27 @@ from sqlalchemy.orm import Session
 from pandawa.catalog.queries import active_catalog
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound
-from pandawa.conversations import validators
+from pandawa.clock import now
+from pandawa.conversations import faq, keywords, regions, validators
+from pandawa.conversations.flood import check_flood
 from pandawa.conversations.models import Conversation
-from pandawa.tickets.intake import hand_off
+from pandawa.conversations.satisfaction import handle_answer
+from pandawa.hours.models import Office
+from pandawa.tickets.cancel import cancel_by_citizen
+from pandawa.tickets.intake import hand_off, position_replies
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket
 
 log = logging.getLogger(__name__)
 
-MENU_WORDS = {"menu", "menu utama", "mulai", "start", "kembali", "back"}
-LANGUAGE_WORDS = {"english": "en", "inggris": "en", "indonesia": "id", "bahasa": "id"}
-
-DETAIL_VALIDATORS: dict[str, Callable[[str], str | None]] = {
+DETAIL_VALIDATORS: dict[str, Callable[[str], Any]] = {
     "nik": validators.valid_nik,
     "card_number": validators.valid_card_number,
     "date": validators.valid_date,
     "text": validators.valid_text,
     "phone": validators.normalise_phone,
 }
+# state_data keys that outlive a change of state (the office a citizen chose)
+KEEP = ("office_chosen", "slow_down_at")
 
 
 @dataclass
@@ -66,47 +75,153 @@ class Bot:
     def handle(self, message: Message) -> Turn:
         turn = Turn()
         ticket = self._open_ticket()
-        if ticket is not None:
-            turn.ticket_id = ticket.id  # the agent sees it; the bot stays quiet
+        turn.ticket_id = ticket.id if ticket else None
+        flood = check_flood(self.session, self.conversation, message, now())
+        if flood != "ok":
+            if flood == "warn":
+                turn.replies.append(self.text("slow_down"))
+            self._send(turn)
             return turn
-        words = " ".join((message.body or "").lower().split())
-        if words in LANGUAGE_WORDS:
-            self.contact.language = LANGUAGE_WORDS[words]
-            self._show_menu(turn, path=[])
-        elif words in MENU_WORDS or self.conversation.state == "idle":
-            turn.replies.append(self.text("greeting", name=self.contact.name or ""))
-            self._show_menu(turn, path=[])
-        elif self.conversation.state == "collect":
-            self._collect(turn, message)
+        intent = keywords.classify(message.body or "")
+        if self.conversation.state == "satisfaction" and ticket is None and intent is None:
+            answer = handle_answer(
+                self.session, self.conversation, message, self.catalog, self.language
+            )
+            if answer is not None:
+                turn.replies.extend(answer)
+                self._send(turn)
+                return turn
+        if ticket is not None:
+            self._on_ticket(turn, ticket, intent)
         else:
-            self._choose(turn, words)
+            self._without_ticket(turn, message, intent)
         self._send(turn)
         return turn
 
-    # -- states ----------------------------------------------------------------------------
+    # -- an open ticket: messages go to the agent ------------------------------------------
+    def _on_ticket(self, turn: Turn, ticket: Ticket, intent: str | None) -> None:
+        if self.conversation.state == "confirm_cancel":
+            if intent == "yes" and cancel_by_citizen(self.session, ticket):
+                turn.replies.append(self.text("ticket_cancelled", ticket=ticket.number))
+                turn.replies.append(self.text("menu_footer"))
+                self._set_state("idle", {})
+                return
+            turn.replies.append(self.text("cancel_aborted", ticket=ticket.number))
+            self._set_state("idle", {})
+            return
+        if intent == "status":
+            turn.replies.extend(self._status(ticket))
+        elif intent == "cancel":
+            turn.replies.append(self.text("cancel_confirm", ticket=ticket.number))
+            self._set_state("confirm_cancel", {"ticket_id": ticket.id})
+        elif intent in ("agent", "menu") or self.conversation.state not in ("idle", "menu"):
+            turn.replies.append(self.text("ticket_already_open", ticket=ticket.number))
+            self._set_state("idle", {})
+
+    def _status(self, ticket: Ticket) -> list[str]:
+        status = self.text(f"status_{ticket.status}")
+        replies = [
+            self.text(
+                "ticket_status",
+                ticket=ticket.number,
+                queue=ticket.queue.name(self.language),
+                status=status,
+            )
+        ]
+        if ticket.status == "waiting":
+            replies.extend(position_replies(self.session, self.catalog, ticket, self.language))
+        return replies
+
+    # -- no open ticket: the bot answers ---------------------------------------------------
+    def _without_ticket(self, turn: Turn, message: Message, intent: str | None) -> None:
+        state = self.conversation.state
+        if intent in ("english", "indonesia"):
+            self.contact.language = "en" if intent == "english" else "id"
+            turn.replies.append(self.text("language_changed"))
+            self._after_greeting(turn)
+        elif intent == "agent":
+            turn.replies.append(self.text("agent_requested"))
+            self._hand_off(turn, self.catalog.default_queue, {"service": "Bicara dengan petugas"})
+        elif intent in ("status", "cancel"):
+            turn.replies.append(self.text("no_open_ticket"))
+            self._set_state("menu", {"path": []})
+        elif intent == "menu" or state in ("idle", "confirm_cancel", "satisfaction"):
+            turn.replies.append(self.text("greeting", name=self.contact.name or ""))
+            self._after_greeting(turn)
+        elif state == "region":
+            self._region(turn, message.body or "")
+        elif state == "collect":
+            self._collect(turn, message)
+        else:
+            self._choose(turn, message.body or "")
+
+    def _after_greeting(self, turn: Turn) -> None:
+        address = self.conversation.channel_address
+        if regions.needs_region(self.catalog, address) and not self._kept("office_chosen"):
+            turn.replies.append(self.text("ask_region"))
+            turn.replies.append(regions.render_regions(self.catalog, address))
+            self._set_state("region", {})
+            return
+        self._show_menu(turn, path=[])
+
+    def _region(self, turn: Turn, answer: str) -> None:
+        address = self.conversation.channel_address
+        spec = regions.match_region(self.catalog, address, answer)
+        office = spec and self.session.scalar(sa.select(Office).where(Office.code == spec.code))
+        if office is None:
+            turn.replies.append(self.text("region_unknown"))
+            turn.replies.append(regions.render_regions(self.catalog, address))
+            return
+        self.conversation.office_id = office.id
+        self.conversation.state_data = {**self.conversation.state_data, "office_chosen": True}
+        turn.replies.append(self.text("region_saved", office=office.name))
+        self._show_menu(turn, path=[])
+
     def _show_menu(self, turn: Turn, path: list[str]) -> None:
         turn.replies.append(self.catalog.render_menu(self.language, tuple(path)))
         self._set_state("menu", {"path": path})
 
-    def _choose(self, turn: Turn, choice: str) -> None:
+    def _choose(self, turn: Turn, body: str) -> None:
         path = list(self.conversation.state_data.get("path", []))
-        item = self.catalog.find_menu_item((*path, choice)) if choice else None
+        choice = body.strip().rstrip(".")
+        item = self.catalog.find_menu_item((*path, choice)) if choice.isdigit() else None
         if item is None:
-            turn.replies.append(self.text("unknown_choice"))
-            self._show_menu(turn, path)
+            self._answer_question(turn, body, path)
             return
         if item.submenu:
             self._show_menu(turn, [*path, item.key])
         elif item.queue:
+            if item.conditions:
+                turn.replies.append(item.conditions.get(self.language))
             self._set_state("collect", {"item": [*path, item.key], "step": 0, "details": {}})
             self._ask_or_hand_off(turn)
         else:
             turn.replies.append(item.answer.get(self.language))
             turn.replies.append(self.text("answer_footer"))
 
+    def _answer_question(self, turn: Turn, body: str, path: list[str]) -> None:
+        """A free question instead of a number: the best FAQ answers, else a way onwards."""
+        matches = faq.best_answers(self.catalog, body, self.language) if body.strip() else []
+        if not matches:
+            turn.replies.append(
+                self.text("unknown_choice" if body.strip().isdigit() else "faq_no_match")
+            )
+            self._show_menu(turn, path)
+            return
+        turn.replies.append(matches[0].entry.answer.get(self.language))
+        others = [m.entry.question.get(self.language) for m in matches[1:]]
+        if others:
+            turn.replies.append(
+                self.text("faq_related") + "\n" + "\n".join(f"• {q}" for q in others)
+            )
+        turn.replies.append(self.text("answer_footer"))
+
     def _collect(self, turn: Turn, message: Message) -> None:
         data = dict(self.conversation.state_data)
         item = self.catalog.find_menu_item(tuple(data["item"]))
+        if item is None:  # the catalogue changed under the conversation
+            self._show_menu(turn, [])
+            return
         step = item.collect[data["step"]]
         value = self._validate(step.type, message)
         if value is None:
@@ -126,22 +241,42 @@ class Bot:
         if data["step"] < len(item.collect):
             turn.replies.append(item.collect[data["step"]].prompt.get(self.language))
             return
-        queue = self.session.scalars(sa.select(Queue).where(Queue.code == item.queue)).one()
+        self._hand_off(turn, item.queue, {"service": item.label_for("id"), **data["details"]})
+
+    def _hand_off(self, turn: Turn, queue_code: str | None, details: dict) -> None:
+        queue = self.session.scalar(
+            sa.select(Queue).where(Queue.code == queue_code, Queue.is_active)
+        ) or self.session.scalar(sa.select(Queue).where(Queue.is_active).order_by(Queue.id))
         handoff = hand_off(
-            self.session,
-            self.catalog,
-            self.conversation,
-            self.contact,
-            queue,
-            details={"service": item.label_for("id"), **data["details"]},
+            self.session, self.catalog, self.conversation, self.contact, queue, details=details
         )
         turn.ticket_id = handoff.ticket.id
         turn.replies.extend(handoff.replies)
+        self._attach_collected(details, handoff.ticket.id)
         self._set_state("idle", {})
+
+    def _attach_collected(self, details: dict, ticket_id: int) -> None:
+        """Photos sent while the bot collected details belong on the ticket too."""
+        ids = [
+            ref["message_id"]
+            for value in details.values()
+            if isinstance(value, list)
+            for ref in value
+            if isinstance(ref, dict) and "message_id" in ref
+        ]
+        if ids:
+            self.session.execute(
+                sa.update(Message)
+                .where(Message.id.in_(ids))
+                .values(ticket_id=ticket_id)
+                .execution_options(synchronize_session=False)
+            )
 
     def _validate(self, kind: str, message: Message) -> Any:
         if kind == "photo":
-            return [m.get("url") for m in message.media or []] or None
+            # where the photos are: they reach the ticket with the handoff (see _hand_off)
+            media = message.media or []
+            return [{"message_id": message.id, "index": i} for i in range(len(media))] or None
         check = DETAIL_VALIDATORS.get(kind, validators.valid_text)
         return check(message.body or "")
 
@@ -149,13 +284,18 @@ class Bot:
     def _open_ticket(self) -> Ticket | None:
         return self.session.scalars(
             sa.select(Ticket).where(
-                Ticket.conversation_id == self.conversation.id, Ticket.status.in_(OPEN_STATUSES)
+                Ticket.conversation_id == self.conversation.id,
+                Ticket.status.in_(OPEN_STATUSES),
             )
         ).one_or_none()
 
+    def _kept(self, key: str) -> Any:
+        return self.conversation.state_data.get(key)
+
     def _set_state(self, state: str, data: dict) -> None:
+        kept = {k: v for k, v in self.conversation.state_data.items() if k in KEEP}
         self.conversation.state = state
-        self.conversation.state_data = data
+        self.conversation.state_data = {**kept, **data}
 
     def _send(self, turn: Turn) -> None:
         body = "\n\n".join(r for r in turn.replies if r)
@@ -163,14 +303,10 @@ class Bot:
             return
         queue_outbound(
             self.session,
-            provider=_provider(),
+            provider=current_app.extensions["pandawa.settings"].whatsapp_provider,
             sender=self.conversation.channel_address,
             recipient=self.contact.address,
             body=body,
             conversation_id=self.conversation.id,
             ticket_id=turn.ticket_id,
         )
-
-
-def _provider() -> str:
-    return current_app.extensions["pandawa.settings"].whatsapp_provider

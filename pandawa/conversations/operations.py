@@ -106,7 +106,7 @@ def lock_conversation(session: Session, conversation_id: int) -> Conversation | 
         return session.scalars(
             sa.select(Conversation)
             .where(Conversation.id == conversation_id)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, key_share=True)
             .execution_options(populate_existing=True)
         ).one_or_none()
     session.execute(

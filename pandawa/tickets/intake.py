@@ -8,12 +8,14 @@ learns when the office next opens, in the office's local time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from pandawa.catalog.schema import Catalog
 from pandawa.clock import now
 from pandawa.conversations.models import Contact, Conversation
+from pandawa.hours.calendar import OfficeCalendar
 from pandawa.hours.formatting import format_duration_minutes, format_local
 from pandawa.hours.models import Office
 from pandawa.hours.queries import calendar_for
@@ -63,18 +65,32 @@ def hand_off(
         opens = format_local(calendar.next_opening(at), office.timezone, language)
         handoff.replies.append(catalog.text("office_closed", language, opens_at=opens))
         return handoff
+    handoff.replies.extend(position_replies(session, catalog, ticket, language, calendar, at))
+    return handoff
+
+
+def position_replies(
+    session: Session,
+    catalog: Catalog,
+    ticket: Ticket,
+    language: str,
+    calendar: OfficeCalendar | None = None,
+    at: datetime | None = None,
+) -> list[str]:
+    """The citizen's place in the queue and an honest estimate (none without online agents)."""
+    at = at or now()
+    if calendar is None:
+        calendar = calendar_for(session, ticket.office)
     position = estimates.queue_position(session, ticket)
     wait = estimates.estimate_wait_seconds(session, ticket, position, at, calendar)
     if wait is None:
-        handoff.replies.append(catalog.text("queue_no_agents", language, position=position))
-    else:
-        minutes = estimates.rounded_minutes(wait)
-        handoff.replies.append(
-            catalog.text(
-                "queue_position",
-                language,
-                position=position,
-                wait=format_duration_minutes(minutes, language),
-            )
+        return [catalog.text("queue_no_agents", language, position=position)]
+    minutes = estimates.rounded_minutes(wait)
+    return [
+        catalog.text(
+            "queue_position",
+            language,
+            position=position,
+            wait=format_duration_minutes(minutes, language),
         )
-    return handoff
+    ]

@@ -9,6 +9,7 @@ for_update=True)`) so two agents acting at once are serialised by the database.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -29,6 +30,10 @@ log = logging.getLogger(__name__)
 
 # WhatsApp refuses longer free-form bodies
 MAX_BODY_LENGTH = 4096
+# the conversation state while the citizen's 1–5 rating of a resolved ticket is awaited
+RATING_STATE = "satisfaction"
+# its state_data: the ticket asked about, when, and whether one reminder of the scale was sent
+RATING_KEYS = ("ticket_id", "asked_at", "invalid")
 
 
 class TicketError(Exception):
@@ -286,7 +291,8 @@ def transfer(
 
 
 def resolve(session: Session, ticket: Ticket, user: User) -> Ticket:
-    """Close the ticket and tell the citizen (when a catalogue provides the text)."""
+    """Close the ticket; tell the citizen and ask for a 1–5 rating (when a catalogue provides
+    the texts and the 24-hour window is open)."""
     _require_open(ticket)
     _require_holder_or_supervisor(ticket, user)
     at = now()
@@ -296,37 +302,56 @@ def resolve(session: Session, ticket: Ticket, user: User) -> Ticket:
     session.flush()
     add_event(session, ticket, "resolved", user)
     session.flush()
-    _send_closing_message(session, ticket)
+    _send_closing_message(session, ticket, at)
     return ticket
 
 
-def _send_closing_message(session: Session, ticket: Ticket) -> None:
-    """Tell the citizen the ticket is resolved, in their language, from the catalogue."""
+def _send_closing_message(session: Session, ticket: Ticket, at: datetime) -> None:
+    """The closing text and the satisfaction question, in the citizen's language, as one
+    message when both fit; the conversation then waits for the rating
+    (`conversations.satisfaction`). Past the 24-hour window nothing may be sent free-form, and
+    a template asking for a rating days later is not worth it: the ticket closes silently."""
     try:
         from pandawa.catalog.queries import active_catalog
     except ImportError:  # the catalogue feature is not installed: resolve works without it
         return
-    from pandawa.channels.outbox import queue_outbound
+    from pandawa.channels.outbox import queue_notification
+    from pandawa.channels.window import window_is_open
 
     conversation = session.get(Conversation, ticket.conversation_id)
     assert conversation is not None
-    contact = conversation.contact
-    try:
-        body = active_catalog().text(
-            "ticket_resolved", contact.language or "id", ticket=ticket.number
-        )
-    except LookupError:  # no catalogue loaded (CatalogMissing) or no such text
-        log.warning("no catalogue text ticket_resolved; ticket %s closed silently", ticket.number)
+    if not window_is_open(conversation.last_inbound_at, at):
+        log.info("ticket %s resolved past the 24-hour window; no closing message", ticket.number)
         return
-    queue_outbound(
-        session,
-        provider=current_app.extensions["pandawa.settings"].whatsapp_provider,
-        sender=conversation.channel_address,
-        recipient=contact.address,
-        body=body,
-        conversation_id=conversation.id,
-        ticket_id=ticket.id,
-    )
+    contact = conversation.contact
+    language = contact.language or "id"
+    try:
+        catalog = active_catalog()
+        bodies = [
+            catalog.text("ticket_resolved", language, ticket=ticket.number),
+            catalog.text("satisfaction_question", language, ticket=ticket.number),
+        ]
+    except LookupError:  # no catalogue loaded (CatalogMissing) or no such text
+        log.warning("no catalogue texts to close ticket %s; closed silently", ticket.number)
+        return
+    for body in bodies:
+        # the second merges into the first while it is unsent and both fit one message
+        queue_notification(
+            session,
+            provider=current_app.extensions["pandawa.settings"].whatsapp_provider,
+            sender=conversation.channel_address,
+            recipient=contact.address,
+            body=body,
+            conversation_id=conversation.id,
+            ticket_id=ticket.id,
+        )
+    # what the conversation remembers (the office chosen, the flood guard's last warning)
+    # outlives the state change
+    kept = {k: v for k, v in (conversation.state_data or {}).items() if k not in RATING_KEYS}
+    conversation.state = RATING_STATE
+    conversation.state_data = {**kept, "ticket_id": ticket.id, "asked_at": at.isoformat()}
+    conversation.updated_at = at
+    session.flush()
 
 
 def _require_open(ticket: Ticket) -> None:

@@ -64,7 +64,11 @@ def get_visible_ticket(number: str, user: User, *, for_update: bool = False) -> 
     """
     stmt = visible_tickets_stmt(user).where(Ticket.number == normalise_number(number))
     if for_update:
-        stmt = stmt.with_for_update(of=Ticket).execution_options(populate_existing=True)
+        # FOR NO KEY UPDATE: a worker inserting a message that points at this ticket (a foreign
+        # key share lock) is not blocked, so it cannot deadlock with the conversation lock
+        stmt = stmt.with_for_update(of=Ticket, key_share=True).execution_options(
+            populate_existing=True
+        )
     return db.session.scalars(stmt).unique().one_or_none()
 
 

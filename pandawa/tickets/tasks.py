@@ -6,7 +6,7 @@ from celery import shared_task
 
 from pandawa.clock import now
 from pandawa.extensions import db
-from pandawa.tickets import release
+from pandawa.tickets import idle, release
 
 
 @shared_task(name="tickets.release_deferred", acks_late=True)
@@ -22,5 +22,14 @@ def release_deferred() -> int:
 def notify_closing() -> int:
     try:
         return release.notify_closing(db.session, now())
+    finally:
+        db.session.rollback()
+
+
+@shared_task(name="tickets.close_idle", acks_late=True)
+def close_idle() -> int:
+    """Resolve tickets whose citizen stopped answering the agent (commits per batch)."""
+    try:
+        return idle.close_idle(db.session, now())
     finally:
         db.session.rollback()

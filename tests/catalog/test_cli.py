@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from pandawa.catalog.models import CatalogRevision
@@ -20,7 +22,7 @@ def test_load_prints_a_one_line_summary_and_stores_the_catalogue(app, session):
 
     assert result.exit_code == 0, result.output
     assert result.stdout.count("\n") == 1
-    assert "1 office, 5 queues, 13 menu items, 8 FAQ entries" in result.stdout
+    assert re.search(r"1 office, 5 queues, \d+ menu items, \d+ FAQ entries", result.stdout)
     assert revisions(session) == 1
     assert session.scalar(sa.select(Office.code)) == "JKT-PUSAT"
 

@@ -1,0 +1,136 @@
+"""The 1–5 rating after a ticket is resolved.
+
+`tickets.operations.resolve` sends the closing message with the question and puts the
+conversation in the `satisfaction` state (`state_data = {"ticket_id", "asked_at"}`). The
+citizen's next message is read here: a rating (with an optional comment after it) is stored on
+the ticket; anything else is answered once with a reminder of the scale, and the second time the
+bot stops waiting for a rating and treats the message as a fresh one.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from pandawa.catalog.schema import Catalog
+from pandawa.channels.models import Message
+from pandawa.clock import as_utc, now
+from pandawa.conversations.models import Conversation
+from pandawa.tickets.models import Ticket
+from pandawa.tickets.operations import RATING_KEYS, RATING_STATE, add_event
+
+# a rating asked for longer ago than this is not expected any more
+EXPIRES_AFTER = timedelta(days=3)
+MAX_COMMENT = 1000
+
+_STAR = "⭐🌟★"
+# a leading rating: "5", "5/5", "nilai 4", "4 bintang", "3 dari 5", then anything (a comment)
+_NUMBER = re.compile(
+    r"(?:(?:nilai(?:nya)?|rating|skor|score)\s*:?\s*)?([1-5])(?![\d])(?![.,]\d)"
+    r"(?:\s*(?:/|dari|of|out\s+of)\s*5(?!\d))?(?:\s*(?:bintang|stars?)(?![a-z]))?",
+    re.IGNORECASE,
+)
+_STARS = re.compile(rf"(?:[{_STAR}]\s*){{1,5}}(?!\s*[{_STAR}])")
+_WORDS = {
+    "satu": 1,
+    "dua": 2,
+    "tiga": 3,
+    "empat": 4,
+    "lima": 5,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+}
+_WORD = re.compile(rf"({'|'.join(_WORDS)})(?:\s*(?:bintang|stars?))?", re.IGNORECASE)
+# WhatsApp's keycap digits (5️⃣) and emoji variation selectors
+_DECORATION = dict.fromkeys(map(ord, "\ufe0f\u20e3"))
+_COMMENT_LEAD = " \t\r\n.,;:!-–—)("
+
+
+def parse_rating(text: str) -> tuple[int, str] | None:
+    """(rating, comment) from a citizen's answer, or None when it holds no 1–5 rating.
+
+    A rating leads the message (digits, keycap digits, 1–5 star emoji, or a number word on its
+    own); whatever follows it is the comment. "10", "4.5" and free words are not ratings.
+    """
+    text = text.translate(_DECORATION).strip()
+    if not text:
+        return None
+    word = _WORD.fullmatch(text)
+    if word:
+        return _WORDS[word.group(1).lower()], ""
+    stars = _STARS.match(text)
+    if stars:
+        score = sum(ch in _STAR for ch in stars.group())
+        return score, _comment(text[stars.end() :])
+    number = _NUMBER.match(text)
+    if number:
+        return int(number.group(1)), _comment(text[number.end() :])
+    return None
+
+
+def _comment(rest: str) -> str:
+    return rest.lstrip(_COMMENT_LEAD).strip()[:MAX_COMMENT]
+
+
+def handle_answer(
+    session: Session, conversation: Conversation, message: Message, catalog: Catalog, language: str
+) -> list[str] | None:
+    """The replies to a message while a rating is awaited; None when no rating is awaited (or
+    no longer), and the message goes to the normal bot."""
+    if conversation.state != RATING_STATE:
+        return None
+    data = dict(conversation.state_data or {})
+    ticket = _rated_ticket(session, data, as_utc(message.created_at) or now())
+    if ticket is None:
+        _stop_waiting(conversation)
+        return None
+    parsed = parse_rating(message.body or "")
+    if parsed is None:
+        if data.get("invalid"):
+            _stop_waiting(conversation)  # asked twice: the citizen means something else
+            return None
+        conversation.state_data = {**data, "invalid": True}
+        return [catalog.text("satisfaction_invalid", language)]
+    score, comment = parsed
+    ticket.satisfaction = score
+    if comment:
+        ticket.details = {**(ticket.details or {}), "satisfaction_comment": comment}
+    ticket.updated_at = now()
+    add_event(session, ticket, "rated", rating=score, with_comment=bool(comment))
+    _stop_waiting(conversation)
+    session.flush()
+    return [catalog.text("satisfaction_thanks", language)]
+
+
+def _rated_ticket(session: Session, data: dict, at: datetime) -> Ticket | None:
+    """The resolved, not yet rated ticket the question was about, while it is still fresh."""
+    ticket_id = data.get("ticket_id")
+    asked = _parse(data.get("asked_at"))
+    if not isinstance(ticket_id, int) or asked is None or at - asked > EXPIRES_AFTER:
+        return None
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None or ticket.status != "resolved" or ticket.satisfaction is not None:
+        return None
+    return ticket
+
+
+def _stop_waiting(conversation: Conversation) -> None:
+    conversation.state = "idle"
+    # what else the conversation remembers (office chosen, flood guard) stays
+    data = conversation.state_data or {}
+    conversation.state_data = {k: v for k, v in data.items() if k not in RATING_KEYS}
+    conversation.updated_at = now()
+
+
+def _parse(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        return None
