@@ -3,12 +3,24 @@
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from pandawa.catalog.schema import Catalog, OfficeSpec
 
 # a typed name at least this similar to a region's name counts ("makasar" → "Kota Makassar")
-MATCH_THRESHOLD = 85
+MATCH_THRESHOLD = 80
+PREFIXES = {
+    "kota",
+    "kabupaten",
+    "kab",
+    "kotamadya",
+    "kotamadia",
+    "provinsi",
+    "prov",
+    "city",
+    "regency",
+    "of",
+}
 
 
 def region_choices(catalog: Catalog, address: str) -> list[tuple[str, OfficeSpec]]:
@@ -40,8 +52,21 @@ def match_region(catalog: Catalog, address: str, answer: str) -> OfficeSpec | No
     exact = catalog.office_for_region(address, text)
     if exact is not None:
         return exact
-    names = [name.lower() for name, _ in choices]
-    found = process.extractOne(
-        text.lower(), names, scorer=fuzz.WRatio, score_cutoff=MATCH_THRESHOLD
-    )
-    return choices[found[2]][1] if found else None
+    wanted = _core(text)
+    if not wanted:
+        return None
+    scored = [(fuzz.ratio(wanted, _core(name)), office) for name, office in choices]
+    best = max((score for score, _ in scored), default=0)
+    if best < MATCH_THRESHOLD:
+        return None
+    # "jayapura" fits Kota and Kabupaten Jayapura alike: fine when both are one office
+    offices = {office.code: office for score, office in scored if score >= best - 5}
+    return next(iter(offices.values())) if len(offices) == 1 else None
+
+
+def _core(name: str) -> str:
+    """The name without its administrative prefix: "Kab. Gowa" → "gowa"."""
+    words = name.lower().replace(".", " ").split()
+    while words and words[0] in PREFIXES:
+        words = words[1:]
+    return " ".join(words)
