@@ -91,7 +91,9 @@ class Bot:
                 turn.replies.extend(answer)
                 self._send(turn)
                 return turn
-        if ticket is not None:
+        if ticket is not None and ticket.status == "deferred" and self._bot_answers(intent):
+            self._while_deferred(turn, ticket, message, intent)
+        elif ticket is not None:
             self._on_ticket(turn, ticket, intent)
         else:
             self._without_ticket(turn, message, intent)
@@ -117,6 +119,36 @@ class Bot:
         elif intent in ("agent", "menu") or self.conversation.state not in ("idle", "menu"):
             turn.replies.append(self.text("ticket_already_open", ticket=ticket.number))
             self._set_state("idle", {})
+
+    # -- a deferred ticket: the bot keeps answering until the office opens ---------------------
+    def _bot_answers(self, intent: str | None) -> bool:
+        return self.conversation.state != "confirm_cancel" and intent not in (
+            "status",
+            "cancel",
+            "agent",
+        )
+
+    def _while_deferred(
+        self, turn: Turn, ticket: Ticket, message: Message, intent: str | None
+    ) -> None:
+        """Menus and FAQ answers go on; anything the bot cannot answer stays for the agent
+        (the message is on the ticket already), and no second ticket is opened."""
+        body = message.body or ""
+        if intent in ("english", "indonesia"):
+            self._without_ticket(turn, message, intent)
+        elif intent == "menu":
+            self._show_menu(turn, [])
+        elif self.conversation.state == "menu" and body.strip().rstrip(".").isdigit():
+            path = list(self.conversation.state_data.get("path", []))
+            item = self.catalog.find_menu_item((*path, body.strip().rstrip(".")))
+            if item is not None and item.queue:
+                turn.replies.append(self.text("ticket_already_open", ticket=ticket.number))
+            else:
+                self._choose(turn, body)
+        else:
+            matches = faq.best_answers(self.catalog, body, self.language) if body.strip() else []
+            if matches:
+                turn.replies.append(matches[0].entry.answer.get(self.language))
 
     def _status(self, ticket: Ticket) -> list[str]:
         status = self.text(f"status_{ticket.status}")
