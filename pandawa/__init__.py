@@ -76,10 +76,29 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     csrf.exempt(channels_bp)
     csrf.exempt(api_bp)
     csrf.exempt(hours_api_bp)
+    # the browser side: sign-in, console, admin, live updates
+    from pandawa.accounts.web import init_web
+    from pandawa.console.csp import secure_headers
+    from pandawa.console.events import bp as live_bp
+
+    init_web(app)
+    app.register_blueprint(live_bp)
+    app.after_request(_html_headers(secure_headers))
     if settings.whatsapp_provider == "simulator":
         from pandawa.simulator.views import bp as simulator_bp
 
         app.register_blueprint(simulator_bp)
+
+
+def _html_headers(secure_headers: Any) -> Any:
+    """CSP and friends on every HTML page (the media route sets its own, stricter one)."""
+
+    def apply(response: Any) -> Any:
+        if response.mimetype == "text/html":
+            secure_headers(response)
+        return response
+
+    return apply
 
 
 def _engine_options(url: str, extra: dict[str, Any] | None) -> dict[str, Any]:

@@ -23,6 +23,7 @@ class User(db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
         CheckConstraint("role IN ('agent', 'supervisor', 'admin')", name="role_known"),
+        CheckConstraint("presence IN ('online', 'away', 'offline')", name="presence_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,8 +35,19 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # presence: the last request the agent made (API or console), at most once a minute
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # what the agent chose in the console: online, away or offline
+    presence: Mapped[str] = mapped_column(String(16), default="offline", server_default="offline")
+    # how many tickets automatic assignment may give the agent at once
+    capacity: Mapped[int] = mapped_column(default=5, server_default="5")
 
     queues: Mapped[list[Queue]] = relationship(secondary=queue_member, lazy="selectin")
+
+    # what Flask-Login asks of a user (UserMixin's __eq__ and is_active would clash here)
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
 
     @property
     def sees_all_queues(self) -> bool:

@@ -30,7 +30,7 @@ from celery import shared_task
 from flask import current_app
 from redis.exceptions import RedisError
 
-from pandawa import metrics
+from pandawa import live, metrics
 from pandawa.channels import media, pacing
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import (
@@ -182,6 +182,7 @@ def _deliver(provider: Provider, claim: Claim, settings: Settings) -> str:
         found = find_adoptable(session, claim, records)
         if found is not None:
             record_sent(session, claim, found)
+            live.status_after_commit(session, message_id=claim.message_id)
             session.commit()
             log.info(
                 "message %s: adopted the provider's copy from an earlier attempt", claim.message_id
@@ -191,12 +192,14 @@ def _deliver(provider: Provider, claim: Claim, settings: Settings) -> str:
     callback = settings.public_base_url + "/webhooks/twilio/status"
     result = provider.send(replace(claim.request, status_callback=callback))
     record_sent(session, claim, result)
+    live.status_after_commit(session, message_id=claim.message_id)
     session.commit()
     return result.status
 
 
 def _fail(claim: Claim, error: SendError) -> str:
     record_error(db.session, claim, error, status="failed")
+    live.status_after_commit(db.session, message_id=claim.message_id)
     db.session.commit()
     metrics.MESSAGES_OUT.labels(status="failed").inc()
     log.warning("message %s failed: provider error %s", claim.message_id, error.code)

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from pandawa import metrics
+from pandawa import live, metrics
 from pandawa.channels import twilio
 from pandawa.channels.ingest import store_inbound
 from pandawa.channels.status import apply_status
@@ -88,7 +88,7 @@ def twilio_inbound(settings: Settings) -> Response:
 def twilio_status(settings: Settings) -> Response:
     form = request.form
     try:
-        apply_status(
+        moved = apply_status(
             db.session,
             provider=twilio.PROVIDER,
             provider_message_id=form["MessageSid"],
@@ -96,6 +96,10 @@ def twilio_status(settings: Settings) -> Response:
             error_code=form.get("ErrorCode") or None,
             error_message=form.get("ErrorMessage") or None,
         )
+        if moved:  # the console's ticks move live
+            live.status_after_commit(
+                db.session, provider=twilio.PROVIDER, provider_message_id=form["MessageSid"]
+            )
         db.session.commit()
     except DATABASE_DOWN as exc:
         db.session.rollback()

@@ -1,0 +1,140 @@
+"""Browser sign-in: Flask-Login sessions, `/login`, `/logout` (POST) and `/`.
+
+`init_web(app)` wires the login manager and the browser blueprints (auth, console, admin);
+create_app calls it. CSRF comes from the app-wide CSRFProtect (pandawa/extensions.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Flask,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from pandawa.accounts import throttle
+from pandawa.accounts.models import User
+from pandawa.accounts.operations import authenticate
+from pandawa.console.csp import secure_headers
+from pandawa.console.i18n import COOKIE, LANGUAGES, t
+from pandawa.extensions import db
+
+log = logging.getLogger(__name__)
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.session_protection = "strong"
+login_manager.login_message = None  # the login page says enough
+
+bp = Blueprint("auth", __name__)
+bp.after_request(secure_headers)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.scalar(sa.select(User).where(User.id == int(user_id), User.is_active))
+
+
+def init_web(app: Flask) -> None:
+    """Login manager plus the browser blueprints; safe to call twice."""
+    if "auth" in app.blueprints:
+        return
+    from pandawa.admin.views import bp as admin_bp
+    from pandawa.console.filters import register_filters
+    from pandawa.console.views import bp as console_bp
+
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config.get("SESSION_COOKIE_SECURE"))
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    login_manager.init_app(app)
+    app.register_blueprint(bp)
+    app.register_blueprint(console_bp)
+    app.register_blueprint(admin_bp)
+    register_filters(app)
+
+
+def home_for(user: Any) -> str:
+    # supervisors go to /dashboard once it exists; until then they work in the console too
+    return url_for("console.work")
+
+
+@bp.get("/")
+def index() -> Response:
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(home_for(current_user))
+        return render_template("console/login.html", email="")
+    email = (request.form.get("email") or "").strip()[:254]
+    password = request.form.get("password") or ""
+    address = request.remote_addr or "-"
+    if throttle.is_locked(email, address):
+        log.warning("sign-in refused: too many failures")
+        return render_template("console/login.html", email=email, error=t("locked")), 429
+    user = authenticate(db.session, email, password)
+    if user is None:
+        throttle.record_failure(email, address)
+        log.info("sign-in failed")
+        db.session.rollback()
+        return render_template("console/login.html", email=email, error=t("bad_login")), 200
+    throttle.record_success(email)
+    _fresh_session()  # nothing from before sign-in survives
+    login_user(user, remember=False)
+    db.session.commit()  # a rehashed password, if any
+    log.info("user %s signed in", user.id)
+    return redirect(_safe_next() or home_for(user))
+
+
+def _fresh_session() -> None:
+    session.clear()
+    # Flask-WTF caches the signed CSRF token in `g`; the raw one just left with the session
+    g.pop("csrf_token", None)
+
+
+def _safe_next() -> str | None:
+    target = request.args.get("next") or ""
+    # only a path on this site: never //other.host or a scheme
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    _fresh_session()
+    flash(t("signed_out"), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/lang")
+def choose_language() -> Response:
+    chosen = request.form.get("lang", "id")
+    back = request.form.get("back") or ""
+    if not (back.startswith("/") and not back.startswith("//")):
+        back = url_for("auth.index")
+    response = redirect(back)
+    if chosen in LANGUAGES:
+        response.set_cookie(
+            COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True, secure=False
+        )
+    return response

@@ -1,0 +1,1 @@
+"""Administrators' pages: users, roles and queue membership."""

@@ -1,0 +1,105 @@
+"""`/admin/users`: list, create, change role and queues, deactivate. Admins only (403 otherwise)."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from pandawa.accounts import operations
+from pandawa.accounts.models import ROLES, User
+from pandawa.accounts.web import login_manager
+from pandawa.console import presence
+from pandawa.console.csp import secure_headers
+from pandawa.console.i18n import t
+from pandawa.console.queries import active_queues
+from pandawa.extensions import db
+from pandawa.tickets.models import Queue
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+bp.after_request(secure_headers)
+
+
+@bp.before_request
+def require_admin() -> Response | None:
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role != "admin":
+        abort(403)
+    return None
+
+
+@bp.get("/users")
+def users() -> str:
+    rows = list(db.session.scalars(sa.select(User).order_by(User.is_active.desc(), User.email)))
+    return render_template(
+        "admin/users.html",
+        users=rows,
+        queues=active_queues(db.session),
+        roles=ROLES,
+        presence=presence.get_presence(current_user._get_current_object()),
+    )
+
+
+@bp.post("/users")
+def create() -> Response:
+    try:
+        user = operations.create_user(
+            db.session,
+            request.form.get("email", ""),
+            request.form.get("role", ""),
+            request.form.getlist("queues"),
+            password=request.form.get("password") or None,
+            name=(request.form.get("name") or "").strip()[:200],
+        )
+    except operations.AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.users"))
+    email = user.email
+    db.session.commit()
+    flash(t("user_created", email=email), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>")
+def update(user_id: int) -> Response:
+    user = db.session.get(User, user_id) or abort(404)
+    role = request.form.get("role", "")
+    if role not in ROLES:
+        flash(f"Peran tidak dikenal: {role!r}. / Unknown role {role!r}.", "error")
+        return redirect(url_for("admin.users"))
+    codes = request.form.getlist("queues")
+    queues = list(db.session.scalars(sa.select(Queue).where(Queue.code.in_(codes))))
+    user.role = role
+    user.queues = queues
+    password = request.form.get("password") or ""
+    if password:
+        try:
+            operations.set_password(user, password)
+        except operations.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("admin.users"))
+    email = user.email
+    db.session.commit()
+    log.info("user %s updated by admin %s", user_id, current_user.id)
+    flash(t("user_saved", email=email), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def deactivate(user_id: int) -> Response:
+    user = db.session.get(User, user_id) or abort(404)
+    user.is_active = False
+    operations.revoke_tokens(db.session, user)
+    email = user.email
+    db.session.commit()
+    log.info("user %s deactivated by admin %s", user_id, current_user.id)
+    flash(t("user_deactivated", email=email), "success")
+    return redirect(url_for("admin.users"))

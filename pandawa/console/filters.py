@@ -1,0 +1,56 @@
+"""Jinja filters and globals of the browser pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from pandawa.clock import as_utc
+from pandawa.console.i18n import language, t
+
+DISPLAY_ZONE = ZoneInfo("Asia/Jakarta")
+
+
+def mask_phone(address: str | None) -> str:
+    """`whatsapp:+6281234567890` → `+62812****7890`: the country and operator prefix and the
+    last four digits; the rest hidden, the length kept."""
+    value = (address or "").removeprefix("whatsapp:")
+    digits = [i for i, ch in enumerate(value) if ch.isdigit()]
+    if len(digits) < 9:
+        return "*" * len(value)
+    head = 5 if len(digits) >= 11 else 2
+    hidden = set(digits[head:-4])
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(value))
+
+
+def duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "–"
+    minutes = max(0, int(seconds)) // 60
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} j {minutes} m" if language() == "id" else f"{hours} h {minutes} min"
+    return f"{minutes} m" if language() == "id" else f"{minutes} min"
+
+
+def local_time(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
+    at = as_utc(value)
+    if at is None:
+        return "–"
+    return at.astimezone(DISPLAY_ZONE).strftime(fmt) + " WIB"
+
+
+def preview(text: str | None, length: int = 80) -> str:
+    value = " ".join((text or "").split())
+    return value if len(value) <= length else value[: length - 1] + "…"
+
+
+def register_filters(app: Flask) -> None:
+    app.add_template_filter(mask_phone, "mask_phone")
+    app.add_template_filter(duration, "duration")
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(preview, "preview")
+    app.add_template_global(t, "t")
+    app.add_template_global(language, "ui_language")

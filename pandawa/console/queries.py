@@ -1,0 +1,100 @@
+"""Reads of the console pages, each a fixed number of queries whatever the number of rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, defaultload
+
+from pandawa.accounts.models import User
+from pandawa.channels.models import Message
+from pandawa.clock import as_utc, now
+from pandawa.conversations.models import Contact
+from pandawa.hours.queries import calendars_for_offices
+from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket
+from pandawa.tickets.queries import visibility_clause
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class WorkRow:
+    ticket: Ticket
+    contact: Contact
+    preview: str | None
+    preview_direction: str | None
+    wait_business_seconds: int | None
+
+
+@dataclass
+class WorkPage:
+    rows: list[WorkRow]
+    page: int
+    has_next: bool
+
+
+def work_page(session: Session, user: User, page: int = 1) -> WorkPage:
+    """Open tickets `user` sees: the ones they hold first, then the oldest; with each ticket's
+    latest citizen/agent message (one LATERAL subquery, not one query per ticket)."""
+    page = max(1, page)
+    latest = (
+        sa.select(Message.body, Message.direction)
+        .where(Message.ticket_id == Ticket.id, Message.is_internal_note.is_(False))
+        .order_by(Message.id.desc())
+        .limit(1)
+        .lateral("latest")
+    )
+    mine_first = sa.case((Ticket.assignee_id == user.id, 0), else_=1)
+    stmt = (
+        sa.select(Ticket, Contact, latest.c.body, latest.c.direction)
+        .join(Contact, Contact.id == Ticket.contact_id)
+        .outerjoin(latest, sa.true())
+        .where(visibility_clause(user), Ticket.status.in_(OPEN_STATUSES))
+        .order_by(mine_first, sa.func.coalesce(Ticket.released_at, Ticket.created_at), Ticket.id)
+        .options(defaultload(Ticket.assignee).lazyload(User.queues))
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+    )
+    found = list(session.execute(stmt).unique())
+    has_next = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+    # one calendar per office for the whole page (three queries, whatever the offices)
+    calendars = calendars_for_offices(session) if found else {}
+    at = now()
+    rows = []
+    for ticket, contact, body, direction in found:
+        start = as_utc(ticket.released_at or ticket.created_at)
+        calendar = calendars.get(ticket.office_id)
+        wait = None
+        if ticket.status == "deferred":
+            wait = 0
+        elif calendar is not None and start is not None:
+            wait = calendar.business_seconds(start, at)
+        rows.append(WorkRow(ticket, contact, body, direction, wait))
+    return WorkPage(rows=rows, page=page, has_next=has_next)
+
+
+@dataclass
+class EarlierTicket:
+    number: str
+    created_at: datetime
+    status: str
+    queue_code: str
+
+
+def earlier_tickets(session: Session, ticket: Ticket, limit: int = 20) -> list[EarlierTicket]:
+    """The citizen's other tickets, newest first (numbers and states only, no content)."""
+    stmt = (
+        sa.select(Ticket.number, Ticket.created_at, Ticket.status, Queue.code)
+        .join(Queue, Queue.id == Ticket.queue_id)
+        .where(Ticket.contact_id == ticket.contact_id, Ticket.id != ticket.id)
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(limit)
+    )
+    return [EarlierTicket(*row) for row in session.execute(stmt)]
+
+
+def active_queues(session: Session) -> list[Queue]:
+    return list(session.scalars(sa.select(Queue).where(Queue.is_active).order_by(Queue.code)))

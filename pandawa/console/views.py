@@ -1,0 +1,242 @@
+"""The agents' console under /console: work list, ticket view and the actions on a ticket.
+
+Every page needs a signed-in user; agents see their queues' tickets, supervisors and admins
+all (the same rule as the API: a ticket out of sight answers 404, as if it did not exist).
+Actions are POST + CSRF + redirect; each commits once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from pandawa.accounts.web import login_manager
+from pandawa.channels.media import STORED_TYPES, stored_path
+from pandawa.channels.models import Message
+from pandawa.channels.window import window_closes_at, window_is_open
+from pandawa.clock import now
+from pandawa.console import presence
+from pandawa.console.canned import responses_for
+from pandawa.console.csp import secure_headers
+from pandawa.console.i18n import t
+from pandawa.console.notes import add_note
+from pandawa.console.queries import active_queues, earlier_tickets, work_page
+from pandawa.conversations.masking import mask_details
+from pandawa.conversations.models import Conversation
+from pandawa.extensions import db
+from pandawa.tickets import operations, queries
+from pandawa.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+)
+bp.after_request(secure_headers)
+MAX_REASON = 500
+
+
+@bp.before_request
+def require_user() -> Any:
+    if request.endpoint == "console.static":
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if presence.touch(current_user):
+        db.session.commit()
+    return None
+
+
+@bp.get("/")
+@bp.get("")
+def work() -> str:
+    user = current_user._get_current_object()
+    page = request.args.get("page", "1")
+    listing = work_page(db.session, user, int(page) if page.isdigit() else 1)
+    loads = queries.queue_loads(user)
+    return render_template(
+        "console/work.html",
+        loads=loads,
+        listing=listing,
+        presence=presence.get_presence(user),
+        queue_codes=",".join(load.queue.code for load in loads),
+    )
+
+
+@bp.post("/claim")
+def claim() -> Response:
+    ticket = operations.claim_next(db.session, current_user._get_current_object())
+    if ticket is None:
+        db.session.commit()
+        flash(t("none_waiting"), "info")
+        return redirect(url_for("console.work"))
+    number = ticket.number
+    db.session.commit()
+    flash(t("claimed", number=number), "success")
+    return redirect(url_for("console.ticket", number=number))
+
+
+@bp.post("/presence")
+def set_presence() -> Response:
+    state = request.form.get("presence", "")
+    if state not in presence.STATES:
+        abort(400)
+    presence.set_presence(current_user._get_current_object(), state)
+    flash(t("presence_saved", state=t(state)), "info")
+    return redirect(_back())
+
+
+@bp.get("/tickets/<number>")
+def ticket(number: str) -> str:
+    user = current_user._get_current_object()
+    item = _visible(number)
+    contact = queries.contact_of(item)
+    conversation = db.session.get(Conversation, item.conversation_id)
+    assert conversation is not None
+    at = now()
+    holds = item.status == "assigned" and item.assignee_id == user.id
+    # the full NIK only for whoever holds the ticket (or oversees it); masked otherwise
+    details = item.details if holds or user.sees_all_queues else mask_details(item.details or {})
+    return render_template(
+        "console/ticket.html",
+        ticket=item,
+        contact=contact,
+        messages=queries.ticket_messages(item.id),
+        details=details,
+        earlier=earlier_tickets(db.session, item),
+        window_open=window_is_open(conversation.last_inbound_at, at),
+        window_until=window_closes_at(conversation.last_inbound_at),
+        holds=holds,
+        can_act=item.is_open and (holds or user.sees_all_queues),
+        queues=[q for q in active_queues(db.session) if q.id != item.queue_id],
+        canned=responses_for(item.queue.code, name=contact.name or "", ticket=item.number),
+        presence=presence.get_presence(user),
+        queue_codes=item.queue.code,
+    )
+
+
+@bp.get("/tickets/<number>/media/<int:message_id>/<int:index>")
+def media(number: str, message_id: int, index: int) -> Response:
+    item = _visible(number)
+    message = db.session.scalar(
+        sa.select(Message).where(
+            Message.id == message_id, Message.ticket_id == item.id, Message.direction == "in"
+        )
+    )
+    items = (message.media or []) if message is not None else []
+    entry = items[index] if index < len(items) and isinstance(items[index], dict) else {}
+    path = stored_path(current_app.extensions["pandawa.settings"], entry)
+    content_type = entry.get("content_type")
+    if path is None or content_type not in STORED_TYPES or not path.is_file():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=content_type,
+        as_attachment=not content_type.startswith("image/"),
+        download_name=f"{item.number}-{message_id}-{index}.{STORED_TYPES[content_type]}",
+        etag=entry.get("sha256") or True,
+        conditional=True,
+        max_age=None,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.post("/tickets/<number>/reply")
+def reply(number: str) -> Response:
+    item = _visible(number, for_update=True)
+    try:
+        messages = operations.reply(
+            db.session, item, current_user._get_current_object(), request.form.get("body", "")
+        )
+    except operations.TicketError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("console.ticket", number=number))
+    held = any(m.status == "held" for m in messages)
+    db.session.commit()
+    flash(t("held_sent" if held else "sent"), "success")
+    return redirect(url_for("console.ticket", number=number) + "#reply")
+
+
+@bp.post("/tickets/<number>/note")
+def note(number: str) -> Response:
+    item = _visible(number, for_update=True)
+    try:
+        add_note(db.session, item, current_user._get_current_object(), request.form.get("body", ""))
+    except operations.TicketError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("console.ticket", number=number))
+    db.session.commit()
+    flash(t("noted"), "success")
+    return redirect(url_for("console.ticket", number=number))
+
+
+@bp.post("/tickets/<number>/transfer")
+def transfer(number: str) -> Response:
+    item = _visible(number, for_update=True)
+    code = request.form.get("queue", "")
+    reason = (request.form.get("reason") or "").strip()[:MAX_REASON] or None
+    try:
+        operations.transfer(
+            db.session, item, current_user._get_current_object(), code, reason=reason
+        )
+    except operations.TicketError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("console.ticket", number=number))
+    db.session.commit()
+    flash(t("transferred", queue=code), "success")
+    # an agent outside the new queue no longer sees the ticket: back to the list
+    return redirect(url_for("console.work"))
+
+
+@bp.post("/tickets/<number>/resolve")
+def resolve(number: str) -> Response:
+    item = _visible(number, for_update=True)
+    try:
+        operations.resolve(db.session, item, current_user._get_current_object())
+    except operations.TicketError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("console.ticket", number=number))
+    db.session.commit()
+    flash(t("resolved_flash", number=item.number), "success")
+    return redirect(url_for("console.work"))
+
+
+def _visible(number: str, *, for_update: bool = False) -> Ticket:
+    item = queries.get_visible_ticket(
+        number, current_user._get_current_object(), for_update=for_update
+    )
+    if item is None:
+        abort(404)  # the same answer for "absent" and "not yours"
+    return item
+
+
+def _back() -> str:
+    target = request.form.get("back") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("console.work")

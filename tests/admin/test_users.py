@@ -1,0 +1,70 @@
+"""`/admin/users`: admins manage accounts and queue membership; everyone else gets 403."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from pandawa.accounts.models import User
+from pandawa.extensions import db
+from tests.console.helpers import csrf_token, sign_in, with_password
+
+
+def test_agents_and_supervisors_are_refused(client, session, make_user):
+    for role in ("agent", "supervisor"):
+        user = with_password(make_user(role=role))
+        sign_in(client, user.email)
+        assert client.get("/admin/users").status_code == 403
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/console")})
+
+
+def test_anonymous_is_sent_to_sign_in(client, session):
+    assert "/login" in client.get("/admin/users").headers["Location"]
+
+
+def test_admin_creates_changes_and_deactivates_a_user(client, session, make_user, make_queue):
+    make_queue("KTP")
+    make_queue("PAJAK")
+    admin = with_password(make_user("admin@example.go.id", role="admin"))
+    sign_in(client, admin.email)
+    page = client.get("/admin/users")
+    assert page.status_code == 200 and "admin@example.go.id" in page.get_data(as_text=True)
+
+    token = csrf_token(client, "/admin/users")
+    response = client.post(
+        "/admin/users",
+        data={
+            "email": "Baru@Example.go.id",
+            "name": "Petugas Baru",
+            "role": "agent",
+            "queues": ["KTP"],
+            "password": "sandi-baru-panjang",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 302
+    user = db.session.scalar(sa.select(User).where(User.email == "baru@example.go.id"))
+    assert [q.code for q in user.queues] == ["KTP"] and user.password_hash
+
+    client.post(
+        f"/admin/users/{user.id}",
+        data={"role": "supervisor", "queues": ["KTP", "PAJAK"], "csrf_token": token},
+    )
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert user.role == "supervisor" and sorted(q.code for q in user.queues) == ["KTP", "PAJAK"]
+
+    client.post(f"/admin/users/{user.id}/deactivate", data={"csrf_token": token})
+    db.session.expire_all()
+    assert db.session.get(User, user.id).is_active is False
+
+
+def test_bad_input_is_explained(client, session, make_user):
+    admin = with_password(make_user(role="admin"))
+    sign_in(client, admin.email)
+    token = csrf_token(client, "/admin/users")
+    response = client.post(
+        "/admin/users",
+        data={"email": "bukan-email", "role": "agent", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "Alamat email tidak valid" in response.get_data(as_text=True)
