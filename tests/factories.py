@@ -9,6 +9,7 @@ import pytest
 
 from pandawa.accounts.models import ApiToken, User
 from pandawa.accounts.tokens import hash_token, new_token
+from pandawa.channels.models import Message
 from pandawa.clock import now
 from pandawa.conversations.models import Contact, Conversation
 from pandawa.extensions import db
@@ -143,3 +144,27 @@ def make_ticket(app, make_queue, make_conversation):
         return ticket
 
     return make
+
+
+def inbound(conversation: Conversation, body: str = "halo", **fields) -> Message:
+    """A citizen's message as the webhook stores it (received, not yet processed); flushed."""
+    at = now()
+    message = Message(
+        direction="in",
+        provider="twilio",
+        provider_message_id=f"SM{secrets.token_hex(16)}",
+        sender=conversation.contact.address,
+        recipient=conversation.channel_address,
+        body=body,
+        message_type="text",
+        media=[],
+        extra={},
+        status="received",
+        attempts=0,
+        created_at=at,
+        updated_at=at,
+        **fields,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message

@@ -8,32 +8,13 @@ from pandawa.channels.models import Message
 from pandawa.clock import now
 from pandawa.conversations.flood import check_flood
 from pandawa.conversations.models import Conversation
-from pandawa.extensions import db
+from tests.factories import inbound
 
 _sid = itertools.count(1)
 
 
 def _inbound(conversation, body: str = "halo") -> Message:
-    """A citizen's message as the webhook stores it (received, not yet processed)."""
-    at = now()
-    message = Message(
-        direction="in",
-        provider="twilio",
-        provider_message_id=f"SMflood{next(_sid):026d}",
-        sender=conversation.contact.address,
-        recipient=conversation.channel_address,
-        body=body,
-        message_type="text",
-        media=[],
-        extra={},
-        status="received",
-        attempts=0,
-        created_at=at,
-        updated_at=at,
-    )
-    db.session.add(message)
-    db.session.flush()
-    return message
+    return inbound(conversation, body)
 
 
 def _judge(session, conversation, messages) -> list[str]:

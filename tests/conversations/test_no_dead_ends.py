@@ -17,6 +17,7 @@ from pandawa.conversations.bot import Bot
 from pandawa.conversations.models import Contact, Conversation
 from pandawa.conversations.operations import mark_processed
 from pandawa.tickets.models import OPEN_STATUSES, Ticket
+from tests.factories import inbound
 
 _numbers = itertools.count(1)
 INPUTS = st.one_of(
@@ -91,21 +92,7 @@ def _citizen(session):
 
 
 def _say(session, conversation, body: str) -> str:
-    message = Message(
-        direction="in",
-        provider="twilio",
-        provider_message_id=f"SMprop{next(_numbers)}",
-        sender=conversation.contact.address,
-        recipient=conversation.channel_address,
-        body=body,
-        status="received",
-        media=[],
-        extra={},
-        created_at=now(),
-        updated_at=now(),
-    )
-    session.add(message)
-    session.flush()
+    message = inbound(conversation, body)
     turn = Bot(session, conversation).handle(message)
     mark_processed(message, conversation, turn.ticket_id)
     session.flush()

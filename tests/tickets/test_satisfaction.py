@@ -15,6 +15,7 @@ from pandawa.clock import now
 from pandawa.conversations.satisfaction import handle_answer, parse_rating
 from pandawa.tickets import operations as ops
 from pandawa.tickets.models import TicketEvent
+from tests.factories import inbound
 
 _sid = itertools.count(1)
 
@@ -41,23 +42,7 @@ def _conversation(session, ticket):
 def _answer(session, ticket, body: str) -> list[str] | None:
     """The citizen answers; returns what the bot replies (None: not a rating matter)."""
     conversation = _conversation(session, ticket)
-    at = now()
-    message = Message(
-        direction="in",
-        provider="twilio",
-        provider_message_id=f"SMrate{next(_sid):027d}",
-        sender=conversation.contact.address,
-        recipient=conversation.channel_address,
-        body=body,
-        message_type="text",
-        media=[],
-        extra={},
-        status="received",
-        attempts=0,
-        created_at=at,
-        updated_at=at,
-    )
-    session.add(message)
+    message = inbound(conversation, body)
     session.flush()
     language = conversation.contact.language or "id"
     return handle_answer(session, conversation, message, active_catalog(), language)
