@@ -19,6 +19,8 @@ BEAT_SCHEDULE = {
     "release-deferred": {"task": "tickets.release_deferred", "schedule": timedelta(seconds=20)},
     "notify-closing": {"task": "tickets.notify_closing", "schedule": timedelta(seconds=30)},
     "close-idle": {"task": "tickets.close_idle", "schedule": timedelta(minutes=10)},
+    "auto-assign": {"task": "tickets.auto_assign", "schedule": timedelta(seconds=15)},
+    "return-abandoned": {"task": "tickets.return_abandoned", "schedule": timedelta(minutes=1)},
 }
 
 

@@ -1,4 +1,4 @@
-"""agent presence and capacity
+"""agent presence and capacity; a conversation's latest ticket
 
 Revision ID: 0003
 Revises: 0002
@@ -25,7 +25,13 @@ def upgrade() -> None:
         )
 
 
+    op.create_index(
+        "ix_ticket_conversation_created", "ticket", ["conversation_id", "created_at", "id"]
+    )
+
+
 def downgrade() -> None:
+    op.drop_index("ix_ticket_conversation_created", table_name="ticket")
     with op.batch_alter_table("user_account") as batch:
         batch.drop_constraint(op.f("ck_user_account_presence_known"), type_="check")
         batch.drop_column("capacity")

@@ -71,6 +71,7 @@ TEXT_SPECS: dict[str, TextSpec] = {
     "cancel_aborted": _spec("ticket", doc="the citizen did not confirm the cancel"),
     "satisfaction_question": _spec("ticket", doc="1–5 question after the closing message"),
     "ticket_idle_closed": _spec("ticket", doc="closed: the citizen did not answer the agent"),
+    "ticket_reopened": _spec("ticket", doc="the citizen wrote again soon after a resolution"),
     "satisfaction_thanks": _spec(doc="the 1–5 answer was stored"),
     "satisfaction_invalid": _spec(doc="the answer was not 1–5"),
     "slow_down": _spec(doc="at most once a minute during a flood"),

@@ -35,6 +35,7 @@ from pandawa.hours.models import Office
 from pandawa.tickets.cancel import cancel_by_citizen
 from pandawa.tickets.intake import hand_off, position_replies
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket
+from pandawa.tickets.returns import recently_resolved, reopen_recent
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,43 @@ DETAIL_VALIDATORS: dict[str, Callable[[str], Any]] = {
     "date": validators.valid_date,
     "text": validators.valid_text,
     "phone": validators.normalise_phone,
+}
+# a thank-you after a resolution does not reopen the ticket: a message made only of these
+COURTESY_WORDS = {
+    "terima",
+    "kasih",
+    "terimakasih",
+    "makasih",
+    "makasi",
+    "trims",
+    "thanks",
+    "thank",
+    "you",
+    "thx",
+    "ok",
+    "oke",
+    "okay",
+    "baik",
+    "siap",
+    "sip",
+    "mantap",
+    "banyak",
+    "sekali",
+    "ya",
+    "yah",
+    "kak",
+    "pak",
+    "bu",
+    "ibu",
+    "bapak",
+    "min",
+    "admin",
+    "mas",
+    "mbak",
+    "sudah",
+    "beres",
+    "👍",
+    "🙏",
 }
 # state_data keys that outlive a change of state (the office a citizen chose)
 KEEP = ("office_chosen", "slow_down_at")
@@ -91,6 +129,17 @@ class Bot:
                 turn.replies.extend(answer)
                 self._send(turn)
                 return turn
+        if ticket is None and self._after_resolution(intent) and self._courtesy(message):
+            self._send(turn)  # "terima kasih" after a resolution: nothing to add, no new menu
+            return turn
+        if ticket is None and self._after_resolution(intent):
+            reopened = reopen_recent(self.session, self.conversation.id, now())
+            if reopened is not None:  # back to an online agent, with this message on it
+                turn.ticket_id = reopened.id
+                turn.replies.append(self.text("ticket_reopened", ticket=reopened.number))
+                self._set_state("idle", {})
+                self._send(turn)
+                return turn
         if ticket is not None and ticket.status == "deferred" and self._bot_answers(intent):
             self._while_deferred(turn, ticket, message, intent)
         elif ticket is not None:
@@ -119,6 +168,17 @@ class Bot:
         elif intent in ("agent", "menu") or self.conversation.state not in ("idle", "menu"):
             turn.replies.append(self.text("ticket_already_open", ticket=ticket.number))
             self._set_state("idle", {})
+
+    def _after_resolution(self, intent: str | None) -> bool:
+        """The citizen writes on (not a keyword) while a ticket was resolved lately."""
+        if intent is not None or self.conversation.state not in ("idle", "satisfaction"):
+            return False
+        return recently_resolved(self.session, self.conversation.id, now()) is not None
+
+    @staticmethod
+    def _courtesy(message: Message) -> bool:
+        words = keywords.normalise(message.body or "").split()
+        return set(words) <= COURTESY_WORDS  # also an empty or emoji-only message
 
     # -- a deferred ticket: the bot keeps answering until the office opens ---------------------
     def _bot_answers(self, intent: str | None) -> bool:

@@ -73,6 +73,8 @@ class Ticket(db.Model):
         Index("ix_ticket_queue_status", "queue_id", "status", "id"),
         Index("ix_ticket_assignee_status", "assignee_id", "status"),
         Index("ix_ticket_contact_created", "contact_id", "created_at"),
+        # a conversation's latest ticket (reopening after a resolution)
+        Index("ix_ticket_conversation_created", "conversation_id", "created_at", "id"),
         # release at opening: deferred tickets of an office, oldest first
         Index(
             "ix_ticket_deferred_release",

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from pandawa.clock import now
 from pandawa.extensions import db
-from pandawa.tickets import idle, release
+from pandawa.tickets import assign, idle, release, returns
 
 
 @shared_task(name="tickets.release_deferred", acks_late=True)
@@ -31,5 +31,27 @@ def close_idle() -> int:
     """Resolve tickets whose citizen stopped answering the agent (commits per batch)."""
     try:
         return idle.close_idle(db.session, now())
+    finally:
+        db.session.rollback()
+
+
+@shared_task(name="tickets.auto_assign", acks_late=True)
+def auto_assign() -> int:
+    """Waiting tickets of auto-assign queues to online agents (one transaction)."""
+    try:
+        count = assign.assign_waiting(db.session, now())
+        db.session.commit()
+        return count
+    finally:
+        db.session.rollback()
+
+
+@shared_task(name="tickets.return_abandoned", acks_late=True)
+def return_abandoned() -> int:
+    """Held tickets of agents gone offline, or left unanswered, back to their queues."""
+    try:
+        count = returns.return_abandoned(db.session, now())
+        db.session.commit()
+        return count
     finally:
         db.session.rollback()
