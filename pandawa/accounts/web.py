@@ -64,6 +64,15 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(console_bp)
     app.register_blueprint(admin_bp)
     register_filters(app)
+    app.register_error_handler(404, _not_found)
+
+
+def _not_found(error: Exception) -> Any:
+    """The console's own 404 page, in the console's language; "absent" and "not yours" look
+    the same. JSON clients keep their JSON errors."""
+    if request.path.startswith("/api/"):
+        return error
+    return render_template("console/404.html"), 404
 
 
 def home_for(user: Any) -> str:
@@ -99,7 +108,8 @@ def login() -> Any:
     throttle.record_success(email)
     _fresh_session()  # nothing from before sign-in survives
     login_user(user, remember=False)
-    db.session.commit()  # a rehashed password, if any
+    user.presence = "online"  # signing in is starting work; the header select changes it
+    db.session.commit()  # presence, and a rehashed password if any
     log.info("user %s signed in", user.id)
     return redirect(_safe_next() or home_for(user))
 
@@ -120,6 +130,9 @@ def _safe_next() -> str | None:
 
 @bp.post("/logout")
 def logout() -> Response:
+    if current_user.is_authenticated:
+        current_user.presence = "offline"  # their held tickets return to the queue (beat)
+        db.session.commit()
     logout_user()
     _fresh_session()
     flash(t("signed_out"), "info")

@@ -81,14 +81,23 @@
       .catch(function () {});
   }
 
+  // the same table as console/_ticks.html
+  var GLYPHS = {
+    pending: "\uD83D\uDD53", sending: "\uD83D\uDD53", accepted: "\u2713", queued: "\u2713",
+    sent: "\u2713", delivered: "\u2713\u2713", read: "\u2713\u2713", failed: "\u2717",
+    undelivered: "\u2717"
+  };
+
   function updateTicks(ev) {
     var li = document.querySelector('li[data-message-id="' + cssEscape(ev.message_id) + '"]');
     if (!li || !ev.status) { return; }
     li.setAttribute("data-status", ev.status);
     var ticks = li.querySelector(".ticks");
     if (ticks) {
-      ticks.className = ticks.className.replace(/\bticks-\S+/g, "").trim() + " ticks-" + ev.status;
+      ticks.className = "ticks ticks-" + ev.status;
       ticks.setAttribute("aria-label", ev.status);
+      ticks.setAttribute("title", ev.status);
+      if (GLYPHS.hasOwnProperty(ev.status)) { ticks.textContent = GLYPHS[ev.status]; }
     }
   }
 
