@@ -24,6 +24,8 @@ from pandawa.tickets.operations import add_event
 
 log = logging.getLogger(__name__)
 BATCH = 200
+# advisory lock key (with the office id): one releaser per office at a time
+RELEASE_LOCK = 0x50445752
 # a closing notice is only worth sending soon after the closing itself
 NOTICE_WITHIN = timedelta(hours=2)
 
@@ -34,7 +36,11 @@ def release_due(session: Session, at: datetime) -> int:
     for office_id, calendar in calendars_for_offices(session).items():
         if not calendar.is_open(at):
             continue
-        while batch := _locked_batch(session, office_id, at):
+        # a second beat (or a slow first one) skips an office another releaser is working
+        # on: batches then commit, and their notifications queue, strictly oldest first
+        while _release_turn(session, office_id) and (
+            batch := _locked_batch(session, office_id, at)
+        ):
             for ticket in batch:
                 ticket.status = "waiting"
                 ticket.released_at = at
@@ -46,6 +52,15 @@ def release_due(session: Session, at: datetime) -> int:
     if released:
         log.info("released %s deferred tickets", released)
     return released
+
+
+def _release_turn(session: Session, office_id: int) -> bool:
+    """This transaction's turn to release the office's next batch (until it commits)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True  # SQLite has one writer at a time anyway
+    return bool(
+        session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(RELEASE_LOCK, office_id)))
+    )
 
 
 def _locked_batch(session: Session, office_id: int, at: datetime) -> list[Ticket]:
