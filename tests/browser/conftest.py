@@ -10,30 +10,18 @@ views are kept in test-artifacts/browser/. A missing browser fails the run: it n
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from pandawa import create_app
-from pandawa.clock import FileClock
-from pandawa.extensions import db
-from pandawa.migrations import upgrade
 from tests.browser.helpers import ARTIFACTS, DESKTOP, shot
-from tests.conftest import app_environ
 from tests.e2e.conftest import (  # noqa: F401  (e2e: the per-test fixture, reused as it is)
-    TUESDAY_10_WIB,
     Stack,
-    _healthy,
-    _start,
-    _stop,
     e2e,
-    free_port,
-    wait_until,
+    running_stack,
 )
-from tests.services import temporary_database, temporary_redis_db
+from tests.services import temporary_redis_db
 
 pytestmark = pytest.mark.e2e
 CALL_FAILED = pytest.StashKey[bool]()
@@ -52,52 +40,17 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def stack(fake_twilio, tmp_path_factory) -> Iterator[Stack]:
-    """The e2e stack with gthread workers, on its own database and Redis db (its Celery worker
-    must not take the e2e stack's tasks when both run in one session)."""
-    logs = tmp_path_factory.mktemp("browser-logs")
-    with temporary_redis_db() as redis_url, temporary_database("pandawa_browser") as url:
-        environ = app_environ(url, redis_url, fake_twilio.url, tmp_path_factory.mktemp("inst"))
-        clock_file = tmp_path_factory.mktemp("clock") / "now"
-        FileClock(str(clock_file)).set(TUESDAY_10_WIB)
-        environ["PANDAWA_CLOCK"] = f"file:{clock_file}"
-        app = create_app(environ)
-        with app.app_context():
-            with db.engine.begin() as conn:
-                upgrade(url, connection=conn)
-            from pandawa.catalog.operations import load_default
-
-            load_default(db.session)
-            db.session.commit()
-        env = {**os.environ, **environ}
-        port = free_port()
-        bindir = Path(sys.executable).parent
-        web_cmd = [str(bindir / "gunicorn"), "-w", "2", "--worker-class", "gthread"]
-        web_cmd += ["--threads", "16", "-b", f"127.0.0.1:{port}", "--no-control-socket"]
-        web = _start([*web_cmd, "pandawa:create_app()"], env, logs / "web.log")
-        worker = _start(
-            [
-                *(sys.executable, "-m", "celery", "-A", "pandawa.worker", "worker"),
-                *("--pool", "prefork", "--concurrency", "2", "--loglevel", "INFO"),
-                *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-            ],
-            env,
-            logs / "worker.log",
-        )
-        stack = Stack(base_url=f"http://127.0.0.1:{port}", environ=environ, app=app, logs=logs)
-        try:
-            wait_until(lambda: _healthy(stack.base_url), 30, what="gunicorn /healthz")
-            wait_until(
-                lambda: "ready" in (logs / "worker.log").read_text(), 60, what="celery worker ready"
-            )
-            yield stack
-        finally:
-            _stop(web)
-            _stop(worker)
-            with app.app_context():
-                db.engine.dispose()
-            for name in ("web.log", "worker.log"):
-                sys.stderr.write(f"\n--- browser {name} (tail) ---\n")
-                sys.stderr.write("".join((logs / name).read_text().splitlines(True)[-15:]))
+    """The e2e stack with gthread workers (each server-sent event stream holds a thread, as in
+    the Procfile), on its own database and Redis db (its Celery worker must not take the e2e
+    stack's tasks when both run in one session)."""
+    threaded = ("--worker-class", "gthread", "--threads", "16")
+    with (
+        temporary_redis_db() as redis_url,
+        running_stack(
+            redis_url, fake_twilio, tmp_path_factory, name="browser", web_args=threaded
+        ) as running,
+    ):
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
 from twilio.request_validator import RequestValidator
 
 from pandawa import create_app
@@ -126,14 +128,17 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-@pytest.fixture(scope="session")
-def stack(redis_url, fake_twilio, tmp_path_factory) -> Iterator[Stack]:
-    logs = tmp_path_factory.mktemp("e2e-logs")
-    with temporary_database("pandawa_e2e") as url:
+@contextmanager
+def running_stack(
+    redis_url: str, fake_twilio, tmp_path_factory, *, name: str, web_args: tuple[str, ...] = ()
+) -> Iterator[Stack]:
+    """A migrated database with the default catalogue, gunicorn (web_args added) and a Celery
+    worker (prefork, 2) sharing a rehearsal clock set to Tuesday 10:00 WIB; stopped afterwards."""
+    logs = tmp_path_factory.mktemp(f"{name}-logs")
+    with temporary_database(f"pandawa_{name}") as url:
         environ = app_environ(url, redis_url, fake_twilio.url, tmp_path_factory.mktemp("inst"))
         environ["PANDAWA_SWEEP_AFTER_SECONDS"] = "2"  # the sweeper test need not wait a minute
-        # one instant for the test, gunicorn and the worker: set per test (default: Tuesday
-        # 1 December 2026, 10:00 WIB, inside office hours)
+        # one instant for the test, gunicorn and the worker: set per test
         clock_file = tmp_path_factory.mktemp("clock") / "now"
         FileClock(str(clock_file)).set(TUESDAY_10_WIB)
         environ["PANDAWA_CLOCK"] = f"file:{clock_file}"
@@ -147,12 +152,13 @@ def stack(redis_url, fake_twilio, tmp_path_factory) -> Iterator[Stack]:
             db.session.commit()
         env = {**os.environ, **environ}
         port = free_port()
-        bindir = Path(sys.executable).parent
+        gunicorn = str(Path(sys.executable).parent / "gunicorn")
         web = _start(
             [
-                str(bindir / "gunicorn"),
+                gunicorn,
                 "-w",
                 "2",
+                *web_args,
                 "-b",
                 f"127.0.0.1:{port}",
                 "--no-control-socket",
@@ -194,9 +200,15 @@ def stack(redis_url, fake_twilio, tmp_path_factory) -> Iterator[Stack]:
             _stop(worker)
             with app.app_context():
                 db.engine.dispose()
-            for name in ("web.log", "worker.log"):
-                sys.stderr.write(f"\n--- {name} (tail) ---\n")
-                sys.stderr.write("".join((logs / name).read_text().splitlines(True)[-15:]))
+            for log_name in ("web.log", "worker.log"):
+                sys.stderr.write(f"\n--- {name} {log_name} (tail) ---\n")
+                sys.stderr.write("".join((logs / log_name).read_text().splitlines(True)[-15:]))
+
+
+@pytest.fixture(scope="session")
+def stack(redis_url, fake_twilio, tmp_path_factory) -> Iterator[Stack]:
+    with running_stack(redis_url, fake_twilio, tmp_path_factory, name="e2e") as running:
+        yield running
 
 
 def _healthy(base_url: str) -> bool:
@@ -211,12 +223,20 @@ def e2e(stack, fake_twilio) -> Iterator[Stack]:
     fake_twilio.reset()
     stack.clock.set(TUESDAY_10_WIB)
     yield stack
+    tables = [t.name for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
+    truncate = "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
     with stack.app.app_context():
-        tables = [t.name for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-            )
+        # the worker may still be finishing the test's last sends: a deadlock with it is
+        # resolved by PostgreSQL in its favour, and the emptying is simply tried again
+        for attempt in range(10):
+            try:
+                with db.engine.begin() as conn:
+                    conn.exec_driver_sql(truncate)
+                break
+            except OperationalError:
+                if attempt == 9:
+                    raise
+                time.sleep(0.3)
         db.session.remove()
 
 
