@@ -161,24 +161,7 @@ def product_source(rev: str | None, patches: list[str], tmp: Path) -> Path:
         with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
             archive.extractall(source, filter="data")
         for diff in patches:
-            applied = subprocess.run(
-                [
-                    "patch",
-                    "-p1",
-                    "--batch",
-                    "--forward",
-                    "-d",
-                    str(source),
-                    "-i",
-                    str(Path(diff).resolve()),
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=60,
-            )
-            if applied.returncode != 0:
-                raise BenchError(f"{diff} does not apply to {rev}:\n{applied.stdout[-1000:]}")
+            apply_patch(Path(diff).resolve(), source, rev)
     if not (source / "pandawa" / "catalog" / "default.yaml").is_file():
         raise BenchError(f"the shipped catalogue is not in {source}/pandawa/catalog")
     sys.path.insert(0, str(source))
@@ -446,6 +429,27 @@ def bench(args: argparse.Namespace, exits: contextlib.ExitStack) -> dict:
         "worker_log_tails": {w.name: "".join(w.log_text().splitlines(True)[-40:]) for w in workers},
     }
     return result
+
+
+def apply_patch(diff: Path, source: Path, rev: str) -> None:
+    """Apply a suggested change to the exported copy; one that `rev` already has is noted
+    and skipped (the fix has landed), anything else that does not apply stops the bench."""
+
+    def patch(*flags: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["patch", "-p1", "--batch", *flags, "-d", str(source), "-i", str(diff)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+
+    if patch("--forward", "--dry-run").returncode == 0:
+        patch("--forward")
+    elif patch("--reverse", "--dry-run").returncode == 0:
+        log.warning("%s: already in %s, skipped", diff.name, rev)
+    else:
+        raise BenchError(f"{diff} does not apply to {rev}:\n{patch('--dry-run').stdout[-1000:]}")
 
 
 def commit_of(rev: str | None) -> str | None:
