@@ -341,6 +341,9 @@ def claim_for_send(
             Message.recipient == row.recipient,
             Message.id < row.id,
         )
+        # the order of ix_message_unsent_to: without it the planner may walk every unsent row
+        # of every citizen through ix_message_outbox (a release's thousands, on each send)
+        .order_by(Message.id)
         .limit(1)
     )
     if older is not None:
