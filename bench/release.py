@@ -1,11 +1,11 @@
 """Release bench: 10,000 deferred tickets released at one opening, every citizen told once,
 oldest first, through Celery workers and the real twilio client, paced at 80 messages/s.
 
-    .venv/bin/python bench/release.py                          # the full run (~3 minutes)
-    .venv/bin/python bench/release.py --tickets 1000 --rate 80 # a quick one
-    .venv/bin/python bench/release.py --workers 4,4 --beats 2  # two worker processes, two beats
+    .venv/bin/python bench/release.py --source HEAD                  # the full run (~3 minutes)
+    .venv/bin/python bench/release.py --source HEAD --tickets 1000   # a quick one
+    .venv/bin/python bench/release.py --source HEAD --workers 4,4 --beats 2
 
-See bench/README.md ("Release benchmark"). Loopback only; bounded in time; everything it starts
+See bench/README.md ("Release bench"). Loopback only; bounded in time; everything it starts
 (workers, the fake Twilio, a database, a Redis db, a temp dir) it stops or removes on the way
 out, on errors and Ctrl-C too.
 """
@@ -77,9 +77,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--workers",
-        default="4",
+        default="8",
         help="prefork concurrency of each `celery worker` process, comma-separated: "
-        "4 = one process with 4 children, 4,4 = two processes (default 4)",
+        "8 = one process with 8 children, 4,4 = two processes (default 8: the least that "
+        "keeps up with 80/s, see bench/README.md)",
     )
     p.add_argument(
         "--beats",
