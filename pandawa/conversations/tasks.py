@@ -13,6 +13,7 @@ from pandawa.conversations import operations
 from pandawa.conversations.bot import Bot
 from pandawa.extensions import db
 from pandawa.jobs import publish
+from pandawa.tickets.notify import note_reopen_answered
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,10 @@ def process_inbound(self, message_id: int) -> int:
         if pending is None:
             session.commit()
             return handled
+        previous_inbound_at = conversation.last_inbound_at
         turn = Bot(session, conversation).handle(pending)
         operations.mark_processed(pending, conversation, turn.ticket_id)
+        note_reopen_answered(session, conversation.id, previous_inbound_at, pending.created_at)
         # the citizen wrote: the 24-hour window is open again, held agent replies can go
         release_held(session, conversation.id)
         session.commit()

@@ -84,6 +84,8 @@ class Ticket(db.Model):
             postgresql_where=text("status = 'deferred'"),
             sqlite_where=text("status = 'deferred'"),
         ),
+        # the dashboard's date ranges (tickets created in [from, to))
+        Index("ix_ticket_created_at", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -113,6 +115,14 @@ class Ticket(db.Model):
     reopen_template_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # the citizen was told the office closed while the ticket waited (once per closing)
     closing_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the first time the ticket waited past its queue's first-response target (business time),
+    # stamped once by the SLA beat task with an "sla_breached" event
+    sla_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # how many times it moved between queues
+    transfer_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # approved templates sent to reopen the 24-hour window, and how many the citizen answered
+    reopen_templates_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    reopen_templates_answered: Mapped[int] = mapped_column(default=0, server_default="0")
 
     office: Mapped[Office] = relationship(lazy="joined", innerjoin=True)
     queue: Mapped[Queue] = relationship(lazy="joined", innerjoin=True)

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pandawa.catalog.queries import active_catalog
@@ -20,7 +21,7 @@ from pandawa.channels.outbox import queue_notification, queue_template
 from pandawa.channels.window import window_is_open
 from pandawa.conversations.models import Conversation
 from pandawa.hours.models import Office
-from pandawa.tickets.models import Ticket
+from pandawa.tickets.models import OPEN_STATUSES, Ticket
 
 log = logging.getLogger(__name__)
 REOPEN_TEMPLATE = "window_reopen"
@@ -92,4 +93,30 @@ def ask_to_reopen(
         body_preview=preview,
     )
     ticket.reopen_template_sent_at = at
+    ticket.reopen_templates_sent = (ticket.reopen_templates_sent or 0) + 1
     return message
+
+
+def note_reopen_answered(
+    session: Session, conversation_id: int, previous_inbound_at: datetime | None, at: datetime
+) -> bool:
+    """Count the citizen's answer to a reopening template: the first message after a template
+    that was sent since they last wrote. Returns whether one was counted."""
+    ticket = session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.conversation_id == conversation_id,
+            Ticket.reopen_template_sent_at.is_not(None),
+        )
+        .order_by(Ticket.status.in_(OPEN_STATUSES).desc(), Ticket.created_at.desc(), Ticket.id)
+        .limit(1)
+    ).first()
+    if ticket is None:
+        return False
+    sent = ticket.reopen_template_sent_at
+    if previous_inbound_at is not None and sent < previous_inbound_at:
+        return False  # that template was answered already
+    if at < sent:
+        return False
+    ticket.reopen_templates_answered = (ticket.reopen_templates_answered or 0) + 1
+    return True

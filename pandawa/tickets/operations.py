@@ -276,6 +276,7 @@ def transfer(
     ticket.assignee_id = None
     ticket.assignee = None
     ticket.assigned_at = None
+    ticket.transfer_count = (ticket.transfer_count or 0) + 1
     ticket.updated_at = at
     session.flush()
     add_event(

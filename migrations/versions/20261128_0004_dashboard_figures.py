@@ -1,0 +1,44 @@
+"""dashboard figures: SLA breaches, transfers, reopening templates; range indexes
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-28 06:10:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import pandawa.sqltypes
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("ticket") as batch:
+        batch.add_column(
+            sa.Column("sla_breached_at", pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch.add_column(
+            sa.Column("transfer_count", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch.add_column(
+            sa.Column("reopen_templates_sent", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch.add_column(
+            sa.Column(
+                "reopen_templates_answered", sa.Integer(), nullable=False, server_default="0"
+            )
+        )
+    op.create_index("ix_ticket_created_at", "ticket", ["created_at", "id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_ticket_created_at", table_name="ticket")
+    with op.batch_alter_table("ticket") as batch:
+        batch.drop_column("reopen_templates_answered")
+        batch.drop_column("reopen_templates_sent")
+        batch.drop_column("transfer_count")
+        batch.drop_column("sla_breached_at")
