@@ -110,7 +110,9 @@ def _engine_options(url: str, extra: dict[str, Any] | None) -> dict[str, Any]:
         # No pre-ping: it would add a round trip to every webhook. A connection that died with a
         # database restart fails one request (503, Twilio retries) and the pool is invalidated.
         options.update(
-            pool_size=5,
+            # at least one connection per gunicorn thread (the Procfile runs 8): an overflow
+            # connection is closed when returned, and opening one costs more than a claim
+            pool_size=10,
             max_overflow=10,
             pool_timeout=5,
             pool_recycle=1800,

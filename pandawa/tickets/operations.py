@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from pandawa.clock import now
 from pandawa.conversations.models import Conversation
 from pandawa.hours.models import Office
+from pandawa.live import publish_after_commit
+from pandawa.sqltypes import UTCDateTime
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket, TicketEvent
 from pandawa.tickets.numbers import new_ticket_number
 
@@ -135,17 +137,89 @@ def _unused_number(session: Session, at: Any, timezone: str) -> str:
 def claim_next(session: Session, user: User) -> Ticket | None:
     """Give `user` the oldest waiting ticket of their queues, or None when nothing waits.
 
-    The candidate is locked with `FOR UPDATE SKIP LOCKED` (PostgreSQL), so concurrent claimers
-    pass over each other's rows without waiting; the conditional UPDATE then assigns it only if
-    it is still waiting. SQLite has no row locks (it ignores FOR UPDATE): there the conditional
-    UPDATE alone is the guard, and a lost race moves on to the next candidate.
+    On PostgreSQL one statement finds, locks, assigns and records the claim (`_CLAIM_SQL`):
+    candidates are locked with `FOR UPDATE SKIP LOCKED`, so concurrent claimers pass over each
+    other's rows without waiting, and a claim costs one round trip. SQLite has no row locks (it
+    ignores FOR UPDATE): there a conditional UPDATE is the guard, and a lost race moves on to
+    the next candidate.
     """
-    tried: list[int] = []
-    while True:
-        ticket_id = _oldest_waiting(session, user, tried)
+    at = now()
+    if session.get_bind().dialect.name == "postgresql":
+        ticket_id = session.scalar(_CLAIM_SQL, {"user_id": user.id, "at": at, "data": "{}"})
         if ticket_id is None:
             return None
-        at = now()
+    else:
+        ticket_id = _claim_portable(session, user, at)
+        if ticket_id is None:
+            return None
+    ticket = session.get(Ticket, ticket_id, populate_existing=True)
+    assert ticket is not None
+    if session.get_bind().dialect.name == "postgresql":
+        # the event row was written by the statement itself, past the ORM's flush hooks
+        publish_after_commit(
+            session,
+            {
+                "type": "ticket",
+                "ticket": ticket.number,
+                "queue": ticket.queue.code,
+                "event": "claimed",
+                "status": ticket.status,
+                "assignee": user.id,
+            },
+        )
+    log.info("ticket %s claimed by user %s", ticket.number, user.id)
+    return ticket
+
+
+# One walk of ix_ticket_waiting_claim per queue of the user (LATERAL), each stopping at the first
+# row nobody else holds; the oldest of those heads is assigned and its "claimed" event written,
+# all in one statement. (A single query over `queue_id IN (…)` would sort every waiting ticket of
+# those queues instead.)
+_CLAIM_SQL = sa.text(
+    """
+    WITH head AS (
+        SELECT h.id
+        FROM queue_member AS m
+        CROSS JOIN LATERAL (
+            SELECT t.id, t.released_at
+            FROM ticket AS t
+            WHERE t.queue_id = m.queue_id AND t.status = 'waiting'
+            ORDER BY t.released_at, t.id
+            LIMIT 1
+            FOR UPDATE SKIP LOCKED
+        ) AS h
+        WHERE m.user_id = :user_id
+        ORDER BY h.released_at, h.id
+        LIMIT 1
+    ), claimed AS (
+        UPDATE ticket
+        SET status = 'assigned', assignee_id = :user_id, assigned_at = :at, updated_at = :at
+        FROM head
+        WHERE ticket.id = head.id AND ticket.status = 'waiting'
+        RETURNING ticket.id
+    ), event AS (
+        INSERT INTO ticket_event (ticket_id, kind, actor_id, data, created_at)
+        SELECT id, 'claimed', :user_id, CAST(:data AS jsonb), :at FROM claimed
+    )
+    SELECT id FROM claimed
+    """
+).bindparams(sa.bindparam("at", type_=UTCDateTime()))
+
+
+def _claim_portable(session: Session, user: User, at: datetime) -> int | None:
+    from pandawa.accounts.models import queue_member
+
+    mine = sa.select(queue_member.c.queue_id).where(queue_member.c.user_id == user.id)
+    tried: list[int] = []
+    while True:
+        candidate = sa.select(Ticket.id).where(
+            Ticket.status == "waiting", Ticket.queue_id.in_(mine)
+        )
+        if tried:
+            candidate = candidate.where(Ticket.id.not_in(tried))
+        ticket_id = session.scalar(candidate.order_by(Ticket.released_at, Ticket.id).limit(1))
+        if ticket_id is None:
+            return None
         result = session.execute(
             sa.update(Ticket)
             .where(Ticket.id == ticket_id, Ticket.status == "waiting")
@@ -153,44 +227,14 @@ def claim_next(session: Session, user: User) -> Ticket | None:
             .execution_options(synchronize_session=False)
         )
         if result.rowcount == 1:
-            break
+            session.add(
+                TicketEvent(
+                    ticket_id=ticket_id, kind="claimed", actor_id=user.id, data={}, created_at=at
+                )
+            )
+            session.flush()
+            return ticket_id
         tried.append(ticket_id)
-    ticket = session.get(Ticket, ticket_id, populate_existing=True)
-    assert ticket is not None
-    add_event(session, ticket, "claimed", user)
-    session.flush()
-    log.info("ticket %s claimed by user %s", ticket.number, user.id)
-    return ticket
-
-
-def _oldest_waiting(session: Session, user: User, tried: list[int]) -> int | None:
-    from pandawa.accounts.models import queue_member
-
-    if session.get_bind().dialect.name == "postgresql":
-        # one ordered walk of ix_ticket_waiting_claim per queue of the user, stopping at the
-        # first row nobody else holds; then the oldest of those heads. (A single query over
-        # `queue_id IN (…)` would sort every waiting ticket of those queues instead.)
-        head = (
-            sa.select(Ticket.id, Ticket.released_at)
-            .where(Ticket.queue_id == queue_member.c.queue_id, Ticket.status == "waiting")
-            .order_by(Ticket.released_at, Ticket.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-            .lateral("head")
-        )
-        return session.scalar(
-            sa.select(head.c.id)
-            .select_from(queue_member)
-            .join(head, sa.true())
-            .where(queue_member.c.user_id == user.id)
-            .order_by(head.c.released_at, head.c.id)
-            .limit(1)
-        )
-    mine = sa.select(queue_member.c.queue_id).where(queue_member.c.user_id == user.id)
-    candidate = sa.select(Ticket.id).where(Ticket.status == "waiting", Ticket.queue_id.in_(mine))
-    if tried:
-        candidate = candidate.where(Ticket.id.not_in(tried))
-    return session.scalar(candidate.order_by(Ticket.released_at, Ticket.id).limit(1))
 
 
 def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Message]:
