@@ -115,6 +115,7 @@ def _reset(dsn: str, ids: list[int]) -> None:
 def bench_claim_http(base: str, tokens: list[str], rounds: int, per: int) -> dict:
     latencies: list[float] = []
     duplicates = errors = empty = 0
+    busy = 0.0  # wall time of the rounds: claims per second = claims / busy
     for _ in range(rounds):
         barrier = threading.Barrier(len(tokens))
         got: list[tuple[str, float]] = []
@@ -138,16 +139,76 @@ def bench_claim_http(base: str, tokens: list[str], rounds: int, per: int) -> dic
                         errors += 1
 
         threads = [threading.Thread(target=claimer, args=(t,)) for t in tokens]
+        started = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        busy += time.perf_counter() - started
         numbers = [n for n, _ in got]
         duplicates += len(numbers) - len(set(numbers))
         latencies += [ms for _, ms in got]
         rows = stack.query(DB_NAME, "SELECT id FROM ticket WHERE number = ANY(%s)", (numbers,))
         _reset("", [r[0] for r in rows])
-    return {**summary(latencies), "duplicates": duplicates, "errors": errors, "empty": empty}
+    return {
+        **summary(latencies),
+        "duplicates": duplicates,
+        "errors": errors,
+        "empty": empty,
+        "per_second": round(len(latencies) / busy, 1) if busy else None,
+    }
+
+
+def bench_claim_sql(app, user_ids: list[int], rounds: int) -> dict:
+    """The claim statement alone (`_CLAIM_SQL` + COMMIT) on one psycopg connection per agent,
+    all agents at once per round: what the database side of claim-next costs under 20
+    concurrent claimers, without Python's GIL in the way (psycopg releases it while waiting)."""
+    import psycopg
+
+    from pandawa.clock import now
+    from pandawa.tickets.operations import _CLAIM_SQL
+
+    sql = str(_CLAIM_SQL.compile(dialect=_pg_dialect()))
+    dsn = stack.pg_url(DB_NAME).replace("postgresql+psycopg://", "postgresql://")
+    conns = [psycopg.connect(dsn) for _ in user_ids]
+    latencies: list[float] = []
+    claimed: list[int] = []
+    lock = threading.Lock()
+    try:
+        for _ in range(rounds):
+            barrier = threading.Barrier(len(user_ids))
+
+            def claimer(conn, user_id: int, barrier=barrier) -> None:
+                barrier.wait()
+                t0 = time.perf_counter()
+                row = conn.execute(sql, {"user_id": user_id, "at": now(), "data": "{}"}).fetchone()
+                conn.commit()
+                ms = (time.perf_counter() - t0) * 1000
+                with lock:
+                    latencies.append(ms)
+                    if row:
+                        claimed.append(row[0])
+
+            threads = [
+                threading.Thread(target=claimer, args=(c, u))
+                for c, u in zip(conns, user_ids, strict=True)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        duplicates = len(claimed) - len(set(claimed))
+        _reset("", claimed)
+    finally:
+        for c in conns:
+            c.close()
+    return {**summary(latencies), "duplicates": duplicates}
+
+
+def _pg_dialect():
+    from sqlalchemy.dialects import postgresql
+
+    return postgresql.psycopg.dialect()
 
 
 def bench_claim_inprocess(app, user_ids: list[int], rounds: int, per: int) -> dict:
@@ -352,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
         log.info("claim over HTTP")
         result["claim_http"] = bench_claim_http(base, tokens, args.rounds, args.per)
         result["claim_http_single"] = bench_claim_http(base, tokens[:1], 20, 5)
+        # "20 agents claiming at once" read literally: each presses claim once, all together
+        result["claim_http_burst"] = bench_claim_http(base, tokens, args.rounds * 3, 1)
+        result["claim_sql_only"] = bench_claim_sql(app, agent_ids, args.rounds * 3)
         log.info("claim in-process")
         # as deployed (pool 5 + overflow 10 per process: 20 threads churn overflow connections)
         result["claim_sql"] = bench_claim_inprocess(app, agent_ids, args.rounds, args.per)
@@ -401,7 +465,9 @@ def print_report(result: dict, out: Path) -> None:
             "p50 < 100",
         ),
         ("GET /console/tickets/<n> (agent)", result["pages"]["ticket_agent"], "p50 < 100"),
-        ("POST /api/v1/tickets/claim, 20 at once", result["claim_http"], "< 20"),
+        ("POST /api/v1/tickets/claim, 20 agents x 3 in a row", result["claim_http"], "< 20"),
+        ("POST /api/v1/tickets/claim, 20 agents x 1 together", result["claim_http_burst"], "< 20"),
+        ("claim statement + COMMIT, 20 connections together", result["claim_sql_only"], "< 20"),
         ("claim_next + commit in-process, 20 threads", result["claim_sql"], "< 20"),
         ("same, pool_size 25", result["claim_sql_pool25"], "< 20"),
         ("  of which PostgreSQL round trips", result["claim_sql_pool25"]["db"], ""),
@@ -414,7 +480,13 @@ def print_report(result: dict, out: Path) -> None:
             f"| {name} | {s['n']} | {s['p50']} | {s['p90']} | {s['p99']} | {s['max']} | {target} |"
         )
     print(
+        f"\nclaims per second over HTTP: 20 agents {result['claim_http']['per_second']}, "
+        f"one agent {result['claim_http_single']['per_second']}"
+    )
+    print(
         f"\nclaims: HTTP duplicates {result['claim_http']['duplicates']}, "
+        f"burst {result['claim_http_burst']['duplicates']}, "
+        f"SQL {result['claim_sql_only']['duplicates']}, "
         f"errors {result['claim_http']['errors']}, empty (204) {result['claim_http']['empty']}; "
         f"in-process duplicates {result['claim_sql']['duplicates']}, "
         f"{result['claim_sql_pool25']['duplicates']}"
