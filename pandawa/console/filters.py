@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from pandawa.clock import as_utc
-from pandawa.console.i18n import language, t
+from pandawa.console.i18n import detail_label, language, t
 
 DISPLAY_ZONE = ZoneInfo("Asia/Jakarta")
 
@@ -52,5 +52,6 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(duration, "duration")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(preview, "preview")
+    app.add_template_filter(detail_label, "detail_label")
     app.add_template_global(t, "t")
     app.add_template_global(language, "ui_language")

@@ -98,6 +98,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "no": "Tidak",
         "holder": "Petugas",
         "presence_saved": "Status Anda: {state}.",
+        "before_ticket": "Sebelum tiket dibuat: percakapan warga dengan bot",
     },
     "en": {
         "app": "Pandawa Agent Console",
@@ -185,8 +186,46 @@ STRINGS: dict[str, dict[str, str]] = {
         "no": "No",
         "holder": "Agent",
         "presence_saved": "Your status: {state}.",
+        "before_ticket": "Before the ticket: the citizen with the bot",
     },
 }
+
+
+# the names of the details the bot collects (catalogue `collect` fields) as agents read them;
+# a field not listed shows as its name with spaces ("incident_place" → "Incident place")
+DETAIL_LABELS: dict[str, dict[str, str]] = {
+    "id": {
+        "service": "Layanan",
+        "nik": "NIK",
+        "card_number": "Nomor kartu JKN",
+        "complaint": "Keluhan",
+        "family_card": "Foto Kartu Keluarga",
+        "incident_date": "Tanggal kejadian",
+        "new_facility": "Faskes tujuan",
+        "request": "Permintaan",
+        "satisfaction_comment": "Komentar penilaian",
+    },
+    "en": {
+        "service": "Service",
+        "nik": "NIK",
+        "card_number": "JKN card number",
+        "complaint": "Complaint",
+        "family_card": "Family Card photo",
+        "incident_date": "Date of the incident",
+        "new_facility": "New facility",
+        "request": "Request",
+        "satisfaction_comment": "Rating comment",
+    },
+}
+
+
+def detail_label(key: str) -> str:
+    """The label of a collected detail in the request's language."""
+    known = DETAIL_LABELS[language()].get(key) or DETAIL_LABELS["id"].get(key)
+    if known:
+        return known
+    words = str(key).replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def language() -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, defaultload
@@ -37,8 +37,27 @@ class WorkPage:
 
 def work_page(session: Session, user: User, page: int = 1) -> WorkPage:
     """Open tickets `user` sees: the ones they hold first, then the oldest; with each ticket's
-    latest citizen/agent message (one LATERAL subquery, not one query per ticket)."""
+    latest citizen/agent message (one LATERAL subquery, not one query per ticket).
+
+    Two steps: the page's ticket ids from the ticket table alone (the open tickets' partial
+    index), then contacts and previews for those 50 only — joining every open ticket to its
+    contact before cutting the page scanned the whole contact table.
+    """
     page = max(1, page)
+    mine_first = sa.case((Ticket.assignee_id == user.id, 0), else_=1)
+    ids = list(
+        session.scalars(
+            sa.select(Ticket.id)
+            .where(visibility_clause(user), Ticket.status.in_(OPEN_STATUSES))
+            .order_by(
+                mine_first, sa.func.coalesce(Ticket.released_at, Ticket.created_at), Ticket.id
+            )
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE + 1)
+        )
+    )
+    has_next = len(ids) > PAGE_SIZE
+    ids = ids[:PAGE_SIZE]
     latest = (
         sa.select(Message.body, Message.direction)
         .where(Message.ticket_id == Ticket.id, Message.is_internal_note.is_(False))
@@ -46,20 +65,17 @@ def work_page(session: Session, user: User, page: int = 1) -> WorkPage:
         .limit(1)
         .lateral("latest")
     )
-    mine_first = sa.case((Ticket.assignee_id == user.id, 0), else_=1)
     stmt = (
         sa.select(Ticket, Contact, latest.c.body, latest.c.direction)
         .join(Contact, Contact.id == Ticket.contact_id)
         .outerjoin(latest, sa.true())
-        .where(visibility_clause(user), Ticket.status.in_(OPEN_STATUSES))
-        .order_by(mine_first, sa.func.coalesce(Ticket.released_at, Ticket.created_at), Ticket.id)
+        .where(Ticket.id.in_(ids))
         .options(defaultload(Ticket.assignee).lazyload(User.queues))
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
     )
-    found = list(session.execute(stmt).unique())
-    has_next = len(found) > PAGE_SIZE
-    found = found[:PAGE_SIZE]
+    position = {ticket_id: i for i, ticket_id in enumerate(ids)}
+    found = (
+        sorted(session.execute(stmt).unique(), key=lambda row: position[row[0].id]) if ids else []
+    )
     # one calendar per office for the whole page (three queries, whatever the offices)
     calendars = calendars_for_offices(session) if found else {}
     at = now()
@@ -74,6 +90,31 @@ def work_page(session: Session, user: User, page: int = 1) -> WorkPage:
             wait = calendar.business_seconds(start, at)
         rows.append(WorkRow(ticket, contact, body, direction, wait))
     return WorkPage(rows=rows, page=page, has_next=has_next)
+
+
+# how far back the exchange with the bot before a ticket is shown
+BEFORE_TICKET = timedelta(hours=24)
+BEFORE_TICKET_LIMIT = 30
+
+
+def before_ticket(session: Session, ticket: Ticket) -> list[Message]:
+    """The citizen's exchange with the bot that led to the ticket (menus, the details asked),
+    oldest first: the conversation's messages of the 24 hours before the ticket that belong to
+    no ticket, at most 30 — so the agent does not ask again what the bot already asked."""
+    created = as_utc(ticket.created_at)
+    stmt = (
+        sa.select(Message)
+        .where(
+            Message.conversation_id == ticket.conversation_id,
+            Message.ticket_id.is_(None),
+            Message.is_internal_note.is_(False),
+            Message.created_at >= created - BEFORE_TICKET,
+            Message.created_at <= created,
+        )
+        .order_by(Message.id.desc())
+        .limit(BEFORE_TICKET_LIMIT)
+    )
+    return list(reversed(session.scalars(stmt).all()))
 
 
 @dataclass

@@ -35,8 +35,8 @@ from pandawa.console.canned import responses_for
 from pandawa.console.csp import secure_headers
 from pandawa.console.i18n import t
 from pandawa.console.notes import add_note
-from pandawa.console.queries import active_queues, earlier_tickets, work_page
-from pandawa.conversations.masking import mask_details
+from pandawa.console.queries import active_queues, before_ticket, earlier_tickets, work_page
+from pandawa.conversations.masking import mask_details, mask_text
 from pandawa.conversations.models import Conversation
 from pandawa.extensions import db
 from pandawa.tickets import operations, queries
@@ -121,6 +121,11 @@ def ticket(number: str) -> str:
         ticket=item,
         contact=contact,
         messages=queries.ticket_messages(item.id),
+        # what the citizen typed for the bot holds their NIK: masked like the details
+        before=[
+            (m, m.body if holds or user.sees_all_queues else mask_text(m.body or ""))
+            for m in before_ticket(db.session, item)
+        ],
         details=details,
         earlier=earlier_tickets(db.session, item),
         window_open=window_is_open(conversation.last_inbound_at, at),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from sqlalchemy import event
 from pandawa.channels.models import Message
 from pandawa.clock import now
 from pandawa.extensions import db
+from pandawa.tickets import operations
 from pandawa.tickets.models import Ticket
 from tests.console.helpers import csrf_token, sign_in, with_password
 
@@ -253,3 +255,67 @@ def test_presence_is_chosen_in_the_header(signed_in):
     signed_in.post("/console/presence", data={"presence": "away", "csrf_token": token})
     page = signed_in.get("/console").get_data(as_text=True)
     assert '<option value="away" selected>' in page
+
+
+def _bot_exchange(ticket: Ticket, clock, minutes_before: int, direction: str, body: str):
+    at = now() - timedelta(minutes=minutes_before)
+    message = Message(
+        direction=direction,
+        provider="twilio",
+        provider_message_id=f"SM{ticket.id:06d}{minutes_before:04d}{direction}",
+        sender="whatsapp:+6281234567890" if direction == "in" else "whatsapp:+6281100000000",
+        recipient="whatsapp:+6281100000000" if direction == "in" else "whatsapp:+6281234567890",
+        body=body,
+        status="processed" if direction == "in" else "delivered",
+        conversation_id=ticket.conversation_id,
+        ticket_id=None,
+        media=[],
+        extra={},
+        created_at=at,
+        updated_at=at,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def test_ticket_page_shows_the_exchange_with_the_bot_before_the_ticket(
+    signed_in, agent, make_ticket, make_user, clock
+):
+    user, queue = agent
+    ticket = make_ticket(queue=queue, status="waiting")
+    _bot_exchange(ticket, clock, 60 * 30, "in", "pesan kemarin lusa")  # too old to matter
+    _bot_exchange(ticket, clock, 5, "out", "Mohon kirim NIK peserta (16 digit angka).")
+    _bot_exchange(ticket, clock, 4, "in", "NIK saya 3174010101010001")
+    ticket.details = {"service": "Perubahan faskes (FKTP)", "new_facility": "Puskesmas Menteng"}
+    db.session.flush()
+
+    page = signed_in.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
+
+    assert "Sebelum tiket dibuat" in page
+    before = page[page.index("Sebelum tiket dibuat") : page.index('<ol id="conversation"')]
+    assert "Mohon kirim NIK peserta" in before
+    assert before.index("Mohon kirim NIK") < before.index("NIK saya")
+    assert "pesan kemarin lusa" not in page
+    # the ticket waits in the agent's queue but is not theirs: the NIK they typed is masked
+    assert "3174010101010001" not in page
+    # the details carry their names, not the catalogue's field keys
+    assert "<dt>Layanan</dt>" in page and "<dt>Faskes tujuan</dt>" in page
+    assert "<dt>new_facility</dt>" not in page
+
+    operations.claim_next(db.session, user)
+    db.session.flush()
+    page = signed_in.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
+    assert "3174010101010001" in page  # the holder sees what the citizen typed
+
+
+def test_work_view_pages_hold_mine_first_then_oldest(signed_in, agent, make_ticket, clock):
+    user, queue = agent
+    waiting = []
+    for _ in range(3):
+        waiting.append(make_ticket(queue=queue))
+        clock.advance(minutes=1)
+    held = make_ticket(queue=queue, status="assigned", assignee=user)
+    page = signed_in.get("/console").get_data(as_text=True)
+    positions = [page.index(t.number) for t in [held, *waiting]]
+    assert positions == sorted(positions)
