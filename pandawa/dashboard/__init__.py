@@ -1,0 +1,1 @@
+"""The supervisors' dashboard: live board, queue-time figures, charts, drill-down, exports."""

@@ -106,3 +106,45 @@ def test_percentile_matches_percentile_cont():
     assert percentile([7.0], 0.9) == 7.0
     assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
     assert percentile([10.0, 20.0], 0.9) == 19.0
+
+
+# -- the dashboard's figures in the API (fixture with known times: tests/dashboard) --------
+from tests.dashboard import test_figures  # noqa: E402
+
+known = test_figures.known
+
+
+def test_queue_stats_carry_the_figures_of_tickets_created_in_range(client, known, bearer):
+    response = client.get(
+        "/api/v1/stats/queues?from=2026-11-27&to=2026-12-28", headers=bearer(known.boss)
+    )
+    assert response.status_code == 200
+    items = {i["queue"]: i for i in response.json["items"]}
+    kep = items["QKEP"]
+    assert (kep["waiting"], kep["oldest_wait_seconds"]) == (2, 27 * 86400 - 2 * 3600)
+    assert (kep["created"], kep["resolved"], kep["cancelled"], kep["transferred"]) == (7, 4, 1, 1)
+    assert (kep["answered"], kep["sla_met"], kep["sla_counted"]) == (4, 2, 5)
+    assert kep["sla_attainment_business"] == 0.4
+    assert (kep["wait_business_p50"], kep["wait_business_p90"]) == (1650.0, 2910.0)
+    assert (kep["satisfaction_avg"], kep["satisfaction_count"]) == (4.0, 3)
+    # the legacy keys keep their meaning: first answers in range, calendar from release
+    assert kep["responded"] == 4
+    # calendar from release: T2 240, T5 600 (released Mon 08:00), T3 3000, T1 236700
+    assert kep["wait_p50_seconds"] == 1800.0
+
+
+def test_agent_stats_supervisor_sees_all_agent_sees_self(client, known, bearer):
+    url = "/api/v1/stats/agents?from=2026-11-27&to=2026-12-28"
+    items = client.get(url, headers=bearer(known.boss)).json["items"]
+    by_agent = {i["agent"]: i for i in items}
+    a = by_agent["a@example.go.id"]
+    assert (a["created"], a["responded"], a["sla_met"], a["sla_counted"], a["sla_attainment"]) == (
+        4, 4, 2, 4, 0.5,
+    )  # fmt: skip
+    mine = client.get(url, headers=bearer(known.b))
+    assert mine.status_code == 200
+    assert [i["agent"] for i in mine.json["items"]] == ["b@example.go.id"]
+    assert mine.json["items"][0]["wait_business_p50"] == 5400.0
+    assert client.get(url).status_code == 401
+    backwards = "/api/v1/stats/agents?from=2026-11-27&to=2026-01-01"
+    assert client.get(backwards, headers=bearer(known.b)).status_code == 400
