@@ -21,6 +21,18 @@ BEAT_SCHEDULE = {
     "close-idle": {"task": "tickets.close_idle", "schedule": timedelta(minutes=10)},
     "auto-assign": {"task": "tickets.auto_assign", "schedule": timedelta(seconds=15)},
     "return-abandoned": {"task": "tickets.return_abandoned", "schedule": timedelta(minutes=1)},
+    # the stamp is a conditional UPDATE: two beats at once still write one event per ticket
+    "mark-sla-breaches": {
+        "task": "dashboard.mark_sla_breaches",
+        "schedule": timedelta(seconds=60),
+    },
+    # the figures of the standard ranges, ready for the dashboard (dashboard/snapshots.py);
+    # a run that waited past the next one is dropped, not stacked
+    "refresh-figures": {
+        "task": "dashboard.refresh_figures",
+        "schedule": timedelta(seconds=120),
+        "options": {"expires": 110},
+    },
 }
 
 
@@ -61,11 +73,36 @@ def celery_init_app(app: Flask) -> Celery:
             "pandawa.channels.tasks",
             "pandawa.conversations.tasks",
             "pandawa.tickets.tasks",
+            "pandawa.dashboard.tasks",
         ],
     )
     celery.set_default()
+    _count_task_outcomes()
     app.extensions["celery"] = celery
     return celery
+
+
+def _count_task_outcomes() -> None:
+    """Retries and failures by task name, for /metrics. In a worker started with
+    PROMETHEUS_MULTIPROC_DIR (the Procfile sets it) the counts land in files the web processes
+    of the same machine read; dispatch_uid keeps one connection however many apps are built."""
+    from celery.signals import task_failure, task_retry
+
+    from pandawa import metrics
+
+    def retried(sender: Any = None, **_: Any) -> None:
+        metrics.TASKS_RETRIED.labels(task=_task_name(sender)).inc()
+
+    def failed(sender: Any = None, **_: Any) -> None:
+        metrics.TASKS_FAILED.labels(task=_task_name(sender)).inc()
+
+    task_retry.connect(retried, weak=False, dispatch_uid="pandawa.metrics.task_retry")
+    task_failure.connect(failed, weak=False, dispatch_uid="pandawa.metrics.task_failure")
+
+
+def _task_name(sender: Any) -> str:
+    # the sender is the task object; its explicit dotted name keeps the label set small
+    return str(getattr(sender, "name", None) or "unknown")
 
 
 def _transport_options(broker_url: str) -> dict[str, Any]:

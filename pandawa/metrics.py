@@ -1,13 +1,33 @@
 """Prometheus metrics: one registry for the whole process, names starting with `pandawa_`.
 
-Only the metrics live here; a `/metrics` view renders `REGISTRY` (under gunicorn with several
-workers, prometheus_client's multiprocess mode is needed, via PROMETHEUS_MULTIPROC_DIR).
+Only the process's own metrics live here; the `/metrics` view (health/views.py) adds the queue
+gauges read from the database at scrape time (dashboard/board.py's QueueCollector).
+
+Several processes: with PROMETHEUS_MULTIPROC_DIR set, prometheus_client keeps every counter and
+histogram in a file per process in that directory and `/metrics` sums the files, so the answer
+is the same whichever gunicorn worker serves it, and Celery workers on the same machine add
+their retry/failure counts. The Procfile sets the directory, gunicorn.conf.py removes dead
+processes' files when the server starts. Unset (tests, `pandawa dev`): in-process values.
 Labels stay low-cardinality: never a phone number, ticket or message id.
 """
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def multiproc_dir() -> str | None:
+    return os.environ.get(MULTIPROC_ENV) or None
+
+
+# Unlabelled metrics open their file when defined, just below: the directory must exist first
+# (a worker may start before the web server that otherwise creates it).
+if multiproc_dir():
+    os.makedirs(multiproc_dir(), exist_ok=True)  # type: ignore[arg-type]
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -29,5 +49,19 @@ MESSAGES_OUT = Counter(
     "pandawa_messages_out",  # exposed as pandawa_messages_out_total{status}
     "Outbound send attempts by outcome: the provider's status, failed, or retry.",
     ["status"],
+    registry=REGISTRY,
+)
+
+TASKS_RETRIED = Counter(
+    "pandawa_tasks_retried",  # exposed as pandawa_tasks_retried_total{task}
+    "Celery task runs that asked to be retried, by task name.",
+    ["task"],
+    registry=REGISTRY,
+)
+
+TASKS_FAILED = Counter(
+    "pandawa_tasks_failed",  # exposed as pandawa_tasks_failed_total{task}
+    "Celery task runs that ended in an exception (retries exhausted or not retried), by task.",
+    ["task"],
     registry=REGISTRY,
 )

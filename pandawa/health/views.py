@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
 
 from pandawa.extensions import db
-from pandawa.metrics import REGISTRY
+from pandawa.metrics import REGISTRY, multiproc_dir
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -56,10 +56,48 @@ def _broker_ok() -> bool:
 
 @bp.get("/metrics")
 def metrics():
-    """Prometheus text format. With several gunicorn workers set PROMETHEUS_MULTIPROC_DIR so
-    every worker's samples are summed, not just the one that answers."""
-    registry = REGISTRY
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        MultiProcessCollector(registry)
+    """Prometheus text format. With PROMETHEUS_MULTIPROC_DIR (several gunicorn workers, Celery
+    workers on the machine) every process's samples are summed from that directory, not just
+    the answering worker's; the queue gauges are read from the database at scrape time."""
+    from pandawa.dashboard.board import QueueCollector
+
+    registry = CollectorRegistry()
+    if multiproc_dir():
+        MultiProcessCollector(registry, path=multiproc_dir())
+    else:
+        registry.register(_Forward(REGISTRY))
+    registry.register(_Guarded(QueueCollector(db.session)))
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+class _Forward:
+    """Another registry's metrics inside this scrape's registry."""
+
+    def __init__(self, source: CollectorRegistry) -> None:
+        self.source = source
+
+    def collect(self):
+        return self.source.collect()
+
+
+class _Guarded:
+    """A database outage must not cost the process metrics: the queue gauges are left out
+    (and `pandawa_queue_metrics_up` says 0), the rest of the scrape is still served."""
+
+    def __init__(self, collector) -> None:
+        self.collector = collector
+
+    def collect(self):
+        up = GaugeMetricFamily(
+            "pandawa_queue_metrics_up", "1 when the queue gauges could be read from the database."
+        )
+        try:
+            families = list(self.collector.collect())
+        except Exception:
+            log.warning("metrics: queue gauges unavailable", exc_info=True)
+            db.session.rollback()
+            families = []
+            up.add_metric([], 0)
+        else:
+            up.add_metric([], 1)
+        return [*families, up]
