@@ -4,6 +4,7 @@ from pandawa.accounts.models import ApiToken, User, queue_member
 from pandawa.catalog.models import CatalogRevision
 from pandawa.channels.models import Message
 from pandawa.conversations.models import Contact, Conversation
+from pandawa.dashboard.models import FiguresSnapshot
 from pandawa.hours.models import Office, OfficeClosure, OfficeOverride
 from pandawa.tickets.models import Queue, Ticket, TicketEvent
 
@@ -12,6 +13,7 @@ __all__ = [
     "CatalogRevision",
     "Contact",
     "Conversation",
+    "FiguresSnapshot",
     "Message",
     "Office",
     "OfficeClosure",
