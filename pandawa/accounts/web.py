@@ -56,6 +56,7 @@ def init_web(app: Flask) -> None:
     from pandawa.admin.views import bp as admin_bp
     from pandawa.console.filters import register_filters
     from pandawa.console.views import bp as console_bp
+    from pandawa.dashboard.views import bp as dashboard_bp
 
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config.get("SESSION_COOKIE_SECURE"))
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
@@ -63,6 +64,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(dashboard_bp)
     register_filters(app)
     app.register_error_handler(404, _not_found)
 
@@ -76,7 +78,9 @@ def _not_found(error: Exception) -> Any:
 
 
 def home_for(user: Any) -> str:
-    # supervisors go to /dashboard once it exists; until then they work in the console too
+    # supervisors and admins watch the dashboard; the console stays one link away
+    if getattr(user, "role", None) in ("supervisor", "admin"):
+        return url_for("dashboard.board_page")
     return url_for("console.work")
 
 

@@ -1,0 +1,285 @@
+"""The supervisors' dashboard under /dashboard: the live board, figures and charts, the tickets
+behind every figure, and CSV exports.
+
+Supervisors and admins only: an agent gets a 403 page, a signed-out visitor the sign-in page.
+Everything is read-only (GET), computed per request from the database: no per-process state,
+so any number of web processes serve it. The board page refreshes itself by polling the
+`/dashboard/board` fragment (static/dashboard/dashboard.js; no inline script under the CSP).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    jsonify,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+
+from pandawa.accounts.models import User
+from pandawa.accounts.web import login_manager
+from pandawa.console.csp import secure_headers
+from pandawa.console.filters import mask_phone
+from pandawa.console.i18n import language
+from pandawa.console.presence import get_presence
+from pandawa.dashboard import charts
+from pandawa.dashboard.board import board as live_board
+from pandawa.dashboard.i18n import business_duration, describe, number, t
+from pandawa.dashboard.scope import Scope, ScopeError, scope_from_args
+from pandawa.extensions import db
+from pandawa.hours.formatting import zone_abbreviation
+from pandawa.hours.models import Office
+from pandawa.tickets.models import Queue
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint(
+    "dashboard",
+    __name__,
+    url_prefix="/dashboard",
+    template_folder="templates",
+    static_folder="static",
+)
+bp.after_request(secure_headers)
+ROLES = ("supervisor", "admin")
+PAGE_SIZE = 50
+DEFAULT_ZONE = "Asia/Jakarta"
+
+
+@bp.before_request
+def require_supervisor() -> Any:
+    if request.endpoint == "dashboard.static":
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in ROLES:
+        log.info("dashboard refused to user %s (role %s)", current_user.id, current_user.role)
+        return render_template("dashboard/error.html", status=403, message=None), 403
+    return None
+
+
+@bp.errorhandler(ScopeError)
+def bad_scope(error: ScopeError) -> tuple[str, int]:
+    # the message is already bilingual ("Indonesian / English") and names only codes and dates
+    return render_template("dashboard/error.html", status=400, message=str(error)), 400
+
+
+@bp.context_processor
+def page_globals() -> dict[str, Any]:
+    """`t` looks in the dashboard's strings first (then the console's, for base.html)."""
+    user = current_user
+    return {
+        "t": t,
+        "wait": business_duration,
+        "num": number,
+        "pct": lambda share: charts.percent_text(share, language()),
+        "presence": get_presence(user) if getattr(user, "is_authenticated", False) else None,
+    }
+
+
+@bp.app_template_global("dt")
+def dashboard_text(key: str, **values: object) -> str:
+    """For base.html (a console template): the dashboard's nav link text."""
+    return t(key, **values)
+
+
+# --- the live board ---------------------------------------------------------------------------
+
+
+@bp.get("/")
+@bp.get("")
+def board_page() -> str:
+    data = live_board(db.session, _user(), language=language())
+    return render_template("dashboard/board.html", board=data, updated=_updated(data))
+
+
+@bp.get("/board")
+def board_fragment() -> Response | str:
+    """The board's live part: HTML for the page's script, JSON when asked for it."""
+    data = live_board(db.session, _user(), language=language())
+    if request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json":
+        return jsonify(_plain(asdict(data)))
+    return render_template("dashboard/_board.html", board=data, updated=_updated(data))
+
+
+def _updated(data: Any) -> str:
+    zone = data.offices[0].timezone if data.offices else DEFAULT_ZONE
+    local = data.generated_at.astimezone(ZoneInfo(zone))
+    separator = ":" if language() == "en" else "."
+    clock = local.strftime(f"%H{separator}%M{separator}%S")
+    return f"{clock} {zone_abbreviation(zone, data.generated_at)}"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+# --- figures and charts -----------------------------------------------------------------------
+
+
+@bp.get("/figures")
+def figures_page() -> str:
+    from pandawa.dashboard.snapshots import page_figures
+
+    user = _user()
+    scope = scope_from_args(db.session, user, request.args)
+    link = _linker(scope)
+    context: dict[str, Any] = {"scope": scope, "link": link, "options": _options(), "sqlite": False}
+    try:
+        # the standard ranges come ready from the workers; others are computed and kept
+        page = page_figures(db.session, user, scope)
+        db.session.commit()
+        context.update(
+            computed_at=page.computed_at,
+            local=lambda at: _local(at, scope.timezone),
+            by_queue=page.by_queue,
+            by_agent=page.by_agent,
+            total=page.total,
+            carry=page.carry,
+            chart_hour=charts.hour_chart(page.hours, link),
+            chart_weekday=charts.weekday_chart(page.weekdays, link),
+            chart_wait=charts.wait_chart(page.buckets, link),
+            chart_sla=charts.sla_chart(page.sla_days, link),
+        )
+    except sa.exc.DBAPIError:
+        if db.session.get_bind().dialect.name != "sqlite":
+            raise
+        # the embedded dev stack: percentile_cont and friends are PostgreSQL's
+        log.info("dashboard figures unavailable on SQLite")
+        db.session.rollback()
+        context["sqlite"] = True
+    return render_template("dashboard/figures.html", **context)
+
+
+def _linker(scope: Scope) -> Any:
+    """`link(**drill)`: the tickets page for this scope narrowed by `drill` (and by queue= or
+    agent= for a row of the per-queue or per-agent table)."""
+
+    def link(**drill: object) -> str:
+        args = scope.query_args()
+        for key, value in drill.items():
+            if value is None or value == "":
+                continue
+            args[key] = "1" if value is True else "0" if value is False else str(value)
+        return url_for("dashboard.tickets", **args)
+
+    return link
+
+
+def _options() -> dict[str, list[tuple[str, str]]]:
+    """The choices of the range form's selects: (value, label)."""
+    lang = language()
+    offices = db.session.execute(sa.select(Office.code, Office.name).order_by(Office.code))
+    queues = db.session.scalars(sa.select(Queue).order_by(Queue.code))
+    agents = db.session.execute(
+        sa.select(User.email, User.name)
+        .where(User.is_active.is_(True), User.role == "agent")
+        .order_by(User.name, User.email)
+    )
+    return {
+        "office": [(code, f"{code} · {name}") for code, name in offices],
+        "queue": [(q.code, f"{q.code} · {q.name(lang)}") for q in queues],
+        "agent": [(email, name or email) for email, name in agents],
+    }
+
+
+# --- the tickets behind a figure ----------------------------------------------------------------
+
+
+@bp.get("/tickets")
+def tickets() -> str:
+    from pandawa.dashboard.drilldown import drill_from_args, ticket_rows
+    from pandawa.dashboard.exports import mask_name, may_reveal_personal
+
+    user = _user()
+    scope = scope_from_args(db.session, user, request.args)
+    drill = drill_from_args(request.args)
+    cursor = request.args.get("cursor") or None
+    # a cursor that is not one of ours is a ScopeError too: the 400 page
+    rows, next_cursor = ticket_rows(db.session, user, scope, drill, cursor=cursor, limit=PAGE_SIZE)
+    args = {**scope.query_args(), **drill.query_args()}
+    reveal = may_reveal_personal(user)
+    return render_template(
+        "dashboard/tickets.html",
+        scope=scope,
+        rows=rows,
+        reveal=reveal,
+        name_of=lambda name: (name if reveal else mask_name(name)) if name else "–",
+        phone_of=(lambda address: address or "–") if reveal else mask_phone,
+        local=lambda at: _local(at, scope.timezone),
+        described=describe(drill, scope),
+        next_url=url_for("dashboard.tickets", **args, cursor=next_cursor) if next_cursor else None,
+        first_url=url_for("dashboard.tickets", **args) if cursor else None,
+        csv_url=url_for("dashboard.export_tickets", **args),
+    )
+
+
+def _local(at: datetime | None, zone: str) -> str:
+    if at is None:
+        return "–"
+    local = at.astimezone(ZoneInfo(zone))
+    clock = local.strftime("%H:%M" if language() == "en" else "%H.%M")
+    return f"{local:%d-%m-%Y} {clock}"
+
+
+# --- CSV exports ------------------------------------------------------------------------------
+
+
+@bp.get("/export/figures.csv")
+def export_figures() -> Response:
+    from pandawa.dashboard import figures as fig
+    from pandawa.dashboard.exports import figures_csv
+
+    user = _user()
+    scope = scope_from_args(db.session, user, request.args)
+    by = request.args.get("by", "queue")
+    if by not in ("queue", "agent", "all"):
+        raise ScopeError("Nilai by harus queue, agent atau all. / by must be queue, agent or all.")
+    body = figures_csv(fig.figures(db.session, user, scope, by))  # type: ignore[arg-type]
+    return _csv(body, f"pandawa-angka-{by}-{scope.first_day}-{scope.last_day}.csv")
+
+
+@bp.get("/export/tickets.csv")
+def export_tickets() -> Response:
+    from pandawa.dashboard.drilldown import drill_from_args, iter_ticket_rows
+    from pandawa.dashboard.exports import may_reveal_personal, tickets_csv
+
+    user = _user()
+    scope = scope_from_args(db.session, user, request.args)
+    drill = drill_from_args(request.args)
+    log.info("dashboard tickets export by user %s", user.id)
+    lines = tickets_csv(
+        iter_ticket_rows(db.session, user, scope, drill),
+        reveal_personal=may_reveal_personal(user),
+        timezone=scope.timezone,
+    )
+    # streamed: a year of tickets never sits in memory; the context keeps the session open
+    return _csv(stream_with_context(lines), f"pandawa-tiket-{scope.first_day}-{scope.last_day}.csv")
+
+
+def _csv(body: Any, filename: str) -> Response:
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _user() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
