@@ -32,6 +32,13 @@ def upgrade() -> None:
             sa.Column("reopen_templates_answered", sa.Integer(), nullable=False, server_default="0")
         )
     op.create_index("ix_ticket_created_at", "ticket", ["created_at", "id"])
+    op.create_index(
+        "ix_ticket_first_response_at",
+        "ticket",
+        ["first_response_at"],
+        postgresql_where=sa.text("first_response_at IS NOT NULL"),
+        sqlite_where=sa.text("first_response_at IS NOT NULL"),
+    )
     op.create_table(
         "figures_snapshot",
         sa.Column("key", sa.String(length=300), nullable=False),
@@ -47,6 +54,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("figures_snapshot")
+    op.drop_index("ix_ticket_first_response_at", table_name="ticket")
     op.drop_index("ix_ticket_created_at", table_name="ticket")
     with op.batch_alter_table("ticket") as batch:
         batch.drop_column("reopen_templates_answered")

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map
 
+from pandawa.accounts.models import User
 from pandawa.api import serializers
 from pandawa.api.auth import authenticate, commit_token_touch, current_user
 from pandawa.api.errors import (
@@ -26,8 +27,9 @@ from pandawa.api.errors import (
 from pandawa.api.openapi import openapi_document
 from pandawa.clock import now
 from pandawa.conversations.models import Contact, Conversation
-from pandawa.dashboard.figures import figures
+from pandawa.dashboard.figures import Figures, figures
 from pandawa.dashboard.scope import Scope, scope_for_days
+from pandawa.dashboard.snapshots import page_figures
 from pandawa.extensions import db
 from pandawa.tickets import operations, queries
 from pandawa.tickets.models import OPEN_STATUSES, TICKET_STATUSES, Ticket
@@ -147,7 +149,7 @@ def queue_stats() -> dict[str, Any]:
     user = current_user()
     scope = _stats_scope()
     stats = queries.queue_stats(user, scope.start, scope.end)
-    by_code = {f.key: f for f in figures(db.session, user, scope, by="queue")}
+    by_code = {f.key: f for f in _range_figures(user, scope, "queue")}
     return {
         "items": [serializers.queue_stats_json(s, by_code.get(s.queue.code)) for s in stats],
         "next_cursor": None,
@@ -160,12 +162,22 @@ def agent_stats() -> dict[str, Any]:
     """Per agent, over tickets created in the range; an agent gets their own row only."""
     user = current_user()
     scope = _stats_scope()
-    rows = figures(db.session, user, scope, by="agent")
+    rows = _range_figures(user, scope, "agent")
     return {
         "items": [serializers.agent_stats_json(row) for row in rows],
         "next_cursor": None,
         "range": _range_json(scope),
     }
+
+
+def _range_figures(user: User, scope: Scope, by: str) -> list[Figures]:
+    """Supervisors share the dashboard's figures snapshots (dashboard/snapshots.py); an
+    agent's figures, over their own queues, are computed for them."""
+    if not user.sees_all_queues:
+        return figures(db.session, user, scope, by=by)  # type: ignore[arg-type]
+    page = page_figures(db.session, user, scope)
+    db.session.commit()  # a snapshot computed here is kept for the next request
+    return page.by_queue if by == "queue" else page.by_agent
 
 
 def _stats_scope() -> Scope:

@@ -113,7 +113,7 @@ def refresh_standard(session: Session) -> int:
 
 
 def snapshot_key(scope: Scope) -> str:
-    args = scope.query_args()
+    args = {**scope.query_args(), "tz": scope.timezone}
     return "figures?" + "&".join(f"{k}={args[k]}" for k in sorted(args))
 
 

@@ -86,6 +86,13 @@ class Ticket(db.Model):
         ),
         # the dashboard's date ranges (tickets created in [from, to))
         Index("ix_ticket_created_at", "created_at", "id"),
+        # the API's first-response waits of a date range
+        Index(
+            "ix_ticket_first_response_at",
+            "first_response_at",
+            postgresql_where=text("first_response_at IS NOT NULL"),
+            sqlite_where=text("first_response_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
