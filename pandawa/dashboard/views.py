@@ -141,7 +141,15 @@ def figures_page() -> str:
     user = _user()
     scope = scope_from_args(db.session, user, request.args)
     link = _linker(scope)
-    context: dict[str, Any] = {"scope": scope, "link": link, "options": _options(), "sqlite": False}
+    options = _options()
+    context: dict[str, Any] = {
+        "scope": scope,
+        "link": link,
+        "options": options,
+        "sqlite": False,
+        # queue names in the reader's language (the stored figures carry the Indonesian ones)
+        "queue_names": {code: label.split(" · ", 1)[-1] for code, label in options["queue"]},
+    }
     try:
         # the standard ranges come ready from the workers; others are computed and kept
         page = page_figures(db.session, user, scope)

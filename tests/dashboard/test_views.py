@@ -166,6 +166,15 @@ def test_board_speaks_english_on_request(supervisor, desk):
 # --- figures and charts ---
 
 
+def test_figures_name_queues_in_the_readers_language(supervisor, desk):
+    page = text(supervisor.get("/dashboard/figures?from=2026-12-01&to=2026-12-01"))
+    assert "Antrean KTP" in page
+    supervisor.set_cookie("lang", "en")
+    # the same stored figures (a snapshot), English names
+    page = text(supervisor.get("/dashboard/figures?from=2026-12-01&to=2026-12-01"))
+    assert "Queue KTP" in page and "Antrean KTP" not in page
+
+
 def test_figures_page_shows_the_hand_computed_figures(supervisor, desk):
     response = supervisor.get("/dashboard/figures?from=2026-12-01&to=2026-12-01")
     assert response.status_code == 200
