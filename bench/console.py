@@ -335,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--requests", type=int, default=200, help="work-view GETs per user (200)")
     p.add_argument("--rounds", type=int, default=10, help="claim rounds (10)")
     p.add_argument("--per", type=int, default=3, help="claims per agent per round (3)")
+    p.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (2, the Procfile)")
+    p.add_argument("--threads", type=int, default=8, help="threads per worker (8, the Procfile)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     OUT_DIR.mkdir(exist_ok=True)
@@ -361,8 +363,8 @@ def main(argv: list[str] | None = None) -> int:
                 "SECRET_KEY": "bench-secret-key-0123456789abcdef",
                 "PANDAWA_ENV": "production",
                 "PANDAWA_INSTANCE_PATH": str(tmp / "instance"),
-                "GUNICORN_CMD_ARGS": "--worker-class gthread --threads 8 --timeout 30 "
-                "--keep-alive 5",
+                "GUNICORN_CMD_ARGS": f"--worker-class gthread --threads {args.threads} "
+                "--timeout 30 --keep-alive 5",
             }
         )
         stack.run([str(VENV_BIN / "pandawa"), "db", "upgrade"], env, REPO)
@@ -401,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
             VENV_BIN / "gunicorn",
             "pandawa.wsgi:app",
             port,
-            2,
+            args.web_workers,
             env,
             REPO,
             tmp / "gunicorn.log",
