@@ -120,9 +120,12 @@ def setup_pandawa(args: Namespace, tmp: Path, redis_db: RedisDb, exits: ExitStac
             "SECRET_KEY": "bench-secret-key-0123456789abcdef",
             "PANDAWA_ENV": "production",
             "PANDAWA_INSTANCE_PATH": str(tmp / "instance"),
+            # as the Procfile runs it: every worker's counters in files, summed by /metrics
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
         }
     )
     (tmp / "instance").mkdir()
+    (tmp / "metrics").mkdir()
     stack.run([str(VENV_BIN / "pandawa"), "db", "upgrade"], env, REPO)
     load_catalog(env)
     server = stack.start_gunicorn(
