@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pandawa.catalog.queries import active_catalog
+from pandawa.catalog.schema import Catalog
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_notification, queue_template
 from pandawa.channels.window import window_is_open
@@ -32,15 +33,22 @@ def provider_name() -> str:
 
 
 def notify_citizen(
-    session: Session, ticket: Ticket, text_key: str, at: datetime, /, **fields: object
+    session: Session,
+    ticket: Ticket,
+    text_key: str,
+    at: datetime,
+    /,
+    catalog: Catalog | None = None,
+    **fields: object,
 ) -> Message | None:
-    """A notification in the citizen's language; the reopen template when the window is shut."""
+    """A notification in the citizen's language; the reopen template when the window is shut.
+    `catalog`: the active one when the caller has it already (a batch of tickets)."""
     conversation = session.get(Conversation, ticket.conversation_id)
     assert conversation is not None
     if not window_is_open(conversation.last_inbound_at, at):
-        return ask_to_reopen(session, ticket, conversation, at)
+        return ask_to_reopen(session, ticket, conversation, at, catalog)
     contact = conversation.contact
-    body = active_catalog().text(text_key, contact.language or "id", **fields)
+    body = (catalog or active_catalog()).text(text_key, contact.language or "id", **fields)
     return queue_notification(
         session,
         provider=provider_name(),
@@ -53,7 +61,11 @@ def notify_citizen(
 
 
 def ask_to_reopen(
-    session: Session, ticket: Ticket, conversation: Conversation, at: datetime
+    session: Session,
+    ticket: Ticket,
+    conversation: Conversation,
+    at: datetime,
+    catalog: Catalog | None = None,
 ) -> Message | None:
     """Send the approved template, unless this ticket already asked since the citizen last
     wrote. Returns the template's row, or None when it was already sent."""
@@ -62,7 +74,7 @@ def ask_to_reopen(
         conversation.last_inbound_at is None or sent >= conversation.last_inbound_at
     ):
         return None
-    catalog = active_catalog()
+    catalog = catalog or active_catalog()
     spec = catalog.template(REOPEN_TEMPLATE)
     if spec is None:
         log.error(

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from pandawa.catalog.queries import active_catalog
+from pandawa.conversations.models import Conversation
 from pandawa.hours.calendar import OfficeCalendar
 from pandawa.hours.formatting import format_local
 from pandawa.hours.models import Office
@@ -41,14 +43,24 @@ def release_due(session: Session, at: datetime) -> int:
         while _release_turn(session, office_id) and (
             batch := _locked_batch(session, office_id, at)
         ):
+            # held while the batch is told: the session keeps only what is referenced
+            conversations = _load_conversations(session, batch)
+            catalog = active_catalog()  # one catalogue for the batch, not a lookup per ticket
+            # the batch's state changes first, written in one flush (batched statements);
+            # then each citizen is told, oldest first
             for ticket in batch:
                 ticket.status = "waiting"
                 ticket.released_at = at
                 ticket.updated_at = at
                 add_event(session, ticket, "released", deferred_since=ticket.created_at.isoformat())
-                notify_citizen(session, ticket, "agent_will_reply", at, ticket=ticket.number)
+            session.flush()
+            for ticket in batch:
+                notify_citizen(
+                    session, ticket, "agent_will_reply", at, catalog, ticket=ticket.number
+                )
             session.commit()
             released += len(batch)
+            del conversations
     if released:
         log.info("released %s deferred tickets", released)
     return released
@@ -61,6 +73,14 @@ def _release_turn(session: Session, office_id: int) -> bool:
     return bool(
         session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(RELEASE_LOCK, office_id)))
     )
+
+
+def _load_conversations(session: Session, batch: list[Ticket]) -> list[Conversation]:
+    """The batch's conversations (and contacts) in one query, so telling each citizen finds
+    them in the session instead of one SELECT per ticket."""
+    ids = [ticket.conversation_id for ticket in batch]
+    with session.no_autoflush:
+        return list(session.scalars(sa.select(Conversation).where(Conversation.id.in_(ids))))
 
 
 def _locked_batch(session: Session, office_id: int, at: datetime) -> list[Ticket]:
