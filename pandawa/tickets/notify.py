@@ -114,6 +114,10 @@ def note_reopen_answered(
 ) -> bool:
     """Count the citizen's answer to a reopening template: the first message after a template
     that was sent since they last wrote. Returns whether one was counted."""
+    if window_is_open(previous_inbound_at, at):
+        # the window stayed open since their last message, so no template went out meanwhile
+        # (one is only sent to a shut window): nothing to look up for most messages
+        return False
     ticket = session.scalars(
         select(Ticket)
         .where(
