@@ -9,6 +9,7 @@ so any number of web processes serve it. The board page refreshes itself by poll
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import asdict
 from datetime import date, datetime
@@ -53,6 +54,7 @@ bp = Blueprint(
 )
 bp.after_request(secure_headers)
 ROLES = ("supervisor", "admin")
+BOM = "\ufeff"
 PAGE_SIZE = 50
 DEFAULT_ZONE = "Asia/Jakarta"
 
@@ -283,7 +285,10 @@ def export_tickets() -> Response:
 
 
 def _csv(body: Any, filename: str) -> Response:
-    response = Response(body, mimetype="text/csv")
+    # a byte-order mark first: Excel, where most supervisors open these, reads the file as
+    # UTF-8 only with it (without it, names and dashes come out garbled)
+    lines = [BOM, body] if isinstance(body, str) else itertools.chain([BOM], body)
+    response = Response(lines, mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

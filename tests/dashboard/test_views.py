@@ -286,7 +286,9 @@ def test_tickets_csv_downloads_parses_and_masks(supervisor, desk):
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
     assert response.headers["Content-Disposition"].startswith("attachment;")
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert sorted(r["number"] for r in rows) == sorted(t.number for t in desk["answered"][:2])
     assert {r["queue"] for r in rows} == {"KTP"}
     assert all("12345678" not in r["contact_address"] for r in rows)
@@ -295,7 +297,8 @@ def test_tickets_csv_downloads_parses_and_masks(supervisor, desk):
 
 def test_figures_csv_downloads_per_queue_and_per_agent(supervisor, desk):
     by_queue = supervisor.get("/dashboard/export/figures.csv?from=2026-12-01&to=2026-12-01")
-    rows = {r["key"]: r for r in csv.DictReader(io.StringIO(by_queue.get_data(as_text=True)))}
+    text = by_queue.get_data().decode("utf-8-sig")
+    rows = {r["key"]: r for r in csv.DictReader(io.StringIO(text))}
     assert rows["KTP"]["created"] == "4" and rows["KTP"]["sla_met"] == "2"
     assert float(rows["KTP"]["wait_business_p50"]) == 1200
     by_agent = supervisor.get(
