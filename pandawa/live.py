@@ -35,7 +35,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -176,6 +176,14 @@ def _drop(session: Session, previous_transaction: Any) -> None:
         session.info.pop(_READY, None)
 
 
+class _TicketRef(NamedTuple):
+    id: int
+    number: str
+    status: str
+    assignee_id: int | None
+    code: str
+
+
 def _events_for(session: Session, raw: list[tuple[str, Any]]) -> list[dict]:
     from pandawa.channels.models import Message
     from pandawa.tickets.models import Queue, Ticket
@@ -183,11 +191,14 @@ def _events_for(session: Session, raw: list[tuple[str, Any]]) -> list[dict]:
     message_ids = {ref for kind, ref in raw if kind in ("message", "status")}
     sids = [ref for kind, ref in raw if kind == "status_sid"]
     messages: dict[int, Any] = {}
+    tickets: dict[int, Any] = {}
     if message_ids or sids:
         where = [Message.id.in_(message_ids)] if message_ids else []
         where += [
             sa.and_(Message.provider == p, Message.provider_message_id == sid) for p, sid in sids
         ]
+        # each message with its ticket and queue in one query: a send and a status callback
+        # (the hot paths) need nothing else
         rows = session.execute(
             sa.select(
                 Message.id,
@@ -196,20 +207,29 @@ def _events_for(session: Session, raw: list[tuple[str, Any]]) -> list[dict]:
                 Message.status,
                 Message.provider,
                 Message.provider_message_id,
-            ).where(sa.or_(*where), Message.ticket_id.is_not(None))
+                Ticket.number,
+                Ticket.status.label("ticket_status"),
+                Ticket.assignee_id,
+                Queue.code,
+            )
+            .join(Ticket, Ticket.id == Message.ticket_id)
+            .join(Queue, Queue.id == Ticket.queue_id)
+            .where(sa.or_(*where))
         )
-        messages = {row.id: row for row in rows}
+        for row in rows:
+            messages[row.id] = row
+            tickets[row.ticket_id] = _TicketRef(
+                row.ticket_id, row.number, row.ticket_status, row.assignee_id, row.code
+            )
     by_sid = {(m.provider, m.provider_message_id): m.id for m in messages.values()}
-    ticket_ids = {m.ticket_id for m in messages.values()}
-    ticket_ids |= {ref[0] for kind, ref in raw if kind == "ticket"}
-    tickets = {
-        row.id: row
+    wanted = {ref[0] for kind, ref in raw if kind == "ticket"} - set(tickets)
+    if wanted:
         for row in session.execute(
             sa.select(Ticket.id, Ticket.number, Ticket.status, Ticket.assignee_id, Queue.code)
             .join(Queue, Queue.id == Ticket.queue_id)
-            .where(Ticket.id.in_(ticket_ids))
-        )
-    }
+            .where(Ticket.id.in_(wanted))
+        ):
+            tickets[row.id] = _TicketRef(*row)
 
     events: list[dict] = []
     for kind, ref in raw:
