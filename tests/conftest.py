@@ -133,3 +133,22 @@ def live_db(app) -> Iterator[None]:
 
 
 pytest_plugins = ["tests.factories"]
+
+
+@pytest.fixture
+def sqlite_app(app, tmp_path, clock):
+    """The embedded default (SQLite, in-memory broker) beside the session's app, migrated."""
+    environ = {
+        "PANDAWA_ENV": "test",
+        "SECRET_KEY": "test-secret-key-0123456789",
+        "PANDAWA_INSTANCE_PATH": str(tmp_path),
+        "CELERY_BROKER_URL": "memory://",
+    }
+    embedded = create_app(environ, clock=clock)
+    with embedded.app_context():
+        upgrade(embedded.config["SQLALCHEMY_DATABASE_URI"])
+    yield embedded
+    with embedded.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["celery"].set_default()  # the session's app stays Celery's default

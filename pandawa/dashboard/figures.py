@@ -374,21 +374,20 @@ def _label(
 # -- charts ---------------------------------------------------------------------------------
 def volume_by_hour(session: Session, user: User, scope: Scope) -> list[int]:
     """Tickets created per local hour of day (scope.timezone), 24 counts from 00:00."""
-    hour = LocalTime(session).hour(Ticket.created_at, scope.timezone)
-    counts = [0] * 24
-    stmt = base_select(user, scope, hour, sa.func.count()).group_by(hour)
-    for h, n in session.execute(stmt):
-        counts[int(h)] = n
-    return counts
+    return _counts_by(session, user, scope, LocalTime(session).hour, 24)
 
 
 def volume_by_weekday(session: Session, user: User, scope: Scope) -> list[int]:
     """Tickets created per local weekday, Monday first."""
-    weekday = LocalTime(session).weekday(Ticket.created_at, scope.timezone)
-    counts = [0] * 7
-    stmt = base_select(user, scope, weekday, sa.func.count()).group_by(weekday)
-    for d, n in session.execute(stmt):
-        counts[int(d)] = n
+    return _counts_by(session, user, scope, LocalTime(session).weekday, 7)
+
+
+def _counts_by(session: Session, user: User, scope: Scope, part: Any, size: int) -> list[int]:
+    """Tickets created per value 0..size-1 of `part` (a LocalTime method) of created_at."""
+    value = part(Ticket.created_at, scope.timezone)
+    counts = [0] * size
+    for key, n in session.execute(base_select(user, scope, value, sa.func.count()).group_by(value)):
+        counts[int(key)] = n
     return counts
 
 

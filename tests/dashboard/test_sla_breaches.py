@@ -11,12 +11,9 @@ import sqlalchemy as sa
 
 from pandawa.celery_app import BEAT_SCHEDULE
 from pandawa.clock import now
-from pandawa.conversations.models import Contact, Conversation
 from pandawa.dashboard.tasks import mark_breaches, mark_sla_breaches
 from pandawa.extensions import db
-from pandawa.hours.models import Office
-from pandawa.tickets.models import Queue, Ticket, TicketEvent
-from tests.factories import WEEKDAYS
+from pandawa.tickets.models import Ticket, TicketEvent
 
 WIB = timezone(timedelta(hours=7))
 
@@ -123,11 +120,11 @@ def test_the_task_is_scheduled_every_minute():
     assert entry["schedule"] == timedelta(seconds=60)
 
 
-def test_two_beats_at_once_stamp_a_ticket_once(app, live_db, clock):
+def test_two_beats_at_once_stamp_a_ticket_once(app, live_db, clock, make_queue, make_ticket):
     """The first beat has stamped but not committed when the second one runs: the second
     waits on the row, re-checks after the commit and stamps nothing."""
     with app.app_context():
-        ticket_id = _seed_committed(clock)
+        ticket_id = _seed_committed(make_queue, make_ticket)
         first = db.session
         assert mark_breaches(first, now()) == 1  # stamped, not committed: the row is locked
         result: dict[str, int] = {}
@@ -156,46 +153,9 @@ def test_two_beats_at_once_stamp_a_ticket_once(app, live_db, clock):
         db.session.remove()
 
 
-def _seed_committed(clock) -> int:
+def _seed_committed(make_queue, make_ticket) -> int:
     """One late ticket, committed (outside the per-test transaction)."""
-    at = clock.now()
-    office = Office(
-        code="JKT",
-        name="Kantor Uji",
-        whatsapp_address="whatsapp:+6281100000000",
-        timezone="Asia/Jakarta",
-        weekly_hours=WEEKDAYS,
-        updated_at=at,
-    )
-    queue = Queue(code="UMUM", name_id="Umum", name_en="General", sla_seconds=1800)
-    contact = Contact(provider="twilio", address="whatsapp:+6281200000001", name="X", created_at=at)
-    db.session.add_all([office, queue, contact])
-    db.session.flush()
-    conversation = Conversation(
-        contact_id=contact.id,
-        channel_address=office.whatsapp_address,
-        office_id=office.id,
-        state="idle",
-        state_data={},
-        last_inbound_at=at,
-        created_at=at,
-        updated_at=at,
-    )
-    db.session.add(conversation)
-    db.session.flush()
-    created = at - timedelta(hours=1)
-    ticket = Ticket(
-        number="PDW-TEST-RACE",
-        office_id=office.id,
-        queue_id=queue.id,
-        conversation_id=conversation.id,
-        contact_id=contact.id,
-        status="waiting",
-        details={},
-        created_at=created,
-        released_at=created,
-        updated_at=created,
-    )
-    db.session.add(ticket)
+    ticket = make_ticket(queue=make_queue("UMUM", sla_seconds=1800))
+    ticket.created_at = ticket.released_at = ticket.updated_at = now() - timedelta(hours=1)
     db.session.commit()
     return ticket.id

@@ -164,11 +164,12 @@ def test_beat_task_assigns_and_commits(session, clock, make_queue, make_user, ma
     assert session.get(Ticket, ticket.id).assignee_id == agent.id
 
 
-def test_two_beats_at_once_never_exceed_capacity(app, live_db, clock):
+def test_two_beats_at_once_never_exceed_capacity(
+    app, live_db, clock, make_conversation, make_ticket
+):
     import threading
 
     from pandawa.accounts.models import User
-    from pandawa.conversations.models import Contact, Conversation
     from pandawa.extensions import db
     from pandawa.hours.models import Office
     from pandawa.tickets.models import Queue
@@ -199,36 +200,8 @@ def test_two_beats_at_once_never_exceed_capacity(app, live_db, clock):
         ]
         db.session.add_all(agents)
         for i in range(10):
-            contact = Contact(
-                provider="twilio", address=f"whatsapp:+6281299{i:06d}", created_at=now()
-            )
-            db.session.add(contact)
-            db.session.flush()
-            conversation = Conversation(
-                contact_id=contact.id,
-                channel_address=office.whatsapp_address,
-                office_id=office.id,
-                state="idle",
-                state_data={},
-                created_at=now(),
-                updated_at=now(),
-            )
-            db.session.add(conversation)
-            db.session.flush()
-            db.session.add(
-                Ticket(
-                    number=f"PDW-BEAT-{i}",
-                    office_id=office.id,
-                    queue_id=queue.id,
-                    conversation_id=conversation.id,
-                    contact_id=contact.id,
-                    status="waiting",
-                    details={},
-                    created_at=now(),
-                    released_at=now(),
-                    updated_at=now(),
-                )
-            )
+            conversation = make_conversation(f"whatsapp:+6281299{i:06d}", office=office)
+            make_ticket(queue=queue, conversation=conversation)
         db.session.commit()
 
     barrier = threading.Barrier(4)

@@ -4,33 +4,12 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 import sqlalchemy as sa
 
-from pandawa import create_app
 from pandawa.accounts.models import User
 from pandawa.extensions import db
-from pandawa.migrations import upgrade
 from pandawa.tickets.models import Ticket
 from pandawa.tickets.operations import claim_next
-
-
-@pytest.fixture
-def sqlite_app(app, tmp_path, clock):
-    environ = {
-        "PANDAWA_ENV": "test",
-        "SECRET_KEY": "test-secret-key-0123456789",
-        "PANDAWA_INSTANCE_PATH": str(tmp_path),
-        "CELERY_BROKER_URL": "memory://",
-    }
-    embedded = create_app(environ, clock=clock)
-    with embedded.app_context():
-        upgrade(embedded.config["SQLALCHEMY_DATABASE_URI"])
-    yield embedded
-    with embedded.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    app.extensions["celery"].set_default()  # the session's app stays Celery's default
 
 
 def test_concurrent_claims_on_sqlite(sqlite_app, clock, make_queue, make_user, make_ticket):

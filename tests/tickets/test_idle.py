@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from pandawa import create_app
 from pandawa.accounts.models import User
 from pandawa.catalog.loader import default_catalog_path
 from pandawa.catalog.operations import load_catalog, load_default
@@ -19,7 +18,6 @@ from pandawa.channels.models import Message
 from pandawa.clock import now
 from pandawa.conversations.models import Conversation
 from pandawa.extensions import db
-from pandawa.migrations import upgrade
 from pandawa.tickets import idle
 from pandawa.tickets.models import Ticket, TicketEvent
 from pandawa.tickets.tasks import close_idle as close_idle_task
@@ -285,24 +283,6 @@ def test_two_beats_at_once_close_each_ticket_once(
         assert dict(kinds) == dict.fromkeys(ticket_ids, 1)
         statuses = db.session.scalars(sa.select(Ticket.status).where(Ticket.id.in_(ticket_ids)))
         assert set(statuses) == {"resolved"}
-
-
-@pytest.fixture
-def sqlite_app(app, tmp_path, clock):
-    environ = {
-        "PANDAWA_ENV": "test",
-        "SECRET_KEY": "test-secret-key-0123456789",
-        "PANDAWA_INSTANCE_PATH": str(tmp_path),
-        "CELERY_BROKER_URL": "memory://",
-    }
-    embedded = create_app(environ, clock=clock)
-    with embedded.app_context():
-        upgrade(embedded.config["SQLALCHEMY_DATABASE_URI"])
-    yield embedded
-    with embedded.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    app.extensions["celery"].set_default()  # the session's app stays Celery's default
 
 
 def test_on_the_embedded_default_too(sqlite_app, waiting_on_citizen):
