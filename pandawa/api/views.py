@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map
@@ -26,7 +25,6 @@ from pandawa.api.errors import (
 )
 from pandawa.api.openapi import openapi_document
 from pandawa.clock import now
-from pandawa.conversations.models import Contact, Conversation
 from pandawa.dashboard.figures import Figures, figures
 from pandawa.dashboard.scope import Scope, scope_for_days
 from pandawa.dashboard.snapshots import page_figures
@@ -86,16 +84,19 @@ def list_tickets() -> dict[str, Any]:
 
 @bp.get("/tickets/<number>")
 def ticket_detail(number: str) -> dict[str, Any]:
-    return _detail(_visible_ticket(number))
+    found = queries.visible_ticket_detail(number, current_user())
+    if found is None:
+        raise not_found(f"Tiket {number}", f"Ticket {number}")
+    return _detail(found)
 
 
 @bp.post("/tickets/claim")
 def claim() -> Any:
-    ticket = operations.claim_next(db.session, current_user())
-    if ticket is None:
+    claimed = operations.claim(db.session, current_user())
+    if claimed is None:
         db.session.commit()
         return Response(status=204)
-    body = _detail(ticket)
+    body = _detail(queries.ticket_detail(claimed.id))
     db.session.commit()
     return body, 200
 
@@ -231,15 +232,11 @@ def _visible_ticket(number: str, *, for_update: bool = False) -> Ticket:
     return ticket
 
 
-def _detail(ticket: Ticket) -> dict[str, Any]:
-    # the contact and the window's start in one round trip (the claim path pays for each)
-    contact, last_inbound = db.session.execute(
-        sa.select(Contact, Conversation.last_inbound_at)
-        .join(Conversation, Conversation.contact_id == Contact.id)
-        .where(Conversation.id == ticket.conversation_id)
-    ).one()
-    data = serializers.ticket_detail_json(ticket, contact, queries.ticket_messages(ticket.id))
-    data["window"] = serializers.window_json(last_inbound, now())
+def _detail(found: queries.TicketDetail) -> dict[str, Any]:
+    ticket = found.ticket
+    messages = queries.ticket_messages(ticket.id)
+    data = serializers.ticket_detail_json(ticket, found.contact, messages)
+    data["window"] = serializers.window_json(found.last_inbound_at, now())
     data["wait_seconds"] = ticket.wait_seconds
     data["wait_business_seconds"] = ticket.wait_business_seconds
     return data

@@ -84,12 +84,12 @@ def work() -> str:
 
 @bp.post("/claim")
 def claim() -> Response:
-    ticket = operations.claim_next(db.session, current_user._get_current_object())
-    if ticket is None:
+    claimed = operations.claim(db.session, current_user._get_current_object())
+    if claimed is None:
         db.session.commit()
         flash(t("none_waiting"), "info")
         return redirect(url_for("console.work"))
-    number = ticket.number
+    number = claimed.number
     db.session.commit()
     flash(t("claimed", number=number), "success")
     return redirect(url_for("console.ticket", number=number))

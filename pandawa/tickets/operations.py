@@ -9,6 +9,7 @@ for_update=True)`) so two agents acting at once are serialised by the database.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -134,48 +135,70 @@ def _unused_number(session: Session, at: Any, timezone: str) -> str:
     raise RuntimeError("could not find an unused ticket number")
 
 
-def claim_next(session: Session, user: User) -> Ticket | None:
+@dataclass(frozen=True)
+class Claimed:
+    """What a claim needs to answer: the ticket's id, number and queue code."""
+
+    id: int
+    number: str
+    queue: str
+
+
+def claim(session: Session, user: User) -> Claimed | None:
     """Give `user` the oldest waiting ticket of their queues, or None when nothing waits.
 
-    On PostgreSQL one statement finds, locks, assigns and records the claim (`_CLAIM_SQL`):
-    candidates are locked with `FOR UPDATE SKIP LOCKED`, so concurrent claimers pass over each
-    other's rows without waiting, and a claim costs one round trip. SQLite has no row locks (it
-    ignores FOR UPDATE): there a conditional UPDATE is the guard, and a lost race moves on to
-    the next candidate.
+    On PostgreSQL one statement finds, locks, assigns and records the claim (`_CLAIM_SQL`) and
+    returns what the answer needs: candidates are locked with `FOR UPDATE SKIP LOCKED`, so
+    concurrent claimers pass over each other's rows without waiting, and a claim costs one
+    round trip. SQLite has no row locks (it ignores FOR UPDATE): there a conditional UPDATE is
+    the guard, and a lost race moves on to the next candidate.
     """
     at = now()
     if session.get_bind().dialect.name == "postgresql":
-        ticket_id = session.scalar(_CLAIM_SQL, {"user_id": user.id, "at": at, "data": "{}"})
-        if ticket_id is None:
+        row = session.execute(
+            _CLAIM_SQL, {"user_id": user.id, "at": at, "data": "{}"}
+        ).one_or_none()
+        if row is None:
             return None
-    else:
-        ticket_id = _claim_portable(session, user, at)
-        if ticket_id is None:
-            return None
-    from pandawa.accounts.models import User
-
-    # the holder's queue list is not needed to answer the claim (one round trip less)
-    ticket = session.get(
-        Ticket,
-        ticket_id,
-        populate_existing=True,
-        options=[defaultload(Ticket.assignee).lazyload(User.queues)],
-    )
-    assert ticket is not None
-    if session.get_bind().dialect.name == "postgresql":
+        claimed = Claimed(row.id, row.number, row.queue)
         # the event row was written by the statement itself, past the ORM's flush hooks
         publish_after_commit(
             session,
             {
                 "type": "ticket",
-                "ticket": ticket.number,
-                "queue": ticket.queue.code,
+                "ticket": claimed.number,
+                "queue": claimed.queue,
                 "event": "claimed",
-                "status": ticket.status,
+                "status": "assigned",
                 "assignee": user.id,
             },
         )
-    log.info("ticket %s claimed by user %s", ticket.number, user.id)
+    else:
+        ticket_id = _claim_portable(session, user, at)
+        if ticket_id is None:
+            return None
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None
+        claimed = Claimed(ticket.id, ticket.number, ticket.queue.code)
+    log.info("ticket %s claimed by user %s", claimed.number, user.id)
+    return claimed
+
+
+def claim_next(session: Session, user: User) -> Ticket | None:
+    """`claim`, answering with the claimed ticket loaded."""
+    claimed = claim(session, user)
+    if claimed is None:
+        return None
+    from pandawa.accounts.models import User
+
+    # the holder's queue list is not needed to answer the claim (one round trip less)
+    ticket = session.get(
+        Ticket,
+        claimed.id,
+        populate_existing=True,
+        options=[defaultload(Ticket.assignee).lazyload(User.queues)],
+    )
+    assert ticket is not None
     return ticket
 
 
@@ -204,12 +227,13 @@ _CLAIM_SQL = sa.text(
         SET status = 'assigned', assignee_id = :user_id, assigned_at = :at, updated_at = :at
         FROM head
         WHERE ticket.id = head.id AND ticket.status = 'waiting'
-        RETURNING ticket.id
+        RETURNING ticket.id, ticket.number, ticket.queue_id
     ), event AS (
         INSERT INTO ticket_event (ticket_id, kind, actor_id, data, created_at)
         SELECT id, 'claimed', :user_id, CAST(:data AS jsonb), :at FROM claimed
     )
-    SELECT id FROM claimed
+    SELECT claimed.id, claimed.number, queue.code AS queue
+    FROM claimed JOIN queue ON queue.id = claimed.queue_id
     """
 ).bindparams(sa.bindparam("at", type_=UTCDateTime()))
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -21,7 +23,7 @@ from sqlalchemy.orm import defaultload
 from pandawa.accounts.models import User, queue_member
 from pandawa.channels.models import Message
 from pandawa.clock import as_utc, now
-from pandawa.conversations.models import Contact
+from pandawa.conversations.models import Contact, Conversation
 from pandawa.extensions import db
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket
 from pandawa.tickets.numbers import normalise_number
@@ -47,11 +49,12 @@ def visible_queues_clause(user: User) -> sa.ColumnElement[bool]:
     return Queue.id.in_(_member_queue_ids(user))
 
 
-def visible_tickets_stmt(user: User) -> sa.Select:
-    """`SELECT ticket` limited to `user`'s sight; office, queue and assignee come joined."""
+def visible_tickets_stmt(user: User | None) -> sa.Select:
+    """`SELECT ticket` limited to `user`'s sight (None: no limit); office, queue and assignee
+    come joined."""
     return (
         sa.select(Ticket)
-        .where(visibility_clause(user))
+        .where(visibility_clause(user) if user is not None else sa.true())
         # the serializer reads the assignee's email only; skip loading their queue list
         .options(defaultload(Ticket.assignee).lazyload(User.queues))
     )
@@ -71,6 +74,53 @@ def get_visible_ticket(number: str, user: User, *, for_update: bool = False) -> 
             populate_existing=True
         )
     return db.session.scalars(stmt).unique().one_or_none()
+
+
+class TicketDetail(NamedTuple):
+    """A ticket with its contact and when the citizen last wrote (the 24-hour window)."""
+
+    ticket: Ticket
+    contact: Contact
+    last_inbound_at: datetime | None
+
+
+def _with_contact(stmt: sa.Select) -> sa.Select:
+    return (
+        stmt.add_columns(Contact, Conversation.last_inbound_at)
+        .join(Contact, Contact.id == Ticket.contact_id)
+        .join(Conversation, Conversation.id == Ticket.conversation_id)
+    )
+
+
+def visible_ticket_detail(number: str, user: User) -> TicketDetail | None:
+    """`get_visible_ticket` with the contact and the window's start, in one round trip."""
+    stmt = visible_tickets_stmt(user).where(Ticket.number == normalise_number(number))
+    row = db.session.execute(_with_contact(stmt)).unique().one_or_none()
+    return TicketDetail(*row) if row is not None else None
+
+
+# Statements the claim path runs on every claim are built once, on first use (after every
+# model is mapped): building and cache-keying one costs about as much as running it.
+@functools.cache
+def _ticket_detail_by_id() -> sa.Select:
+    stmt = visible_tickets_stmt(None).where(Ticket.id == sa.bindparam("ticket_id"))
+    return _with_contact(stmt).execution_options(populate_existing=True)
+
+
+@functools.cache
+def _ticket_messages() -> sa.Select:
+    return (
+        sa.select(Message, User.email)
+        .outerjoin(User, User.id == Message.author_id)
+        .where(Message.ticket_id == sa.bindparam("ticket_id"))
+        .order_by(Message.id)
+    )
+
+
+def ticket_detail(ticket_id: int) -> TicketDetail:
+    """A ticket the caller may already see (one it just claimed), loaded afresh."""
+    row = db.session.execute(_ticket_detail_by_id(), {"ticket_id": ticket_id}).unique().one()
+    return TicketDetail(*row)
 
 
 def contact_of(ticket: Ticket) -> Contact:
@@ -134,13 +184,8 @@ def list_tickets(
 
 def ticket_messages(ticket_id: int) -> list[tuple[Message, str | None]]:
     """Every message of a ticket, oldest first, with its author's email (None: citizen/bot)."""
-    stmt = (
-        sa.select(Message, User.email)
-        .outerjoin(User, User.id == Message.author_id)
-        .where(Message.ticket_id == ticket_id)
-        .order_by(Message.id)
-    )
-    return [(message, email) for message, email in db.session.execute(stmt)]
+    rows = db.session.execute(_ticket_messages(), {"ticket_id": ticket_id})
+    return [(message, email) for message, email in rows]
 
 
 @dataclass

@@ -206,6 +206,53 @@ def test_ticket_detail_shape_and_messages(client, desk, make_ticket, add_message
     assert outbound["created_at"].endswith("+00:00")
 
 
+def test_claim_answers_what_the_detail_view_shows(client, desk, make_ticket, add_message):
+    ticket = make_ticket(queue=desk.a)
+    add_message(ticket, "in", "Mohon bantuan pindah faskes")
+    add_message(ticket, "out", "Catatan: cek data", author=desk.colleague, note=True)
+
+    claimed = client.post("/api/v1/tickets/claim", headers=desk.agent_h)
+    detail = client.get(f"/api/v1/tickets/{ticket.number}", headers=desk.agent_h)
+
+    assert claimed.status_code == 200 and detail.status_code == 200
+    assert claimed.json == detail.json
+    assert (claimed.json["status"], claimed.json["assignee"]) == ("assigned", desk.agent.email)
+    assert [m["body"] for m in claimed.json["messages"]] == [
+        "Mohon bantuan pindah faskes",
+        "Catatan: cek data",
+    ]
+    assert claimed.json["window"]["is_open"] in (True, False)
+
+
+def test_claim_runs_the_same_statements_however_long_the_conversation(
+    app, client, clock, desk, make_ticket, add_message
+):
+    from pandawa.extensions import db
+
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    def run(messages: int) -> int:
+        ticket = make_ticket(queue=desk.a)
+        for i in range(messages):
+            add_message(ticket, "in", f"pesan {i}")
+        # the token's use is recorded and committed now (with the messages' live events)
+        clock.advance(minutes=2)
+        client.get("/api/v1/queues", headers=desk.agent_h)
+        statements.clear()
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.post("/api/v1/tickets/claim", headers=desk.agent_h).status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    assert run(1) == run(12) == 4  # the token, the claim, the ticket with its contact, messages
+
+
 # -- reply -----------------------------------------------------------------------------------
 
 

@@ -138,6 +138,27 @@ def test_claim_next_redirects_to_the_ticket_and_assigns_it(signed_in, agent, mak
     assert claimed.status == "assigned" and claimed.assignee_id == user.id
 
 
+def test_claim_is_one_statement_on_tickets(signed_in, agent, make_ticket):
+    user, queue = agent
+    ticket = make_ticket(queue=queue)
+    token = csrf_token(signed_in, "/console")
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = signed_in.post("/console/claim", data={"csrf_token": token})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.headers["Location"].endswith(f"/console/tickets/{ticket.number}")
+    # the claim statement answers the number: the ticket is not loaded again to redirect
+    on_tickets = [s for s in statements if "ticket" in s]
+    assert len(on_tickets) == 1 and "SKIP LOCKED" in on_tickets[0], statements
+
+
 def test_claim_with_nothing_waiting_says_so(signed_in):
     token = csrf_token(signed_in, "/console")
     response = signed_in.post("/console/claim", data={"csrf_token": token}, follow_redirects=True)
