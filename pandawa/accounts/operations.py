@@ -141,6 +141,17 @@ def revoke_tokens(session: Session, user: User, name: str | None = None) -> int:
     return len(tokens)
 
 
+@cache
+def _token_with_user() -> sa.Select:
+    """Built once, on first use (every API request runs it); the holder's queue list is
+    loaded only when used."""
+    return (
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == sa.bindparam("token_hash"))
+        .options(defaultload(ApiToken.user).lazyload(User.queues))
+    )
+
+
 def user_for_token(raw: str | None) -> User | None:
     """The active user a live token belongs to, or None.
 
@@ -149,11 +160,7 @@ def user_for_token(raw: str | None) -> User | None:
     """
     if not raw or len(raw) > 200:
         return None
-    token = db.session.scalar(
-        sa.select(ApiToken)
-        .where(ApiToken.token_hash == hash_token(raw))
-        .options(defaultload(ApiToken.user).lazyload(User.queues))
-    )
+    token = db.session.scalar(_token_with_user(), {"token_hash": hash_token(raw)})
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     at = now()

@@ -7,6 +7,7 @@ create_app calls it. CSRF comes from the app-wide CSRFProtect (pandawa/extension
 from __future__ import annotations
 
 import logging
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, current_user, login_user, logout_user
+from sqlalchemy.orm import lazyload
 from werkzeug.wrappers import Response
 
 from pandawa.accounts import throttle
@@ -46,7 +48,17 @@ bp.after_request(secure_headers)
 def load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
-    return db.session.scalar(sa.select(User).where(User.id == int(user_id), User.is_active))
+    # the queue list is loaded when a page uses it, not on every request (a claim does not)
+    return db.session.scalar(_active_user(), {"user_id": int(user_id)})
+
+
+@cache
+def _active_user() -> sa.Select:
+    return (
+        sa.select(User)
+        .where(User.id == sa.bindparam("user_id"), User.is_active)
+        .options(lazyload(User.queues))
+    )
 
 
 def init_web(app: Flask) -> None:
