@@ -1,10 +1,15 @@
-"""gunicorn hooks for Prometheus' multiprocess mode (settings stay on the Procfile's line).
+"""gunicorn hooks (settings stay on the Procfile's line).
 
-gunicorn reads this file by default from the working directory, so it only acts when
-PROMETHEUS_MULTIPROC_DIR is set: on start it makes the directory and removes the files of
-processes that no longer run (a previous server's workers: their counters restart from zero,
-which Prometheus reads as a counter reset), keeping those of a Celery worker still running on
-the machine; when a worker exits its live-gauge files are marked dead.
+Live-update streams: each worker tells the app its thread count (PANDAWA_WEB_THREADS), from
+which `pandawa.console.events` keeps threads free for ordinary requests (webhooks, claims)
+however many consoles are open; see LIVE_MAX_STREAMS in the README.
+
+Prometheus' multiprocess mode: gunicorn reads this file by default from the working directory,
+so these hooks only act when PROMETHEUS_MULTIPROC_DIR is set: on start they make the directory
+and remove the files of processes that no longer run (a previous server's workers: their
+counters restart from zero, which Prometheus reads as a counter reset), keeping those of a
+Celery worker still running on the machine; when a worker exits its live-gauge files are
+marked dead.
 """
 
 from __future__ import annotations
@@ -49,3 +54,16 @@ def child_exit(server, worker) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def post_fork(server, worker) -> None:
+    """In the new worker, before it loads the app: how many requests it serves at once. Only
+    for sync and threaded workers, where each open stream holds a thread (a sync worker has
+    one: no streams, the consoles poll); async workers keep the app's default."""
+    from gunicorn.workers.gthread import ThreadWorker
+    from gunicorn.workers.sync import SyncWorker
+
+    if isinstance(worker, ThreadWorker):
+        os.environ["PANDAWA_WEB_THREADS"] = str(worker.cfg.threads)
+    elif isinstance(worker, SyncWorker):
+        os.environ["PANDAWA_WEB_THREADS"] = "1"

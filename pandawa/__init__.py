@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -109,11 +110,13 @@ def _engine_options(url: str, extra: dict[str, Any] | None) -> dict[str, Any]:
     else:
         # No pre-ping: it would add a round trip to every webhook. A connection that died with a
         # database restart fails one request (503, Twilio retries) and the pool is invalidated.
+        # 10 kept open: the requests a process serves at once while consoles hold most of its
+        # threads with their live streams (which hold no connection); up to one per thread
+        # under load (gunicorn.conf.py says how many), so no request waits for a connection
+        threads = int(os.environ.get("PANDAWA_WEB_THREADS", "0") or 0)
         options.update(
-            # at least one connection per gunicorn thread (the Procfile runs 8): an overflow
-            # connection is closed when returned, and opening one costs more than a claim
             pool_size=10,
-            max_overflow=10,
+            max_overflow=max(10, threads - 10),
             pool_timeout=5,
             pool_recycle=1800,
             connect_args={"connect_timeout": 3},

@@ -44,6 +44,7 @@ class Settings:
     flood_max_messages: int = 20
     flood_window_seconds: int = 60
     idle_close_hours: float = 72.0
+    live_max_streams: int | None = None  # None: derived from the web process's threads
 
     @property
     def is_production(self) -> bool:
@@ -125,6 +126,7 @@ class Settings:
             idle_close_hours=_positive_float(
                 "TICKET_IDLE_CLOSE_HOURS", env.get("TICKET_IDLE_CLOSE_HOURS", "72")
             ),
+            live_max_streams=_optional_count("LIVE_MAX_STREAMS", env.get("LIVE_MAX_STREAMS")),
         )
 
 
@@ -203,6 +205,15 @@ def _positive_float(name: str, value: str) -> float:
     if number <= 0:
         raise ConfigError(f"{name}: {value!r}; expected a positive number")
     return number
+
+
+def _optional_count(name: str, value: str | None) -> int | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise ConfigError(f"{name}: {value!r}; expected a whole number, 0 or more")
+    return int(text)
 
 
 def _log_level(value: str) -> str:

@@ -5,11 +5,14 @@ message event arrives (`GET /console/tickets/<number>/messages?after=<id>`).
 Events come from `pandawa.live` (Redis streams, one per queue). An agent reads the streams of
 their queues, a supervisor or admin those of every queue. The SSE `id:` of each event is the
 cursor after it, so a browser that reconnects with `Last-Event-ID` resumes where it stopped;
-the poll endpoint takes and returns the same cursor.
+the poll endpoint takes and returns the same cursor, and a console going back from polling to
+the stream passes it as `/console/events?after=<cursor>`.
 
-A stream ends after MAX_STREAM_SECONDS (the browser reconnects at once, resuming): with sync
-gunicorn workers every open stream holds a worker, so the web process should run threaded
-workers (`--worker-class gthread --threads 8`; see the README). The stream's timers are
+A stream ends after MAX_STREAM_SECONDS (the browser reconnects at once, resuming). Every open
+stream holds a thread of the web process (gunicorn gthread, see the Procfile), so a process
+opens at most `max_streams()` of them at once and keeps the rest of its threads for ordinary
+requests (webhooks, claims, replies): beyond that `/console/events` answers 503 `busy` at once
+and the console polls `/console/events/poll` until a slot frees. The stream's timers are
 monotonic process time, not `pandawa.clock`: they measure the connection, not business time.
 """
 
@@ -17,16 +20,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 from redis.exceptions import RedisError
 
-from pandawa import live
+from pandawa import live, settings_of
 from pandawa.channels.models import Message
 from pandawa.console.csp import secure_headers
 from pandawa.extensions import db
@@ -49,6 +54,15 @@ MAX_STREAM_SECONDS = 300.0
 BLOCK_MS = 1000  # one Redis read waits at most this long (below the client's 2 s timeout)
 POLL_COUNT = 200
 MAX_FRAGMENT_MESSAGES = 200
+# streams per process without LIVE_MAX_STREAMS or gunicorn's thread count (`pandawa dev` and
+# `flask run` start a thread per request: the cap only bounds what one browser tab can hold)
+DEFAULT_MAX_STREAMS = 16
+WEB_THREADS_ENV = "PANDAWA_WEB_THREADS"  # set by gunicorn.conf.py in each worker
+BUSY_RETRY_AFTER_SECONDS = 60
+BUSY_MESSAGE = (
+    "Semua saluran pembaruan langsung sedang terpakai; konsol memeriksa pembaruan tiap 5 detik. "
+    "/ Every live-update stream is in use; the console checks for updates every 5 seconds."
+)
 
 
 @bp.before_request
@@ -62,11 +76,30 @@ def require_user() -> Any:
 
 @bp.get("/events")
 def stream() -> Response:
+    slot = _stream_slots().take()
+    if slot is None:
+        log.info("live: no free stream slot in this process; answered 503 busy (the page polls)")
+        response = _error(503, "busy", BUSY_MESSAGE)
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+        return response
+    try:
+        return _open_stream(slot)
+    except BaseException:
+        slot.release()
+        raise
+
+
+def _open_stream(slot: _Slot) -> Response:
+    """The stream's response, holding `slot` until it is closed (the stream ended, the client
+    left, or the server closed the response before the generator ever ran)."""
     queues = _visible_queue_codes()
     bus = live.get_bus()
     try:
-        cursor = _start_cursor(bus, queues, request.headers.get("Last-Event-ID"))
+        # Last-Event-ID: the browser reconnecting; `after`: a console coming back from polling
+        sent = request.headers.get("Last-Event-ID") or request.args.get("after")
+        cursor = _start_cursor(bus, queues, sent)
     except RedisError:
+        slot.release()
         log.warning("live: Redis unreachable; no event stream", exc_info=True)
         return _error(503, "unavailable", "Pembaruan langsung tidak tersedia. / Live unavailable.")
     # nothing below needs the database: give the connection back for the stream's lifetime
@@ -76,7 +109,10 @@ def stream() -> Response:
         "max_seconds": float(_config("LIVE_MAX_STREAM_SECONDS", MAX_STREAM_SECONDS)),
         "block_ms": int(_config("LIVE_BLOCK_MS", BLOCK_MS)),
     }
-    response = Response(_sse(bus, cursor, **settings), mimetype="text/event-stream")
+    events = _sse(bus, cursor, release=slot.release, **settings)
+    response = Response(events, mimetype="text/event-stream")
+    # a generator that never started does not run its `finally`: closing the response does
+    response.call_on_close(slot.release)
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
     return response
@@ -153,33 +189,98 @@ def _start_cursor(
 
 
 def _sse(
-    bus: live.Bus, cursor: dict[str, str], *, keepalive: float, max_seconds: float, block_ms: int
+    bus: live.Bus,
+    cursor: dict[str, str],
+    *,
+    release: Callable[[], None],
+    keepalive: float,
+    max_seconds: float,
+    block_ms: int,
 ) -> Iterator[str]:
-    # the id-only block sets the browser's Last-Event-ID at once: a reconnect before any
-    # event resumes from here instead of from whenever it reconnects
-    yield f"retry: {RETRY_MS}\nid: {live.encode_cursor(cursor)}\n\n"
-    started = last_write = time.monotonic()
-    while time.monotonic() - started < max_seconds:
-        try:
-            entries = bus.read(cursor, block_ms=block_ms)
-        except RedisError:
-            log.warning("live: Redis read failed; ending the stream (the browser reconnects)")
-            return
-        for entry in entries:
-            cursor[entry.queue] = entry.id
-            data = json.dumps(entry.event, separators=(",", ":"))
-            kind = entry.event["type"]
-            yield f"id: {live.encode_cursor(cursor)}\nevent: {kind}\ndata: {data}\n\n"
-        if entries:
-            last_write = time.monotonic()
-        elif time.monotonic() - last_write >= keepalive:
-            last_write = time.monotonic()
-            yield ": keep-alive\n\n"
+    try:
+        # the id-only block sets the browser's Last-Event-ID at once: a reconnect before any
+        # event resumes from here instead of from whenever it reconnects
+        yield f"retry: {RETRY_MS}\nid: {live.encode_cursor(cursor)}\n\n"
+        started = last_write = time.monotonic()
+        while time.monotonic() - started < max_seconds:
+            try:
+                entries = bus.read(cursor, block_ms=block_ms)
+            except RedisError:
+                log.warning("live: Redis read failed; ending the stream (the browser reconnects)")
+                return
+            for entry in entries:
+                cursor[entry.queue] = entry.id
+                data = json.dumps(entry.event, separators=(",", ":"))
+                kind = entry.event["type"]
+                yield f"id: {live.encode_cursor(cursor)}\nevent: {kind}\ndata: {data}\n\n"
+            if entries:
+                last_write = time.monotonic()
+            elif time.monotonic() - last_write >= keepalive:
+                last_write = time.monotonic()
+                yield ": keep-alive\n\n"
+    finally:  # ended, Redis failed, or the client left (the server closes the generator)
+        release()
+
+
+def max_streams(live_max_streams: int | None, environ: Mapping[str, str] = os.environ) -> int:
+    """How many streams one web process may hold open: LIVE_MAX_STREAMS when set; else the
+    worker's threads (exported by gunicorn.conf.py) less a reserve for ordinary requests of a
+    quarter of them, at least 2; else DEFAULT_MAX_STREAMS."""
+    if live_max_streams is not None:
+        return max(0, live_max_streams)
+    threads = environ.get(WEB_THREADS_ENV, "").strip()
+    if not (threads.isascii() and threads.isdigit() and int(threads) > 0):
+        return DEFAULT_MAX_STREAMS
+    count = int(threads)
+    return max(0, count - max(2, count // 4))
+
+
+class _Slot:
+    """One taken stream slot; `release` gives it back once, however often it is called."""
+
+    __slots__ = ("_lock", "_semaphore")
+
+    def __init__(self, semaphore: threading.BoundedSemaphore) -> None:
+        self._lock = threading.Lock()
+        self._semaphore: threading.BoundedSemaphore | None = semaphore
+
+    def release(self) -> None:
+        with self._lock:
+            semaphore, self._semaphore = self._semaphore, None
+        if semaphore is not None:
+            semaphore.release()
+
+
+class _StreamSlots:
+    """The stream slots of one process (of one app): taken without waiting."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.pid = os.getpid()
+        self._semaphore = threading.BoundedSemaphore(size) if size > 0 else None
+
+    def take(self) -> _Slot | None:
+        if self._semaphore is None or not self._semaphore.acquire(blocking=False):
+            return None
+        return _Slot(self._semaphore)
+
+
+_slots_lock = threading.Lock()
+
+
+def _stream_slots() -> _StreamSlots:
+    """Made on the first stream in each process (after gunicorn's fork and its hook); made
+    again if the size changes (tests), the open streams releasing into the old one."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    size = max_streams(settings_of(app).live_max_streams)
+    with _slots_lock:
+        slots = app.extensions.get("pandawa.live_slots")
+        if slots is None or slots.pid != os.getpid() or slots.size != size:
+            slots = app.extensions["pandawa.live_slots"] = _StreamSlots(size)
+    return slots
 
 
 def _config(name: str, default: Any) -> Any:
-    from flask import current_app
-
     return current_app.config.get(name, default)
 
 

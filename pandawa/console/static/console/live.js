@@ -1,9 +1,10 @@
 /* Live updates of the console (no inline script: CSP script-src 'self').
  *
  * Listens to GET /console/events (server-sent events). When the stream cannot be used
- * (closed for good, or no EventSource), polls GET /console/events/poll?after=<cursor> every
- * 5 s with the same cursor. Events carry identifiers only; content is fetched with the
- * user's own rights:
+ * (refused — 503 when the server's stream slots are all taken —, failing, or no EventSource),
+ * polls GET /console/events/poll?after=<cursor> every 5 s with the same cursor, and tries the
+ * stream again every 2 minutes or so (from the poll's cursor); polling stops once it opens.
+ * Events carry identifiers only; content is fetched with the user's own rights:
  *   message → new bubbles of the ticket shown (#conversation[data-ticket]);
  *   status  → ticks of li[data-message-id] (data-status);
  *   ticket  → the work list (#work) is refreshed from /console.
@@ -15,10 +16,13 @@
   if (!window.fetch || !document.querySelector) { return; }
 
   var POLL_MS = 5000;
+  var RETRY_STREAM_MS = 120000;  // ± a quarter, so refused consoles do not all come back at once
   var FAILS_BEFORE_POLL = 3;
   var base = "/console";
   var cursor = null;
+  var polling = false;
   var pollTimer = null;
+  var retryTimer = null;
   var source = null;
   var streamFails = 0;
   var unseen = 0;
@@ -161,7 +165,9 @@
 
   function startStream() {
     if (!window.EventSource) { startPolling(); return; }
-    source = new EventSource(base + "/events");
+    // from where polling got to (a reconnect of this source sends Last-Event-ID, which wins)
+    var after = cursor ? "?after=" + encodeURIComponent(cursor) : "";
+    source = new EventSource(base + "/events" + after);
     ["message", "status", "ticket"].forEach(function (type) {
       source.addEventListener(type, onEvent);
     });
@@ -173,17 +179,33 @@
         source.close();
         source = null;
         startPolling();
+        retryStreamLater();
       }
     });
   }
 
+  function retryStreamLater() {
+    if (retryTimer) { return; }
+    var delay = RETRY_STREAM_MS * (0.75 + Math.random() * 0.5);
+    retryTimer = setTimeout(function () {
+      retryTimer = null;
+      if (polling && !source) { streamFails = 0; startStream(); }  // polling goes on until "open"
+    }, delay);
+  }
+
   function stopPolling() {
+    polling = false;
     if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
   }
 
   function startPolling() {
-    if (pollTimer) { return; }
+    if (polling) { return; }
+    polling = true;
     pollOnce();
+  }
+
+  function nextPoll() {
+    pollTimer = polling ? setTimeout(pollOnce, POLL_MS) : null;
   }
 
   function pollOnce() {
@@ -195,15 +217,21 @@
         return r.ok ? r.json() : null;
       })
       .then(function (body) {
+        if (!polling) { return; }  // the stream opened meanwhile (from an earlier cursor)
         if (body) {
           cursor = body.cursor || cursor;
           (body.events || []).forEach(handle);
         }
-        pollTimer = setTimeout(pollOnce, POLL_MS);
+        nextPoll();
       })
       .catch(function (err) {
-        if (err && err.message === "signed out") { pollTimer = null; return; }
-        pollTimer = setTimeout(pollOnce, POLL_MS);
+        if (err && err.message === "signed out") {
+          stopPolling();
+          clearTimeout(retryTimer);
+          retryTimer = null;
+          return;
+        }
+        nextPoll();
       });
   }
 

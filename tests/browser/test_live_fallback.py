@@ -1,0 +1,53 @@
+"""live.js when the server refuses the live-update stream (503 `busy`: every stream slot of its
+process is taken): the console polls every 5 s, tries the stream again about 2 minutes later
+from the poll's cursor, and stops polling once the stream opens. The page runs on Playwright's
+clock, so the minutes pass at once."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import Route
+
+from tests.browser.helpers import make_agent, sign_in
+
+pytestmark = pytest.mark.e2e
+STREAM = re.compile(r"/console/events(\?[^/]*)?$")  # not /console/events/poll
+BUSY = {"error": {"code": "busy", "message": "Semua saluran terpakai. / All streams in use."}}
+
+
+def _refuse(route: Route) -> None:
+    route.fulfill(
+        status=503,
+        headers={"Retry-After": "60"},
+        content_type="application/json",
+        body=json.dumps(BUSY),
+    )
+
+
+def test_a_refused_console_polls_and_returns_to_the_stream(e2e, page):
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if "/console/events/poll" in r.url else None)
+    page.clock.install()
+    page.route(STREAM, _refuse)  # as the server answers when its slots are taken
+
+    with page.expect_request(lambda r: "/console/events/poll" in r.url):
+        sign_in(page, make_agent(e2e, ["KEPESERTAAN"]))
+    with page.expect_request(lambda r: "/console/events/poll?after=" in r.url):
+        page.clock.fast_forward(5_500)  # the next poll, with the cursor of the first
+
+    page.unroute(STREAM)  # a slot is free again
+    with page.expect_response(
+        lambda r: STREAM.search(r.url) is not None and "after=" in r.url
+    ) as opened:
+        page.clock.fast_forward("02:40")  # past the retry's 2 minutes and their jitter
+    assert opened.value.status == 200
+    assert opened.value.headers["content-type"].startswith("text/event-stream")
+
+    page.wait_for_timeout(500)  # the "open" event has stopped the polling
+    before = len(polls)
+    page.clock.fast_forward(30_000)  # six poll periods
+    page.wait_for_timeout(500)
+    assert len(polls) == before
