@@ -139,7 +139,7 @@ def test_claim_next_redirects_to_the_ticket_and_assigns_it(signed_in, agent, mak
 
 
 def test_claim_is_one_statement_on_tickets(signed_in, agent, make_ticket):
-    user, queue = agent
+    _, queue = agent
     ticket = make_ticket(queue=queue)
     token = csrf_token(signed_in, "/console")
     statements: list[str] = []
