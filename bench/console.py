@@ -4,8 +4,10 @@
     .venv/bin/python bench/console.py --tickets 20000 # smaller
 
 Fresh database, `pandawa db upgrade`, catalogue, COPY seed (bench/console_seed.py), gunicorn as
-the Procfile runs it (gthread, 2 workers x 8 threads, production settings) on 127.0.0.1; then
-sequential page loads, 20 concurrent claimers, the claim alone in-process, and EXPLAIN plans.
+the Procfile runs it (gthread, 2 workers x 32 threads, production settings) on 127.0.0.1; then
+sequential page loads; 20 agents claiming at once over the API and from the console's button
+(bench/claimers.py), again with every agent's live stream open, and from 1 to 20 agents; the
+claim statement alone on 20 connections; the claim in-process; and EXPLAIN plans.
 Everything started is stopped, the database dropped and the Redis db flushed, on error too.
 """
 
@@ -17,12 +19,14 @@ import json
 import logging
 import os
 import re
+import socket
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+import claimers
 import requests
 import stack
 from console_seed import PASSWORD, seed
@@ -112,51 +116,75 @@ def _reset(dsn: str, ids: list[int]) -> None:
         )
 
 
-def bench_claim_http(base: str, tokens: list[str], rounds: int, per: int) -> dict:
-    latencies: list[float] = []
-    duplicates = errors = empty = 0
-    busy = 0.0  # wall time of the rounds: claims per second = claims / busy
-    for _ in range(rounds):
-        barrier = threading.Barrier(len(tokens))
-        got: list[tuple[str, float]] = []
-        lock = threading.Lock()
-
-        def claimer(token: str, barrier=barrier, lock=lock, got=got) -> None:
-            nonlocal errors, empty
-            s = requests.Session()
-            s.headers["Authorization"] = f"Bearer {token}"
-            barrier.wait()
-            for _ in range(per):
-                t0 = time.perf_counter()
-                r = s.post(f"{base}/api/v1/tickets/claim", timeout=30)
-                ms = (time.perf_counter() - t0) * 1000
-                with lock:
-                    if r.status_code == 200:
-                        got.append((r.json()["number"], ms))
-                    elif r.status_code == 204:
-                        empty += 1
-                    else:
-                        errors += 1
-
-        threads = [threading.Thread(target=claimer, args=(t,)) for t in tokens]
-        started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        busy += time.perf_counter() - started
-        numbers = [n for n, _ in got]
-        duplicates += len(numbers) - len(set(numbers))
-        latencies += [ms for _, ms in got]
+def _reset_numbers(numbers: list[str]) -> None:
+    if numbers:
         rows = stack.query(DB_NAME, "SELECT id FROM ticket WHERE number = ANY(%s)", (numbers,))
         _reset("", [r[0] for r in rows])
-    return {
-        **summary(latencies),
-        "duplicates": duplicates,
-        "errors": errors,
-        "empty": empty,
-        "per_second": round(len(latencies) / busy, 1) if busy else None,
-    }
+
+
+def claim_summary(run: dict) -> dict:
+    return {**summary(run.pop("latencies")), **run}
+
+
+def console_agents(base: str, sessions: list[requests.Session]) -> list[claimers.Agent]:
+    host = base.removeprefix("http://")
+    agents = []
+    for s in sessions:
+        page = s.get(f"{base}/console", timeout=10)
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        if page.status_code != 200 or not match:
+            raise stack.BenchError(f"GET /console: {page.status_code}, no csrf_token")
+        cookie = "; ".join(f"{c.name}={c.value}" for c in s.cookies)
+        agents.append(claimers.console_agent(host, cookie, match.group(1), s.headers["User-Agent"]))
+    return agents
+
+
+@contextlib.contextmanager
+def open_streams(base: str, sessions: list[requests.Session]):
+    """Every agent's console open: one live stream (`GET /console/events`) each on a raw
+    socket, read by a thread until the block ends (shutting a socket down is what wakes its
+    reader; closing a `requests` stream from another thread waits for its next chunk); yields
+    the status each stream was answered with."""
+    host = base.removeprefix("http://")
+    address, port = host.rsplit(":", 1)
+    statuses: list[int] = []
+    sockets: list[socket.socket] = []
+    lock = threading.Lock()
+
+    def hold(s: requests.Session) -> None:
+        cookie = "; ".join(f"{c.name}={c.value}" for c in s.cookies)
+        request = (
+            f"GET /console/events HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n"
+            f"User-Agent: {s.headers['User-Agent']}\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        try:
+            sock = socket.create_connection((address, int(port)), timeout=10)
+            sock.sendall(request.encode())
+            first = sock.recv(65536)
+            with lock:
+                statuses.append(int(first.split(b" ", 2)[1]))
+                sockets.append(sock)
+            sock.settimeout(None)
+            while sock.recv(65536):
+                pass
+        except (OSError, ValueError, IndexError):
+            pass  # shut down by the main thread at the end
+
+    threads = [threading.Thread(target=hold, args=(s,), daemon=True) for s in sessions]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 15
+    while len(statuses) < len(sessions) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield statuses
+    finally:
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        for t in threads:
+            t.join(timeout=5)
 
 
 def bench_claim_sql(app, user_ids: list[int], rounds: int) -> dict:
@@ -336,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=10, help="claim rounds (10)")
     p.add_argument("--per", type=int, default=3, help="claims per agent per round (3)")
     p.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (2, the Procfile)")
-    p.add_argument("--threads", type=int, default=8, help="threads per worker (8, the Procfile)")
+    p.add_argument("--threads", type=int, default=32, help="threads per worker (32, the Procfile)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     OUT_DIR.mkdir(exist_ok=True)
@@ -413,10 +441,28 @@ def main(argv: list[str] | None = None) -> int:
         log.info("pages")
         result["pages"] = bench_pages(base, seeded, args)
         log.info("claim over HTTP")
-        result["claim_http"] = bench_claim_http(base, tokens, args.rounds, args.per)
-        result["claim_http_single"] = bench_claim_http(base, tokens[:1], 20, 5)
-        # "20 agents claiming at once" read literally: each presses claim once, all together
-        result["claim_http_burst"] = bench_claim_http(base, tokens, args.rounds * 3, 1)
+        api = [claimers.api_agent(f"127.0.0.1:{port}", t) for t in tokens]
+        sessions = [sign_in(base, email) for email in seeded.agent_emails]
+        console = console_agents(base, sessions)
+
+        def claims(agents: list, rounds: int, per: int) -> dict:
+            run = claimers.claim_rounds(port, agents, rounds, per, _reset_numbers)
+            return claim_summary(run)
+
+        claims(api, 2, 1)  # warm-up: every agent's connection and token
+        # "20 agents claiming at once", read literally: each presses claim once, all together
+        result["claim_http_burst"] = claims(api, args.rounds * 3, 1)
+        result["claim_console_burst"] = claims(console, args.rounds * 3, 1)
+        result["claim_http"] = claims(api, args.rounds, args.per)
+        result["claim_http_single"] = claims(api[:1], 20, 5)
+        result["claim_http_scaling"] = {
+            k: claims(api[:k], max(10, 300 // k), 1) for k in (1, 2, 5, 10, 20)
+        }
+        # as it is at work: every agent's console open, holding its live stream
+        with open_streams(base, sessions) as streams:
+            result["streams_open"] = {str(code): streams.count(code) for code in set(streams)}
+            result["claim_http_burst_streams"] = claims(api, args.rounds * 3, 1)
+            result["claim_console_burst_streams"] = claims(console, args.rounds * 3, 1)
         result["claim_sql_only"] = bench_claim_sql(app, agent_ids, args.rounds * 3)
         log.info("claim in-process")
         # as deployed (pool 5 + overflow 10 per process: 20 threads churn overflow connections)
@@ -467,8 +513,19 @@ def print_report(result: dict, out: Path) -> None:
             "p50 < 100",
         ),
         ("GET /console/tickets/<n> (agent)", result["pages"]["ticket_agent"], "p50 < 100"),
-        ("POST /api/v1/tickets/claim, 20 agents x 3 in a row", result["claim_http"], "< 20"),
         ("POST /api/v1/tickets/claim, 20 agents x 1 together", result["claim_http_burst"], "< 20"),
+        ("POST /console/claim, 20 agents x 1 together", result["claim_console_burst"], "< 20"),
+        (
+            "POST /api/v1/tickets/claim, 20 together, 20 live streams open",
+            result["claim_http_burst_streams"],
+            "< 20",
+        ),
+        (
+            "POST /console/claim, 20 together, 20 live streams open",
+            result["claim_console_burst_streams"],
+            "< 20",
+        ),
+        ("POST /api/v1/tickets/claim, 20 agents x 3 in a row", result["claim_http"], ""),
         ("claim statement + COMMIT, 20 connections together", result["claim_sql_only"], "< 20"),
         ("claim_next + commit in-process, 20 threads", result["claim_sql"], "< 20"),
         ("same, pool_size 25", result["claim_sql_pool25"], "< 20"),
@@ -481,15 +538,28 @@ def print_report(result: dict, out: Path) -> None:
         print(
             f"| {name} | {s['n']} | {s['p50']} | {s['p90']} | {s['p99']} | {s['max']} | {target} |"
         )
+    print("\nPOST /api/v1/tickets/claim by how many agents press claim at the same instant:\n")
+    print("| agents at once | n | p50 ms | p90 ms | claims/s |")
+    print("|---|---|---|---|---|")
+    for k, s in result["claim_http_scaling"].items():
+        print(f"| {k} | {s['n']} | {s['p50']} | {s['p90']} | {s['per_second']} |")
+    http_runs = [
+        result[key]
+        for key in (
+            "claim_http_burst",
+            "claim_console_burst",
+            "claim_http_burst_streams",
+            "claim_console_burst_streams",
+            "claim_http",
+            "claim_http_single",
+        )
+    ] + list(result["claim_http_scaling"].values())
     print(
-        f"\nclaims per second over HTTP: 20 agents {result['claim_http']['per_second']}, "
-        f"one agent {result['claim_http_single']['per_second']}"
-    )
-    print(
-        f"\nclaims: HTTP duplicates {result['claim_http']['duplicates']}, "
-        f"burst {result['claim_http_burst']['duplicates']}, "
-        f"SQL {result['claim_sql_only']['duplicates']}, "
-        f"errors {result['claim_http']['errors']}, empty (204) {result['claim_http']['empty']}; "
+        f"\nlive streams answered while claiming: {result['streams_open']}; "
+        f"over HTTP: duplicates {sum(r['duplicates'] for r in http_runs)}, "
+        f"errors {sum(r['errors'] for r in http_runs)}, "
+        f"nothing waiting {sum(r['empty'] for r in http_runs)}; "
+        f"claim statement duplicates {result['claim_sql_only']['duplicates']}; "
         f"in-process duplicates {result['claim_sql']['duplicates']}, "
         f"{result['claim_sql_pool25']['duplicates']}"
     )
