@@ -194,7 +194,7 @@ def bench_claim_sql(app, user_ids: list[int], rounds: int) -> dict:
     import psycopg
 
     from pandawa.clock import now
-    from pandawa.tickets.operations import _CLAIM_SQL
+    from pandawa.tickets.claims import _CLAIM_SQL
 
     sql = str(_CLAIM_SQL.compile(dialect=_pg_dialect()))
     dsn = stack.pg_url(DB_NAME).replace("postgresql+psycopg://", "postgresql://")
@@ -246,7 +246,7 @@ def bench_claim_inprocess(app, user_ids: list[int], rounds: int, per: int) -> di
 
     from pandawa.accounts.models import User
     from pandawa.extensions import db
-    from pandawa.tickets.operations import claim_next
+    from pandawa.tickets.claims import claim_next
 
     local = threading.local()
 
@@ -315,7 +315,7 @@ def explain(app, agent_id: int) -> dict:
     from pandawa.console.queries import work_page
     from pandawa.extensions import db
     from pandawa.tickets import queries
-    from pandawa.tickets.operations import claim_next
+    from pandawa.tickets.claims import claim_next
 
     plans: dict[str, list[str]] = {}
     with app.app_context():

@@ -29,7 +29,7 @@ from pandawa.dashboard.figures import Figures, figures
 from pandawa.dashboard.scope import Scope, scope_for_days
 from pandawa.dashboard.snapshots import page_figures
 from pandawa.extensions import db
-from pandawa.tickets import operations, queries
+from pandawa.tickets import claims, operations, queries
 from pandawa.tickets.models import OPEN_STATUSES, TICKET_STATUSES, Ticket
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -92,7 +92,7 @@ def ticket_detail(number: str) -> dict[str, Any]:
 
 @bp.post("/tickets/claim")
 def claim() -> Any:
-    claimed = operations.claim(db.session, current_user())
+    claimed = claims.claim(db.session, current_user())
     if claimed is None:
         db.session.commit()
         return Response(status=204)

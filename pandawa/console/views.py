@@ -39,7 +39,7 @@ from pandawa.console.queries import active_queues, before_ticket, earlier_ticket
 from pandawa.conversations.masking import mask_details, mask_text
 from pandawa.conversations.models import Conversation
 from pandawa.extensions import db
-from pandawa.tickets import operations, queries
+from pandawa.tickets import claims, operations, queries
 from pandawa.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def work() -> str:
 
 @bp.post("/claim")
 def claim() -> Response:
-    claimed = operations.claim(db.session, current_user._get_current_object())
+    claimed = claims.claim(db.session, current_user._get_current_object())
     if claimed is None:
         db.session.commit()
         flash(t("none_waiting"), "info")

@@ -1,4 +1,4 @@
-"""Writes on tickets: open, claim, reply, transfer, resolve.
+"""Writes on tickets: open, reply, transfer, resolve (claiming is in `claims`).
 
 Every function adds and flushes, never commits (the view, task or command does), stamps times
 from `pandawa.clock.now()`, and appends a `TicketEvent` for each change of state. Callers that
@@ -9,19 +9,16 @@ for_update=True)`) so two agents acting at once are serialised by the database.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Session, defaultload
+from sqlalchemy.orm import Session
 
 from pandawa.clock import now
 from pandawa.conversations.models import Conversation
 from pandawa.hours.models import Office
-from pandawa.live import publish_after_commit
-from pandawa.sqltypes import UTCDateTime
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket, TicketEvent
 from pandawa.tickets.numbers import new_ticket_number
 
@@ -133,140 +130,6 @@ def _unused_number(session: Session, at: Any, timezone: str) -> str:
         if taken is None:
             return number
     raise RuntimeError("could not find an unused ticket number")
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """What a claim needs to answer: the ticket's id, number and queue code."""
-
-    id: int
-    number: str
-    queue: str
-
-
-def claim(session: Session, user: User) -> Claimed | None:
-    """Give `user` the oldest waiting ticket of their queues, or None when nothing waits.
-
-    On PostgreSQL one statement finds, locks, assigns and records the claim (`_CLAIM_SQL`) and
-    returns what the answer needs: candidates are locked with `FOR UPDATE SKIP LOCKED`, so
-    concurrent claimers pass over each other's rows without waiting, and a claim costs one
-    round trip. SQLite has no row locks (it ignores FOR UPDATE): there a conditional UPDATE is
-    the guard, and a lost race moves on to the next candidate.
-    """
-    at = now()
-    if session.get_bind().dialect.name == "postgresql":
-        row = session.execute(
-            _CLAIM_SQL, {"user_id": user.id, "at": at, "data": "{}"}
-        ).one_or_none()
-        if row is None:
-            return None
-        claimed = Claimed(row.id, row.number, row.queue)
-        # the event row was written by the statement itself, past the ORM's flush hooks
-        publish_after_commit(
-            session,
-            {
-                "type": "ticket",
-                "ticket": claimed.number,
-                "queue": claimed.queue,
-                "event": "claimed",
-                "status": "assigned",
-                "assignee": user.id,
-            },
-        )
-    else:
-        ticket_id = _claim_portable(session, user, at)
-        if ticket_id is None:
-            return None
-        ticket = session.get(Ticket, ticket_id)
-        assert ticket is not None
-        claimed = Claimed(ticket.id, ticket.number, ticket.queue.code)
-    log.info("ticket %s claimed by user %s", claimed.number, user.id)
-    return claimed
-
-
-def claim_next(session: Session, user: User) -> Ticket | None:
-    """`claim`, answering with the claimed ticket loaded."""
-    claimed = claim(session, user)
-    if claimed is None:
-        return None
-    from pandawa.accounts.models import User
-
-    # the holder's queue list is not needed to answer the claim (one round trip less)
-    ticket = session.get(
-        Ticket,
-        claimed.id,
-        populate_existing=True,
-        options=[defaultload(Ticket.assignee).lazyload(User.queues)],
-    )
-    assert ticket is not None
-    return ticket
-
-
-# One walk of ix_ticket_waiting_claim per queue of the user (LATERAL), each stopping at the first
-# row nobody else holds; the oldest of those heads is assigned and its "claimed" event written,
-# all in one statement. (A single query over `queue_id IN (…)` would sort every waiting ticket of
-# those queues instead.)
-_CLAIM_SQL = sa.text(
-    """
-    WITH head AS (
-        SELECT h.id
-        FROM queue_member AS m
-        CROSS JOIN LATERAL (
-            SELECT t.id, t.released_at
-            FROM ticket AS t
-            WHERE t.queue_id = m.queue_id AND t.status = 'waiting'
-            ORDER BY t.released_at, t.id
-            LIMIT 1
-            FOR UPDATE SKIP LOCKED
-        ) AS h
-        WHERE m.user_id = :user_id
-        ORDER BY h.released_at, h.id
-        LIMIT 1
-    ), claimed AS (
-        UPDATE ticket
-        SET status = 'assigned', assignee_id = :user_id, assigned_at = :at, updated_at = :at
-        FROM head
-        WHERE ticket.id = head.id AND ticket.status = 'waiting'
-        RETURNING ticket.id, ticket.number, ticket.queue_id
-    ), event AS (
-        INSERT INTO ticket_event (ticket_id, kind, actor_id, data, created_at)
-        SELECT id, 'claimed', :user_id, CAST(:data AS jsonb), :at FROM claimed
-    )
-    SELECT claimed.id, claimed.number, queue.code AS queue
-    FROM claimed JOIN queue ON queue.id = claimed.queue_id
-    """
-).bindparams(sa.bindparam("at", type_=UTCDateTime()))
-
-
-def _claim_portable(session: Session, user: User, at: datetime) -> int | None:
-    from pandawa.accounts.models import queue_member
-
-    mine = sa.select(queue_member.c.queue_id).where(queue_member.c.user_id == user.id)
-    tried: list[int] = []
-    while True:
-        candidate = sa.select(Ticket.id).where(
-            Ticket.status == "waiting", Ticket.queue_id.in_(mine)
-        )
-        if tried:
-            candidate = candidate.where(Ticket.id.not_in(tried))
-        ticket_id = session.scalar(candidate.order_by(Ticket.released_at, Ticket.id).limit(1))
-        if ticket_id is None:
-            return None
-        result = session.execute(
-            sa.update(Ticket)
-            .where(Ticket.id == ticket_id, Ticket.status == "waiting")
-            .values(status="assigned", assignee_id=user.id, assigned_at=at, updated_at=at)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:
-            session.add(
-                TicketEvent(
-                    ticket_id=ticket_id, kind="claimed", actor_id=user.id, data={}, created_at=at
-                )
-            )
-            session.flush()
-            return ticket_id
-        tried.append(ticket_id)
 
 
 def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Message]:

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from pandawa.channels.models import Message
 from pandawa.clock import now
 from pandawa.extensions import db
-from pandawa.tickets import operations
+from pandawa.tickets import claims
 from pandawa.tickets.models import Ticket
 from tests.console.helpers import csrf_token, sign_in, with_password
 
@@ -324,7 +324,7 @@ def test_ticket_page_shows_the_exchange_with_the_bot_before_the_ticket(
     assert "<dt>Layanan</dt>" in page and "<dt>Faskes tujuan</dt>" in page
     assert "<dt>new_facility</dt>" not in page
 
-    operations.claim_next(db.session, user)
+    claims.claim_next(db.session, user)
     db.session.flush()
     page = signed_in.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
     assert "3174010101010001" in page  # the holder sees what the citizen typed

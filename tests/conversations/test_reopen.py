@@ -7,8 +7,9 @@ import sqlalchemy as sa
 
 from pandawa.catalog.operations import load_default
 from pandawa.clock import now
+from pandawa.tickets.claims import claim_next
 from pandawa.tickets.models import Ticket
-from pandawa.tickets.operations import claim_next, reply, resolve
+from pandawa.tickets.operations import reply, resolve
 from tests.conversations.test_no_dead_ends import _citizen, _say
 
 

@@ -32,7 +32,8 @@ import pytest
 from pandawa.dashboard import figures as fig
 from pandawa.dashboard.scope import scope_for_days
 from pandawa.tickets.cancel import cancel_by_citizen
-from pandawa.tickets.operations import claim_next, open_ticket, reply, resolve, transfer
+from pandawa.tickets.claims import claim_next
+from pandawa.tickets.operations import open_ticket, reply, resolve, transfer
 
 WIB = ZoneInfo("Asia/Jakarta")
 FIRST, LAST = date(2026, 11, 27), date(2026, 12, 28)

@@ -7,7 +7,7 @@ import json
 from pandawa import live
 from pandawa.channels.models import Message
 from pandawa.clock import now
-from pandawa.tickets import operations
+from pandawa.tickets import claims, operations
 
 CITIZEN_DIGITS = "6281299887766"
 SECRET_BODY = "NIK saya 3171234567890001, tolong dicek"
@@ -104,7 +104,7 @@ def test_claim_and_transfer_reach_the_queues_concerned(
     supervisor = make_user(role="supervisor")
     read_source, read_target = stream_reader([source.code]), stream_reader([target.code])
 
-    operations.claim_next(session, agent)
+    claims.claim_next(session, agent)
     session.commit()
     [claimed] = read_source()
     assert claimed.event["event"] == "claimed"

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from pandawa.clock import now
 from pandawa.tickets.assign import assign_waiting
+from pandawa.tickets.claims import claim_next
 from pandawa.tickets.models import Ticket, TicketEvent
-from pandawa.tickets.operations import claim_next
 from pandawa.tickets.tasks import auto_assign
 
 

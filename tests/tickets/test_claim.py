@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from pandawa.accounts.models import User
 from pandawa.extensions import db
+from pandawa.tickets.claims import claim_next
 from pandawa.tickets.models import Ticket, TicketEvent
-from pandawa.tickets.operations import claim_next
 
 
 def test_claims_oldest_waiting_ticket_across_my_queues(

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from pandawa.accounts.models import User
 from pandawa.extensions import db
+from pandawa.tickets.claims import claim_next
 from pandawa.tickets.models import Ticket
-from pandawa.tickets.operations import claim_next
 
 
 def test_concurrent_claims_on_sqlite(sqlite_app, clock, make_queue, make_user, make_ticket):

@@ -90,7 +90,8 @@ def test_closing_notice_once_per_closing(session, clock, make_ticket):
 def test_first_response_records_wait_in_business_and_calendar_time(
     session, clock, make_ticket, make_user
 ):
-    from pandawa.tickets.operations import claim_next, reply
+    from pandawa.tickets.claims import claim_next
+    from pandawa.tickets.operations import reply
 
     load_default(session)
     clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=WIB))  # Friday 16:00
