@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import uuid
 
 import pytest
 
@@ -144,6 +145,50 @@ def make_ticket(app, make_queue, make_conversation):
         return ticket
 
     return make
+
+
+@pytest.fixture
+def add_message(app):
+    """A message on a ticket: the citizen's ("in") or ours ("out", by `author`); flushed."""
+
+    def add(
+        ticket,
+        direction: str = "in",
+        body: str = "Halo",
+        *,
+        status: str | None = None,
+        author=None,
+        note: bool = False,
+        error_code: str | None = None,
+    ) -> Message:
+        conversation = db.session.get(Conversation, ticket.conversation_id)
+        citizen, ours = conversation.contact.address, conversation.channel_address
+        at = now()
+        message = Message(
+            direction=direction,
+            provider="twilio",
+            provider_message_id="SM" + uuid.uuid4().hex,
+            sender=citizen if direction == "in" else ours,
+            recipient=ours if direction == "in" else citizen,
+            body=body,
+            message_type="text",
+            media=[],
+            extra={},
+            status=status or ("received" if direction == "in" else "sent"),
+            error_code=error_code,
+            attempts=0,
+            conversation_id=conversation.id,
+            ticket_id=ticket.id,
+            author_id=author.id if author else None,
+            is_internal_note=note,
+            created_at=at,
+            updated_at=at,
+        )
+        db.session.add(message)
+        db.session.flush()
+        return message
+
+    return add
 
 
 def inbound(conversation: Conversation, body: str = "halo", **fields) -> Message:

@@ -63,14 +63,18 @@ def work_page(session: Session, user: User, page: int = 1) -> WorkPage:
         .where(Message.ticket_id == Ticket.id, Message.is_internal_note.is_(False))
         .order_by(Message.id.desc())
         .limit(1)
-        .lateral("latest")
     )
-    stmt = (
-        sa.select(Ticket, Contact, latest.c.body, latest.c.direction)
-        .join(Contact, Contact.id == Ticket.contact_id)
-        .outerjoin(latest, sa.true())
-        .where(Ticket.id.in_(ids))
-        .options(defaultload(Ticket.assignee).lazyload(User.queues))
+    stmt = sa.select(Ticket, Contact).join(Contact, Contact.id == Ticket.contact_id)
+    if session.get_bind().dialect.name == "postgresql":
+        preview = latest.lateral("latest")
+        stmt = stmt.add_columns(preview.c.body, preview.c.direction).outerjoin(preview, sa.true())
+    else:  # SQLite (the embedded default) has no LATERAL: a subquery per column
+        stmt = stmt.add_columns(
+            latest.with_only_columns(Message.body).scalar_subquery(),
+            latest.with_only_columns(Message.direction).scalar_subquery(),
+        )
+    stmt = stmt.where(Ticket.id.in_(ids)).options(
+        defaultload(Ticket.assignee).lazyload(User.queues)
     )
     position = {ticket_id: i for i, ticket_id in enumerate(ids)}
     found = (
