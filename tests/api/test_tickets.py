@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from pandawa.channels.models import Message
 from pandawa.conversations.models import Contact
 from pandawa.tickets.models import TicketEvent
+from tests.statements import statements_sent
 
 
 @pytest.fixture
@@ -141,23 +142,13 @@ def test_list_pages_with_a_cursor(client, desk, make_ticket):
 def test_list_does_not_query_per_ticket(app, client, desk, make_ticket):
     from pandawa.extensions import db
 
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT"):  # not the harness's savepoints
-            statements.append(statement)
-
     def run(n: int) -> int:
         for _ in range(n):
             make_ticket(queue=desk.a, status="assigned", assignee=desk.agent)
         client.get("/api/v1/queues", headers=desk.agent_h)  # the token's use is now recorded
-        statements.clear()
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with statements_sent(db.engine) as sent:
             assert client.get("/api/v1/tickets", headers=desk.agent_h).status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
-        return len(statements)
+        return len(sent)
 
     assert run(1) == run(10) == 2  # the token, the page
 
@@ -229,12 +220,6 @@ def test_claim_runs_the_same_statements_however_long_the_conversation(
 ):
     from pandawa.extensions import db
 
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
     def run(messages: int) -> int:
         ticket = make_ticket(queue=desk.a)
         for i in range(messages):
@@ -242,13 +227,9 @@ def test_claim_runs_the_same_statements_however_long_the_conversation(
         # the token's use is recorded and committed now (with the messages' live events)
         clock.advance(minutes=2)
         client.get("/api/v1/queues", headers=desk.agent_h)
-        statements.clear()
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with statements_sent(db.engine) as sent:
             assert client.post("/api/v1/tickets/claim", headers=desk.agent_h).status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
-        return len(statements)
+        return len(sent)
 
     assert run(1) == run(12) == 4  # the token, the claim, the ticket with its contact, messages
 

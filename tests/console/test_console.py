@@ -15,6 +15,7 @@ from pandawa.extensions import db
 from pandawa.tickets import claims
 from pandawa.tickets.models import Ticket
 from tests.console.helpers import csrf_token, sign_in, with_password
+from tests.statements import statements_sent
 
 XSS = "<script>alert(1)</script><img src=x onerror=alert(1)>"
 
@@ -142,17 +143,8 @@ def test_claim_is_one_statement_on_tickets(signed_in, agent, make_ticket):
     _, queue = agent
     ticket = make_ticket(queue=queue)
     token = csrf_token(signed_in, "/console")
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(db.engine) as statements:
         response = signed_in.post("/console/claim", data={"csrf_token": token})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert response.headers["Location"].endswith(f"/console/tickets/{ticket.number}")
     # the claim statement answers the number: the ticket is not loaded again to redirect
     on_tickets = [s for s in statements if "ticket" in s]
