@@ -5,7 +5,8 @@ every item without a `status` into one of:
 
 - `stored`: the bytes are under MEDIA_STORAGE_DIR as `<sha256>.<ext>` (never a name from the
   URL), with `sha256`, `size`, `content_type` (checked against the bytes) and `stored_name`;
-- `parsed`: a contact card (vCard), read into the message's `extra["contacts"]`;
+- `parsed`: a contact card (vCard, read by `channels.vcards`) in the message's
+  `extra["contacts"]`;
 - `refused` (not the provider's media host, or a redirect off Twilio's media CDN),
   `too_large`, `unsupported_type` or `failed`, each with a `reason`.
 
@@ -37,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from pandawa import clock
 from pandawa.channels.models import Message
+from pandawa.channels.vcards import parse_vcards
 from pandawa.config import Settings
 
 log = logging.getLogger(__name__)
@@ -55,8 +57,6 @@ STORED_TYPES = {
 TYPE_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/heif": "image/heic"}
 VCARD_TYPES = frozenset({"text/vcard", "text/x-vcard", "text/directory"})
 VCARD_MAX_BYTES = 256 * 1024
-MAX_CONTACTS = 20
-MAX_PHONES = 10
 
 # Twilio's media CDN: where the API's media URL redirects to (HTTPS only, exact names)
 CDN_HOSTS = frozenset({"mms.twiliocdn.com", "media.twiliocdn.com"})
@@ -339,52 +339,6 @@ def _read_vcard(response: requests.Response, served: str, limit: int, deadline: 
         raise _Outcome("unsupported_type", f"served as {served or 'a vCard'}, not a vCard")
     contacts = parse_vcards(text)
     return {"status": "parsed", "content_type": "text/vcard", "contacts": contacts}
-
-
-def parse_vcards(text: str) -> list[dict]:
-    """Name and phone numbers of each card (vCard 2.1 to 4.0, as WhatsApp shares them)."""
-    contacts: list[dict] = []
-    card: dict | None = None
-    for line in _unfolded(text):
-        key, sep, value = line.partition(":")
-        if not sep:
-            continue
-        prop = key.split(";")[0].rsplit(".", 1)[-1].strip().upper()  # "item1.TEL;…" → TEL
-        value = value.strip()
-        if prop == "BEGIN" and value.upper() == "VCARD":
-            card = {"fn": "", "n": "", "phones": []}
-        elif card is None:
-            continue
-        elif prop == "END":
-            name = card["fn"] or card["n"]
-            if (name or card["phones"]) and len(contacts) < MAX_CONTACTS:
-                contacts.append({"name": name[:200], "phones": card["phones"]})
-            card = None
-        elif prop == "FN":
-            card["fn"] = _unescape(value)
-        elif prop == "N":
-            family, given, *_rest = [*value.split(";"), "", ""]
-            card["n"] = " ".join(p for p in (_unescape(given), _unescape(family)) if p)
-        elif prop == "TEL" and len(card["phones"]) < MAX_PHONES:
-            phone = "".join(c for c in value.removeprefix("tel:") if c.isdigit() or c == "+")
-            if sum(c.isdigit() for c in phone) >= 3 and phone not in card["phones"]:
-                card["phones"].append(phone[:32])
-    return contacts
-
-
-def _unfolded(text: str) -> list[str]:
-    lines: list[str] = []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if line[:1] in (" ", "\t") and lines:
-            lines[-1] += line[1:]
-        else:
-            lines.append(line)
-    return lines
-
-
-def _unescape(value: str) -> str:
-    value = value.replace("\\n", " ").replace("\\N", " ")
-    return re.sub(r"\\([,;:\\])", r"\1", value).strip()
 
 
 # -- recording -------------------------------------------------------------------------------

@@ -33,8 +33,15 @@ from redis.exceptions import RedisError
 from pandawa import live, metrics
 from pandawa.channels import media, pacing
 from pandawa.channels.models import Message
-from pandawa.channels.outbox import (
-    SEND_TASK,
+from pandawa.channels.outbox import SEND_TASK
+from pandawa.channels.providers import (
+    PermanentSendError,
+    Provider,
+    SendError,
+    TransientSendError,
+    get_provider,
+)
+from pandawa.channels.sending import (
     Claim,
     Defer,
     claim_for_send,
@@ -43,13 +50,6 @@ from pandawa.channels.outbox import (
     next_unsent_to,
     record_error,
     record_sent,
-)
-from pandawa.channels.providers import (
-    PermanentSendError,
-    Provider,
-    SendError,
-    TransientSendError,
-    get_provider,
 )
 from pandawa.config import Settings
 from pandawa.extensions import db

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from pandawa.channels import media
 from pandawa.channels.models import Message
 from pandawa.channels.tasks import MEDIA_MAX_RETRIES
+from pandawa.channels.vcards import parse_vcards
 from pandawa.clock import now
 from tests.channels.conftest import CITIZEN, INBOUND_PATH, OFFICE, inbound_form
 from tests.conftest import TEST_ACCOUNT_SID
@@ -425,7 +426,7 @@ def test_vcard_parsing_handles_folding_versions_and_several_cards():
         "BEGIN:VCARD\nVERSION:3.0\nNOTE:no name and no phone\nEND:VCARD\n"
     )
 
-    assert media.parse_vcards(text) == [
+    assert parse_vcards(text) == [
         {"name": "Siti Rahayu", "phones": ["081234567890", "0215550100"]},
         {"name": "Dr. Andi Wijaya, Sp.PD", "phones": ["+62215550199"]},
     ]
