@@ -49,15 +49,15 @@ def visible_queues_clause(user: User) -> sa.ColumnElement[bool]:
     return Queue.id.in_(_member_queue_ids(user))
 
 
-def visible_tickets_stmt(user: User | None) -> sa.Select:
-    """`SELECT ticket` limited to `user`'s sight (None: no limit); office, queue and assignee
-    come joined."""
-    return (
-        sa.select(Ticket)
-        .where(visibility_clause(user) if user is not None else sa.true())
-        # the serializer reads the assignee's email only; skip loading their queue list
-        .options(defaultload(Ticket.assignee).lazyload(User.queues))
-    )
+def _ticket_select() -> sa.Select:
+    """`SELECT ticket`; office, queue and assignee come joined."""
+    # the serializer reads the assignee's email only; skip loading their queue list
+    return sa.select(Ticket).options(defaultload(Ticket.assignee).lazyload(User.queues))
+
+
+def visible_tickets_stmt(user: User) -> sa.Select:
+    """`SELECT ticket` limited to `user`'s sight; office, queue and assignee come joined."""
+    return _ticket_select().where(visibility_clause(user))
 
 
 def get_visible_ticket(number: str, user: User, *, for_update: bool = False) -> Ticket | None:
@@ -103,7 +103,7 @@ def visible_ticket_detail(number: str, user: User) -> TicketDetail | None:
 # model is mapped): building and cache-keying one costs about as much as running it.
 @functools.cache
 def _ticket_detail_by_id() -> sa.Select:
-    stmt = visible_tickets_stmt(None).where(Ticket.id == sa.bindparam("ticket_id"))
+    stmt = _ticket_select().where(Ticket.id == sa.bindparam("ticket_id"))
     return _with_contact(stmt).execution_options(populate_existing=True)
 
 
