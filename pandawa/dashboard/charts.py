@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup, escape
 
 if TYPE_CHECKING:
-    from pandawa.dashboard.figures import Bucket, DayPoint
+    from pandawa.dashboard.series import Bucket, DayPoint
 
 SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH = 960

@@ -3,7 +3,8 @@
 Every function is one SQL query (a scan of ix_ticket_created_at over the range) with FILTER
 aggregates and percentile_cont, so a 30-day range of ~80k tickets stays cheap. SQLite (the
 embedded dev stack) has no percentile_cont: there `figures` aggregates fetched rows in Python
-(`aggregate`, which the tests also hold against the SQL); the other figures are plain SQL on both.
+(`aggregate`, which the tests also hold against the SQL). The charts' series (plain SQL on both)
+are in `pandawa.dashboard.series`.
 
 Definitions (shared with the drill-down, which filters with the same expressions):
 - wait = first response - created_at, in business seconds (office open time) and calendar seconds
@@ -19,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -29,7 +30,6 @@ from sqlalchemy.orm import Session
 from pandawa.accounts.models import User, queue_member
 from pandawa.clock import now
 from pandawa.dashboard.scope import LocalTime, Scope, base_select, is_postgresql, office_zone
-from pandawa.hours.models import Office
 from pandawa.sqltypes import UTCDateTime
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket
 from pandawa.tickets.queries import percentile, visible_queues_clause
@@ -64,36 +64,6 @@ class Figures:
     sla_seconds: int | None = None
     satisfaction_avg: float | None = None
     satisfaction_count: int = 0
-
-
-@dataclass
-class Bucket:
-    key: str
-    label: str
-    lower: int
-    upper: int | None
-    count: int = 0
-
-
-@dataclass
-class DayPoint:
-    day: date
-    created: int
-    met: int
-    counted: int
-    attainment: float | None
-
-
-@dataclass
-class CarryRow:
-    office_code: str
-    office_name: str
-    service: str
-    created: int
-    carried_over: int
-    share: float | None
-    reopen_sent: int
-    reopen_answered: int
 
 
 # business seconds [lower, upper) of the wait-time chart and the drill-down's wait_bucket
@@ -369,91 +339,3 @@ def _label(
         fig.key, fig.label = agent.email, agent.name or agent.email
         agents.append(fig)
     return agents
-
-
-# -- charts ---------------------------------------------------------------------------------
-def volume_by_hour(session: Session, user: User, scope: Scope) -> list[int]:
-    """Tickets created per local hour of day (scope.timezone), 24 counts from 00:00."""
-    return _counts_by(session, user, scope, LocalTime(session).hour, 24)
-
-
-def volume_by_weekday(session: Session, user: User, scope: Scope) -> list[int]:
-    """Tickets created per local weekday, Monday first."""
-    return _counts_by(session, user, scope, LocalTime(session).weekday, 7)
-
-
-def _counts_by(session: Session, user: User, scope: Scope, part: Any, size: int) -> list[int]:
-    """Tickets created per value 0..size-1 of `part` (a LocalTime method) of created_at."""
-    value = part(Ticket.created_at, scope.timezone)
-    counts = [0] * size
-    for key, n in session.execute(base_select(user, scope, value, sa.func.count()).group_by(value)):
-        counts[int(key)] = n
-    return counts
-
-
-def wait_distribution(session: Session, user: User, scope: Scope) -> list[Bucket]:
-    """Answered tickets by business wait to first response, in BUCKETS."""
-    columns = [sa.func.count().filter(bucket_clause(lo, hi)) for _, _, lo, hi in BUCKETS]
-    counts = session.execute(base_select(user, scope, *columns)).one()
-    return [
-        Bucket(key, label, lo, hi, n)
-        for (key, label, lo, hi), n in zip(BUCKETS, counts, strict=True)
-    ]
-
-
-def sla_by_day(session: Session, user: User, scope: Scope) -> list[DayPoint]:
-    """Created, SLA met and counted per local day of creation; every day of the scope."""
-    lt = LocalTime(session)
-    day = lt.day(Ticket.created_at, scope.timezone)
-    stmt = base_select(
-        user,
-        scope,
-        day,
-        sa.func.count(),
-        sa.func.count().filter(SLA_MET),
-        sa.func.count().filter(SLA_COUNTED),
-    ).group_by(day)
-    found = {}
-    for d, created, met, counted in session.execute(stmt):
-        found[d if isinstance(d, date) else date.fromisoformat(d)] = (created, met, counted)
-    points = []
-    for d in scope.days():
-        created, met, counted = found.get(d, (0, 0, 0))
-        points.append(
-            DayPoint(d, created, met, counted, round(met / counted, 4) if counted else None)
-        )
-    return points
-
-
-def carryover(session: Session, user: User, scope: Scope) -> list[CarryRow]:
-    """Per office and service: created, carried over to a later day, reopening templates."""
-    service = service_expr()
-    stmt = (
-        base_select(
-            user,
-            scope,
-            Office.code,
-            Office.name,
-            service,
-            sa.func.count(),
-            sa.func.count().filter(carried_over_clause(session)),
-            sa.func.coalesce(sa.func.sum(Ticket.reopen_templates_sent), 0),
-            sa.func.coalesce(sa.func.sum(Ticket.reopen_templates_answered), 0),
-        )
-        .join(Office, Office.id == Ticket.office_id)
-        .group_by(Office.code, Office.name, service)
-        .order_by(Office.code, service)
-    )
-    return [
-        CarryRow(
-            code,
-            name,
-            svc,
-            created,
-            carried,
-            round(carried / created, 4) if created else None,
-            int(sent),
-            int(answered),
-        )
-        for code, name, svc, created, carried, sent, answered in session.execute(stmt)
-    ]

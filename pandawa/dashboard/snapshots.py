@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from pandawa.clock import as_utc, now
 from pandawa.dashboard import figures as fig
+from pandawa.dashboard import series
 from pandawa.dashboard.models import FiguresSnapshot
 from pandawa.dashboard.scope import Scope, agency_timezone, scope_for_days
 from pandawa.hours.models import Office
@@ -53,9 +54,9 @@ class FiguresPage:
     total: list[fig.Figures]
     hours: list[int]
     weekdays: list[int]
-    buckets: list[fig.Bucket]
-    sla_days: list[fig.DayPoint]
-    carry: list[fig.CarryRow]
+    buckets: list[series.Bucket]
+    sla_days: list[series.DayPoint]
+    carry: list[series.CarryRow]
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,11 @@ def compute(session: Session, user: Any, scope: Scope) -> FiguresPage:
         by_queue=fig.figures(session, user, scope, "queue"),
         by_agent=fig.figures(session, user, scope, "agent"),
         total=fig.figures(session, user, scope, "all"),
-        hours=fig.volume_by_hour(session, user, scope),
-        weekdays=fig.volume_by_weekday(session, user, scope),
-        buckets=fig.wait_distribution(session, user, scope),
-        sla_days=fig.sla_by_day(session, user, scope),
-        carry=fig.carryover(session, user, scope),
+        hours=series.volume_by_hour(session, user, scope),
+        weekdays=series.volume_by_weekday(session, user, scope),
+        buckets=series.wait_distribution(session, user, scope),
+        sla_days=series.sla_by_day(session, user, scope),
+        carry=series.carryover(session, user, scope),
     )
 
 
@@ -161,9 +162,10 @@ def decode(payload: dict) -> FiguresPage:
         total=[fig.Figures(**f) for f in payload["total"]],
         hours=list(payload["hours"]),
         weekdays=list(payload["weekdays"]),
-        buckets=[fig.Bucket(**b) for b in payload["buckets"]],
+        buckets=[series.Bucket(**b) for b in payload["buckets"]],
         sla_days=[
-            fig.DayPoint(**{**d, "day": date.fromisoformat(d["day"])}) for d in payload["sla_days"]
+            series.DayPoint(**{**d, "day": date.fromisoformat(d["day"])})
+            for d in payload["sla_days"]
         ],
-        carry=[fig.CarryRow(**c) for c in payload["carry"]],
+        carry=[series.CarryRow(**c) for c in payload["carry"]],
     )

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from pandawa.dashboard import figures as fig
+from pandawa.dashboard import series
 from pandawa.dashboard.drilldown import Drill, drill_from_args, iter_ticket_rows, ticket_rows
 from pandawa.dashboard.scope import ScopeError
 from tests.dashboard import test_figures
@@ -48,11 +48,11 @@ def test_each_filter_lists_the_tickets_behind_the_figure(session, known, filters
 
 
 def test_bucket_drills_add_up_to_the_distribution(session, known):
-    for bucket in fig.wait_distribution(session, known.boss, known.scope):
+    for bucket in series.wait_distribution(session, known.boss, known.scope):
         assert len(listed(session, known, wait_bucket=bucket.key)) == bucket.count
-    hours = fig.volume_by_hour(session, known.boss, known.scope)
+    hours = series.volume_by_hour(session, known.boss, known.scope)
     assert [len(listed(session, known, hour=h)) for h in range(24)] == hours
-    for point in fig.sla_by_day(session, known.boss, known.scope):
+    for point in series.sla_by_day(session, known.boss, known.scope):
         assert len(listed(session, known, day=point.day)) == point.created
 
 

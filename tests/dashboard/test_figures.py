@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pandawa.dashboard import figures as fig
+from pandawa.dashboard import series
 from pandawa.dashboard.scope import scope_for_days
 from pandawa.tickets.cancel import cancel_by_citizen
 from pandawa.tickets.claims import claim_next
@@ -205,13 +206,13 @@ def test_agents_see_only_their_queues_and_their_own_row(session, known):
 
 
 def test_volume_by_hour_and_weekday_in_local_time(session, known):
-    hours = fig.volume_by_hour(session, known.boss, known.scope)
+    hours = series.volume_by_hour(session, known.boss, known.scope)
     assert hours == [0] * 9 + [1, 2, 1, 1, 1, 2] + [0] * 9
-    assert fig.volume_by_weekday(session, known.boss, known.scope) == [0, 5, 1, 0, 1, 1, 0]
+    assert series.volume_by_weekday(session, known.boss, known.scope) == [0, 5, 1, 0, 1, 1, 0]
 
 
 def test_wait_distribution(session, known):
-    buckets = fig.wait_distribution(session, known.boss, known.scope)
+    buckets = series.wait_distribution(session, known.boss, known.scope)
     assert [(b.key, b.lower, b.upper, b.count) for b in buckets] == [
         ("lt5m", 0, 300, 1),
         ("5-15m", 300, 900, 1),
@@ -225,7 +226,7 @@ def test_wait_distribution(session, known):
 
 
 def test_sla_by_day_has_every_local_day(session, known):
-    points = fig.sla_by_day(session, known.boss, known.scope)
+    points = series.sla_by_day(session, known.boss, known.scope)
     assert [p.day for p in points] == [FIRST + timedelta(days=i) for i in range(32)]
     busy = {p.day: (p.created, p.met, p.counted, p.attainment) for p in points if p.created}
     assert busy == {
@@ -237,7 +238,7 @@ def test_sla_by_day_has_every_local_day(session, known):
 
 
 def test_carryover_per_office_and_service(session, known):
-    rows = [asdict(r) for r in fig.carryover(session, known.boss, known.scope)]
+    rows = [asdict(r) for r in series.carryover(session, known.boss, known.scope)]
     assert rows == [
         # T4 (Wed → Mon) and T5 (Sat → Mon); reopen templates on T4
         {"office_code": "KC-JKT", "office_name": "Kantor Cabang Uji", "service": "FASKES",
@@ -256,7 +257,7 @@ def test_scope_filters_and_range_edges(session, known):
     (row,) = fig.figures(session, known.boss, by_queue, by="all")
     assert (row.created, row.wait_business_p50) == (1, 5400.0)
     by_agent = scope_for_days(FIRST, LAST, "Asia/Jakarta", agent_id=known.a.id)
-    assert fig.volume_by_weekday(session, known.boss, by_agent) == [0, 2, 0, 0, 1, 1, 0]
+    assert series.volume_by_weekday(session, known.boss, by_agent) == [0, 2, 0, 0, 1, 1, 0]
 
 
 @pytest.mark.parametrize("by", ["queue", "agent", "all"])
