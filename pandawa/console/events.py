@@ -208,18 +208,23 @@ def _sse(
             except RedisError:
                 log.warning("live: Redis read failed; ending the stream (the browser reconnects)")
                 return
-            for entry in entries:
-                cursor[entry.queue] = entry.id
-                data = json.dumps(entry.event, separators=(",", ":"))
-                kind = entry.event["type"]
-                yield f"id: {live.encode_cursor(cursor)}\nevent: {kind}\ndata: {data}\n\n"
             if entries:
+                # one write for everything one read returned (up to 100 events): a burst, such
+                # as the release of the weekend's tickets at opening, is not a write per event
+                yield "".join(_sse_event(entry, cursor) for entry in entries)
                 last_write = time.monotonic()
             elif time.monotonic() - last_write >= keepalive:
                 last_write = time.monotonic()
                 yield ": keep-alive\n\n"
     finally:  # ended, Redis failed, or the client left (the server closes the generator)
         release()
+
+
+def _sse_event(entry: live.Entry, cursor: dict[str, str]) -> str:
+    """One event block; `cursor` moves past the entry and becomes its id."""
+    cursor[entry.queue] = entry.id
+    data = json.dumps(entry.event, separators=(",", ":"))
+    return f"id: {live.encode_cursor(cursor)}\nevent: {entry.event['type']}\ndata: {data}\n\n"
 
 
 def max_streams(live_max_streams: int | None, environ: Mapping[str, str] = os.environ) -> int:

@@ -70,6 +70,35 @@ def test_stream_resumes_from_last_event_id(app, session, make_queue, make_user, 
     assert json.loads(first["data"])["ticket"] == "PDW-MISSED"
 
 
+def test_a_burst_reaches_the_stream_in_one_write_each_event_with_its_id(
+    app, session, make_queue, make_user, sign_in
+):
+    queue = make_queue()
+    agent = make_user(queues=[queue])
+    code = queue.code
+    client = sign_in(agent)
+    cursor = client.get("/console/events/poll").get_json()["cursor"]
+    # published before the stream reads: one read finds all of them (the opening's release)
+    _publish(app, *[_ticket_event(code, f"PDW-B{i:02d}") for i in range(30)])
+
+    response = client.get("/console/events", headers={"Last-Event-ID": cursor})
+    chunks = iter(response.response)
+    next(chunks)  # the retry/id hello
+    burst = next(chunks)
+    response.close()
+    burst = burst.decode() if isinstance(burst, bytes) else burst
+
+    blocks = [b for b in burst.split("\n\n") if b]
+    assert len(blocks) == 30  # one write, thirty events
+    fields = [dict(line.split(": ", 1) for line in b.splitlines()) for b in blocks]
+    assert [json.loads(f["data"])["ticket"] for f in fields] == [f"PDW-B{i:02d}" for i in range(30)]
+    # each event's id resumes after it: a reconnect from the 10th misses nothing after it
+    resumed = client.get("/console/events/poll", query_string={"after": fields[9]["id"]})
+    assert [e["ticket"] for e in resumed.get_json()["events"]] == [
+        f"PDW-B{i:02d}" for i in range(10, 30)
+    ]
+
+
 def test_poll_returns_events_after_the_cursor(app, session, make_queue, make_user, sign_in):
     mine, other = make_queue(), make_queue()
     agent = make_user(queues=[mine])
