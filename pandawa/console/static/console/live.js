@@ -28,6 +28,9 @@
   var unseen = 0;
   var baseTitle = document.title;
   var listTimer = null;
+  var lastListAt = 0;
+  var LIST_DELAY_MS = 300;
+  var LIST_MIN_GAP_MS = 2000;
   var ping = null;
 
   function userId() {
@@ -105,11 +108,16 @@
     }
   }
 
+  // A ticket event refreshes the list 300 ms later; every event until then rides on that
+  // refresh, and while events keep coming (the weekend's tickets released at opening) the
+  // list is fetched at most every 2 s: each fetch renders the work view on the server.
   function refreshList() {
     var work = document.getElementById("work");
-    if (!work) { return; }
-    clearTimeout(listTimer);  // a burst of events makes one refresh
+    if (!work || listTimer) { return; }
+    var wait = Math.max(LIST_DELAY_MS, lastListAt + LIST_MIN_GAP_MS - Date.now());
     listTimer = setTimeout(function () {
+      listTimer = null;
+      lastListAt = Date.now();
       fetch(base, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (r) { return r.ok ? r.text() : ""; })
         .then(function (html) {
@@ -125,7 +133,7 @@
           });
         })
         .catch(function () {});
-    }, 300);
+    }, wait);
   }
 
   function notify() {
