@@ -8,7 +8,7 @@ tickets (default 1,000,000 tickets, 5,000,000 messages).
 
 Fresh database, `pandawa db upgrade`, a three-office catalogue (the multi-office example with
 eight queues), the set-based seed (bench/dashboard_seed.py), gunicorn as the Procfile runs it
-(gthread, 2 workers x 8 threads) with a rehearsal clock fixed just after the seeded year; then
+(gthread, 2 workers x 32 threads) with a rehearsal clock fixed just after the seeded year; then
 warm-up and N sequential GETs per URL as a signed-in supervisor (the API with a supervisor's
 bearer token), and every figures function timed in-process with its SQL statements, the
 slowest EXPLAIN ANALYZEd. Everything started is stopped and the database dropped (unless
@@ -129,7 +129,7 @@ def environment(tmp: Path, redis_url: str, clock: ClockFile, port: int) -> dict[
             # several workers: /metrics must sum them (prometheus_client multiprocess mode)
             "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prometheus"),
             "LOG_LEVEL": "WARNING",
-            "GUNICORN_CMD_ARGS": "--worker-class gthread --threads 8 --timeout 30 --keep-alive 5",
+            "GUNICORN_CMD_ARGS": "--worker-class gthread --threads 32 --timeout 30 --keep-alive 5",
         }
     )
 
