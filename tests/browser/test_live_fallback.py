@@ -1,7 +1,8 @@
-"""live.js when the server refuses the live-update stream (503 `busy`: every stream slot of its
-process is taken): the console polls every 5 s, tries the stream again about 2 minutes later
-from the poll's cursor, and stops polling once the stream opens. The page runs on Playwright's
-clock, so the minutes pass at once."""
+"""live.js under strain. When the server refuses the live-update stream (503 `busy`: every
+stream slot of its process is taken) the console polls every 5 s, tries the stream again about
+2 minutes later from the poll's cursor, and stops polling once the stream opens (the page runs
+on Playwright's clock, so the minutes pass at once). Under a flood of ticket events the work
+list is still refreshed, at most every 2 s."""
 
 from __future__ import annotations
 
@@ -51,3 +52,35 @@ def test_a_refused_console_polls_and_returns_to_the_stream(e2e, page):
     page.clock.fast_forward(30_000)  # six poll periods
     page.wait_for_timeout(500)
     assert len(polls) == before
+
+
+def test_a_flood_of_ticket_events_still_refreshes_the_list(e2e, page):
+    """The opening's release sends ticket events without a pause: the work list must still be
+    refreshed during the flood (at most every 2 s), not only once it ends."""
+    sent = {"n": 0}
+
+    def one_event(route: Route) -> None:
+        # one event per connection and a 50 ms reconnect: an event every ~0.1 s, no pause
+        sent["n"] += 1
+        event = {"type": "ticket", "ticket": f"PDW-FLOOD-{sent['n']}", "queue": "KEPESERTAAN"}
+        body = f"retry: 50\nid: c{sent['n']}\nevent: ticket\ndata: {json.dumps(event)}\n\n"
+        route.fulfill(status=200, content_type="text/event-stream", body=body)
+
+    sign_in(page, make_agent(e2e, ["KEPESERTAAN"]))
+    refreshes: list[int] = []  # how many events had been sent at each refresh
+    page.on(
+        "request",
+        lambda r: (
+            refreshes.append(sent["n"])
+            if r.url.rstrip("/").endswith("/console") and r.resource_type == "fetch"
+            else None
+        ),
+    )
+    page.route(STREAM, one_event)
+    page.reload()  # the page opens its stream on the flood
+    page.wait_for_timeout(5_000)
+    page.unroute(STREAM)
+
+    assert sent["n"] >= 25, "the fake stream should have sent an event every ~0.1 s"
+    # 300 ms after the first event, then every 2 s: 2-3 refreshes in 5 s, during the flood
+    assert 2 <= len(refreshes) <= 4, refreshes
