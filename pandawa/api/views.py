@@ -86,7 +86,7 @@ def list_tickets() -> dict[str, Any]:
 def ticket_detail(number: str) -> dict[str, Any]:
     found = queries.visible_ticket_detail(number, current_user())
     if found is None:
-        raise not_found(f"Tiket {number}", f"Ticket {number}")
+        raise _ticket_not_found(number)
     return _detail(found)
 
 
@@ -227,9 +227,13 @@ def unknown(path: str) -> Response:
 def _visible_ticket(number: str, *, for_update: bool = False) -> Ticket:
     ticket = queries.get_visible_ticket(number, current_user(), for_update=for_update)
     if ticket is None:
-        # the same answer for "absent" and "not yours": existence is not disclosed
-        raise not_found(f"Tiket {number}", f"Ticket {number}")
+        raise _ticket_not_found(number)
     return ticket
+
+
+def _ticket_not_found(number: str) -> ApiError:
+    # the same answer for "absent" and "not yours": existence is not disclosed
+    return not_found(f"Tiket {number}", f"Ticket {number}")
 
 
 def _detail(found: queries.TicketDetail) -> dict[str, Any]:

@@ -99,22 +99,18 @@ def scope_from_args(session: Session, user: User, args: Mapping[str, str]) -> Sc
             f"Rentang paling panjang {MAX_DAYS} hari. / The range is at most {MAX_DAYS} days."
         )
     filters: dict[str, object] = {}
-    office_code = (args.get("office") or "").strip()
-    if office_code:
-        office_id = session.scalar(sa.select(Office.id).where(Office.code == office_code))
-        if office_id is None:
-            raise ScopeError(
-                f"Kantor {office_code!r} tidak dikenal. / Unknown office {office_code!r}."
-            )
-        filters.update(office_id=office_id, office_code=office_code)
-    queue_code = (args.get("queue") or "").strip()
-    if queue_code:
-        queue_id = session.scalar(sa.select(Queue.id).where(Queue.code == queue_code))
-        if queue_id is None:
-            raise ScopeError(
-                f"Antrean {queue_code!r} tidak dikenal. / Unknown queue {queue_code!r}."
-            )
-        filters.update(queue_id=queue_id, queue_code=queue_code)
+    for model, key, words in (
+        (Office, "office", ("Kantor", "office")),
+        (Queue, "queue", ("Antrean", "queue")),
+    ):
+        code = (args.get(key) or "").strip()
+        if code:
+            found = session.scalar(sa.select(model.id).where(model.code == code))
+            if found is None:
+                raise ScopeError(
+                    f"{words[0]} {code!r} tidak dikenal. / Unknown {words[1]} {code!r}."
+                )
+            filters.update({f"{key}_id": found, f"{key}_code": code})
     agent_key = (args.get("agent") or "").strip()
     if agent_key:
         column = User.id if agent_key.isdigit() else sa.func.lower(User.email)
