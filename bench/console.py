@@ -193,7 +193,7 @@ def bench_claim_sql(app, user_ids: list[int], rounds: int) -> dict:
     concurrent claimers, without Python's GIL in the way (psycopg releases it while waiting)."""
     import psycopg
 
-    from pandawa.clock import now
+    from pandawa.core.clock import now
     from pandawa.tickets.claims import _CLAIM_SQL
 
     sql = str(_CLAIM_SQL.compile(dialect=_pg_dialect()))
@@ -245,7 +245,7 @@ def bench_claim_inprocess(app, user_ids: list[int], rounds: int, per: int) -> di
     import sqlalchemy as sa
 
     from pandawa.accounts.models import User
-    from pandawa.extensions import db
+    from pandawa.core.extensions import db
     from pandawa.tickets.claims import claim_next
 
     local = threading.local()
@@ -313,7 +313,7 @@ def explain(app, agent_id: int) -> dict:
 
     from pandawa.accounts.models import User
     from pandawa.console.queries import work_page
-    from pandawa.extensions import db
+    from pandawa.core.extensions import db
     from pandawa.tickets import queries
     from pandawa.tickets.claims import claim_next
 
@@ -399,11 +399,11 @@ def main(argv: list[str] | None = None) -> int:
         load_catalog(env)
         # the same settings in this process: in-process claim timing, tokens, EXPLAIN
         os.environ.update({k: v for k, v in env.items() if k != "GUNICORN_CMD_ARGS"})
-        from pandawa import create_app
         from pandawa.accounts.models import User
         from pandawa.accounts.operations import create_token
         from pandawa.accounts.passwords import hash_password
-        from pandawa.extensions import db
+        from pandawa.app import create_app
+        from pandawa.core.extensions import db
 
         log.info("seeding %s tickets", args.tickets)
         seeded = seed(stack.pg_url(DB_NAME), args.tickets, hash_password(PASSWORD))

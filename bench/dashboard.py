@@ -199,10 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             seeded = _kept(dsn)
         result["shape"] = describe(dsn, at)
-        from pandawa import create_app
         from pandawa.accounts.models import User
         from pandawa.accounts.operations import create_token
-        from pandawa.extensions import db
+        from pandawa.app import create_app
+        from pandawa.core.extensions import db
 
         app = create_app()
         quiet()
@@ -305,7 +305,7 @@ def print_report(result: dict, out: Path) -> None:
 
 
 def _calls(session, user, scope, scope_q) -> list[tuple[str, object]]:
-    from pandawa.dashboard import board, drilldown, figures, snapshots
+    from pandawa.reports import board, drilldown, figures, snapshots
     from pandawa.tickets import queries
 
     f = figures
@@ -340,8 +340,8 @@ def profile_functions(app, email: str, queue_code: str, args) -> dict:
     import sqlalchemy as sa
 
     from pandawa.accounts.models import User
-    from pandawa.dashboard.scope import scope_from_args
-    from pandawa.extensions import db
+    from pandawa.core.extensions import db
+    from pandawa.reports.scope import scope_from_args
 
     captured: list[list] = []
 

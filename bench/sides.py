@@ -131,7 +131,7 @@ def setup_pandawa(args: Namespace, tmp: Path, redis_db: RedisDb, exits: ExitStac
     server = stack.start_gunicorn(
         "pandawa",
         VENV_BIN / "gunicorn",
-        "pandawa:create_app()",
+        "pandawa.app:create_app()",
         port,
         args.workers,
         env,

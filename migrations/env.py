@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import pandawa.models  # noqa: F401  (fills the metadata)
-from pandawa.extensions import db
+from pandawa.core.extensions import db
 
 config = context.config
 target_metadata = db.metadata

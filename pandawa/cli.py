@@ -8,11 +8,16 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from pandawa.config import ConfigError
+from pandawa.admin.cli import tokens_group, users_group
+from pandawa.core.config import ConfigError
+from pandawa.core.migrations import upgrade
+from pandawa.devstack import dev_command
+from pandawa.hours.cli import closures_group, hours_group, office_group
+from pandawa.provisioning.cli import catalog_group
 
 
 def _create_app() -> Flask:
-    from pandawa import create_app
+    from pandawa.app import create_app
 
     return create_app()
 
@@ -27,17 +32,11 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Migrate the database to REVISION (default: the newest)."""
-    from pandawa.migrations import upgrade
-
     upgrade(current_app.config["SQLALCHEMY_DATABASE_URI"], revision)
     click.echo(f"database at {revision}")
 
 
 def register_cli(app: Flask) -> None:
-    from pandawa.accounts.cli import tokens_group, users_group
-    from pandawa.catalog.cli import catalog_group
-    from pandawa.devstack import dev_command
-    from pandawa.hours.cli import closures_group, hours_group, office_group
 
     app.cli.add_command(db_group, "db")
     app.cli.add_command(catalog_group, "catalog")

@@ -24,8 +24,14 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from pandawa.config import Settings
-from pandawa.extensions import db
+from pandawa.accounts.operations import create_token, find_user
+from pandawa.admin.operations import create_user
+from pandawa.catalog.models import CatalogRevision
+from pandawa.core.config import Settings, settings_of
+from pandawa.core.extensions import db
+from pandawa.core.migrations import upgrade
+from pandawa.provisioning.operations import load_default
+from pandawa.tickets.models import Queue
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +58,7 @@ QUIET_PATHS = ("/simulator/messages", "/healthz", "/readyz")
 def dev_command(host: str, port: int) -> None:
     """Run the embedded stack: migrations, demo data, web server, worker and beat."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    settings: Settings = app.extensions["pandawa.settings"]
+    settings: Settings = settings_of(app)
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -87,7 +93,6 @@ def dev_command(host: str, port: int) -> None:
 
 def prepare(settings: Settings) -> None:
     """Schema at head, a catalogue in force, demo accounts; safe to run on every start."""
-    from pandawa.migrations import upgrade
 
     upgrade(settings.database_url)
     click.echo("Basis data mutakhir / database migrated to head")
@@ -97,19 +102,15 @@ def prepare(settings: Settings) -> None:
 
 
 def _load_catalogue() -> None:
-    from pandawa.catalog.models import CatalogRevision
 
     if db.session.scalar(sa.select(CatalogRevision.id).limit(1)) is not None:
         return
-    from pandawa.catalog.operations import load_default
 
     load_default(db.session)
     click.echo("Katalog layanan bawaan dimuat / default service catalogue loaded")
 
 
 def _demo_accounts() -> None:
-    from pandawa.accounts.operations import create_token, create_user, find_user
-    from pandawa.tickets.models import Queue
 
     queues = list(db.session.scalars(sa.select(Queue.code).order_by(Queue.id)))
     lines = []

@@ -1,12 +1,12 @@
 """Import every feature's models, so metadata is complete (Alembic, tests)."""
 
-from pandawa.accounts.models import ApiToken, User, queue_member
+from pandawa.accounts.models import ApiToken, User
 from pandawa.catalog.models import CatalogRevision
 from pandawa.channels.models import Message
-from pandawa.conversations.models import Contact, Conversation
-from pandawa.dashboard.models import FiguresSnapshot
+from pandawa.citizens.models import Contact, Conversation
 from pandawa.hours.models import Office, OfficeClosure, OfficeOverride
-from pandawa.tickets.models import Queue, Ticket, TicketEvent
+from pandawa.reports.models import FiguresSnapshot
+from pandawa.tickets.models import Queue, Ticket, TicketEvent, queue_member
 
 __all__ = [
     "ApiToken",

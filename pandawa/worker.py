@@ -4,7 +4,7 @@ Celery looks up `app` or `celery` in this module; the Flask app is kept under an
 so the lookup finds the Celery app.
 """
 
-from pandawa import create_app
+from pandawa.app import create_app
 
 flask_app = create_app()
 celery = flask_app.extensions["celery"]

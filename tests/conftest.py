@@ -12,10 +12,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import Connection
 
-from pandawa import create_app
-from pandawa.clock import FixedClock
-from pandawa.extensions import db
-from pandawa.migrations import upgrade
+from pandawa.app import create_app
+from pandawa.core.clock import FixedClock
+from pandawa.core.extensions import db
+from pandawa.core.migrations import upgrade
 from tests.fakes.twilio import FakeTwilio
 from tests.services import temporary_database, temporary_redis_db
 

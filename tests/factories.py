@@ -11,9 +11,9 @@ import pytest
 from pandawa.accounts.models import ApiToken, User
 from pandawa.accounts.tokens import hash_token, new_token
 from pandawa.channels.models import Message
-from pandawa.clock import now
-from pandawa.conversations.models import Contact, Conversation
-from pandawa.extensions import db
+from pandawa.citizens.models import Contact, Conversation
+from pandawa.core.clock import now
+from pandawa.core.extensions import db
 from pandawa.hours.models import Office
 from pandawa.tickets.models import Queue, Ticket
 

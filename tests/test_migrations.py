@@ -9,8 +9,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 import pandawa.models  # noqa: F401
-from pandawa.extensions import db
-from pandawa.migrations import alembic_config, upgrade
+from pandawa.core.extensions import db
+from pandawa.core.migrations import alembic_config, upgrade
 from tests.services import temporary_database
 
 

@@ -7,7 +7,7 @@ Create Date: 2026-11-28 03:12:12.665200
 
 from alembic import op
 import sqlalchemy as sa
-import pandawa.sqltypes
+import pandawa.core.sqltypes
 from sqlalchemy.dialects import postgresql
 
 revision = '0001'
@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=500), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('document', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('loaded_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('loaded_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_revision'))
     )
     op.create_table('contact',
@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.Column('wa_id', sa.String(length=64), nullable=True),
     sa.Column('name', sa.String(length=200), nullable=True),
     sa.Column('language', sa.String(length=2), nullable=False),
-    sa.Column('created_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contact')),
     sa.UniqueConstraint('provider', 'address', name=op.f('uq_contact_provider_address'))
     )
@@ -45,7 +45,7 @@ def upgrade() -> None:
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('weekly_hours', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('updated_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_office')),
     sa.UniqueConstraint('code', name=op.f('uq_office_code'))
     )
@@ -68,7 +68,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("role IN ('agent', 'supervisor', 'admin')", name=op.f('ck_user_account_role_known')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('email', name=op.f('uq_user_account_email'))
@@ -78,9 +78,9 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('created_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_used_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_api_token_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
@@ -93,9 +93,9 @@ def upgrade() -> None:
     sa.Column('office_id', sa.Integer(), nullable=True),
     sa.Column('state', sa.String(length=32), nullable=False),
     sa.Column('state_data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('last_inbound_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_inbound_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], name=op.f('fk_conversation_contact_id_contact')),
     sa.ForeignKeyConstraint(['office_id'], ['office.id'], name=op.f('fk_conversation_office_id_office')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conversation')),
@@ -119,13 +119,13 @@ def upgrade() -> None:
     sa.Column('assignee_id', sa.Integer(), nullable=True),
     sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('satisfaction', sa.Integer(), nullable=True),
-    sa.Column('created_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('released_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('assigned_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('first_response_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('resolved_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('cancelled_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('released_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('assigned_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_response_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status <> 'assigned' OR assignee_id IS NOT NULL", name=op.f('ck_ticket_assigned_has_holder')),
     sa.CheckConstraint("status IN ('deferred', 'waiting', 'assigned', 'resolved', 'cancelled')", name=op.f('ck_ticket_status_known')),
     sa.CheckConstraint("status NOT IN ('deferred', 'waiting') OR assignee_id IS NULL", name=op.f('ck_ticket_queued_no_holder')),
@@ -165,11 +165,11 @@ def upgrade() -> None:
     sa.Column('ticket_id', sa.Integer(), nullable=True),
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('is_internal_note', sa.Boolean(), nullable=False),
-    sa.Column('created_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('processed_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('send_started_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('sent_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('send_started_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("direction IN ('in', 'out')", name=op.f('ck_message_direction_known')),
     sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_message_author_id_user_account')),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'], name=op.f('fk_message_conversation_id_conversation')),
@@ -187,7 +187,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('created_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_ticket_event_actor_id_user_account')),
     sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_ticket_event_ticket_id_ticket'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_event'))

@@ -7,7 +7,7 @@ Create Date: 2026-11-28 03:43:05.944347
 
 from alembic import op
 import sqlalchemy as sa
-import pandawa.sqltypes
+import pandawa.core.sqltypes
 
 
 revision = '0002'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=8), nullable=False),
     sa.Column('reason', sa.String(length=200), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('closed', 'open')", name=op.f('ck_office_closure_kind_known')),
     sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_office_closure_actor_id_user_account')),
     sa.ForeignKeyConstraint(['office_id'], ['office.id'], name=op.f('fk_office_closure_office_id_office'), ondelete='CASCADE'),
@@ -35,11 +35,11 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('office_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=8), nullable=False),
-    sa.Column('starts_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ends_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('starts_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('reason', sa.String(length=200), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('open', 'closed')", name=op.f('ck_office_override_kind_known')),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_office_override_ends_after_start')),
     sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_office_override_actor_id_user_account')),
@@ -49,12 +49,12 @@ def upgrade() -> None:
     op.create_index('ix_office_override_office_id_ends_at', 'office_override', ['office_id', 'ends_at'], unique=False)
     op.add_column('ticket', sa.Column('wait_seconds', sa.Integer(), nullable=True))
     op.add_column('ticket', sa.Column('wait_business_seconds', sa.Integer(), nullable=True))
-    op.add_column('ticket', sa.Column('reopen_template_sent_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True))
-    op.add_column('ticket', sa.Column('closing_notice_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('ticket', sa.Column('reopen_template_sent_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('ticket', sa.Column('closing_notice_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=True))
     op.create_index('ix_ticket_deferred_release', 'ticket', ['office_id', 'created_at', 'id'], unique=False, postgresql_where=sa.text("status = 'deferred'"), sqlite_where=sa.text("status = 'deferred'"))
     op.create_index('ix_message_unsent_to', 'message', ['recipient', 'sender', 'id'], unique=False, postgresql_where=sa.text("direction = 'out' AND status IN ('pending', 'sending')"), sqlite_where=sa.text("direction = 'out' AND status IN ('pending', 'sending')"))
     op.create_index('ix_message_inbound_recent', 'message', ['sender', 'recipient', 'created_at'], unique=False, postgresql_where=sa.text("direction = 'in'"), sqlite_where=sa.text("direction = 'in'"))
-    op.add_column('user_account', sa.Column('last_seen_at', pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('user_account', sa.Column('last_seen_at', pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:

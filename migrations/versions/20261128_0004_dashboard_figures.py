@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import pandawa.sqltypes
+import pandawa.core.sqltypes
 
 revision = "0004"
 down_revision = "0003"
@@ -20,7 +20,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("ticket") as batch:
         batch.add_column(
-            sa.Column("sla_breached_at", pandawa.sqltypes.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("sla_breached_at", pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=True)
         )
         batch.add_column(
             sa.Column("transfer_count", sa.Integer(), nullable=False, server_default="0")
@@ -42,7 +42,7 @@ def upgrade() -> None:
     op.create_table(
         "figures_snapshot",
         sa.Column("key", sa.String(length=300), nullable=False),
-        sa.Column("computed_at", pandawa.sqltypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("computed_at", pandawa.core.sqltypes.UTCDateTime(timezone=True), nullable=False),
         sa.Column(
             "payload",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),

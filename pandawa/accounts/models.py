@@ -2,21 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pandawa.extensions import db
-from pandawa.sqltypes import UTCDateTime
-from pandawa.tickets.models import Queue
+from pandawa.core.extensions import db
+from pandawa.core.sqltypes import UTCDateTime
 
 ROLES = ("agent", "supervisor", "admin")
-
-queue_member = Table(
-    "queue_member",
-    db.metadata,
-    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
-    Column("queue_id", ForeignKey("queue.id", ondelete="CASCADE"), primary_key=True),
-)
 
 
 class User(db.Model):
@@ -40,7 +32,7 @@ class User(db.Model):
     # how many tickets automatic assignment may give the agent at once
     capacity: Mapped[int] = mapped_column(default=5, server_default="5")
 
-    queues: Mapped[list[Queue]] = relationship(secondary=queue_member, lazy="selectin")
+    # `queues` (the queues the user works) is added by the ticket layer: tickets.models.Queue
 
     # what Flask-Login asks of a user (UserMixin's __eq__ and is_active would clash here)
     is_authenticated = True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
 from datetime import timedelta
 from functools import cache
 
@@ -14,9 +13,8 @@ from sqlalchemy.orm import Session, defaultload
 from pandawa.accounts import passwords
 from pandawa.accounts.models import ROLES, ApiToken, User
 from pandawa.accounts.tokens import hash_token, new_token
-from pandawa.clock import now
-from pandawa.extensions import db
-from pandawa.tickets.models import Queue
+from pandawa.core.clock import now
+from pandawa.core.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +42,15 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalar(sa.select(User).where(User.email == (email or "").strip().lower()))
 
 
-def create_user(
+def create_account(
     session: Session,
     email: str,
     role: str,
-    queue_codes: Sequence[str] = (),
     password: str | None = None,
     name: str = "",
 ) -> User:
-    """A new account in `queue_codes`; without a password it cannot sign in to the web yet."""
+    """A new account; without a password it cannot sign in to the web yet. Its queues are the
+    ticket layer's business (`pandawa.admin.operations.create_user` sets both)."""
     address = normalise_email(email)
     if role not in ROLES:
         raise AccountError(
@@ -61,30 +59,13 @@ def create_user(
         )
     if find_user(session, address) is not None:
         raise AccountError(f"Pengguna {address} sudah ada. / User {address} already exists.")
-    queues = _queues(session, queue_codes)
     user = User(email=address, name=name, role=role, created_at=now(), is_active=True)
-    user.queues = queues
     if password is not None:
         set_password(user, password)
     session.add(user)
     session.flush()
     log.info("user %s created with role %s", user.id, role)
     return user
-
-
-def _queues(session: Session, codes: Sequence[str]) -> list[Queue]:
-    wanted = list(dict.fromkeys(code.strip() for code in codes))
-    if not wanted:
-        return []
-    found = {q.code: q for q in session.scalars(sa.select(Queue).where(Queue.code.in_(wanted)))}
-    missing = [code for code in wanted if code not in found]
-    if missing:
-        known = ", ".join(session.scalars(sa.select(Queue.code).order_by(Queue.code))) or "-"
-        raise AccountError(
-            f"Antrean tidak dikenal: {', '.join(missing)} (yang ada: {known}). / "
-            f"Unknown queue: {', '.join(missing)} (known: {known}); load the catalogue first."
-        )
-    return [found[code] for code in wanted]
 
 
 def set_password(user: User, password: str) -> None:

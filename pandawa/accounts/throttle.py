@@ -3,7 +3,7 @@
 Counts live in Redis when REDIS_URL is set (shared by every web process); without it they are
 kept in this process only (a single-machine development setup). Keys hold a SHA-256 digest of
 the email or address, never the value itself. Redis expiry runs on the server's clock, not on
-`pandawa.clock`: a lock is a wall-clock matter.
+`pandawa.core.clock`: a lock is a wall-clock matter.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import hashlib
 import threading
 import time
 
-from pandawa.redis_client import get_redis
+from pandawa.core.redis_client import get_redis
 
 WINDOW_SECONDS = 15 * 60
 LOCK_SECONDS = 15 * 60

@@ -5,24 +5,23 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from pandawa.accounts import operations
+from pandawa.accounts import operations, presence
 from pandawa.accounts.models import ROLES, User
-from pandawa.accounts.web import login_manager
-from pandawa.console import presence
-from pandawa.console.csp import secure_headers
-from pandawa.console.i18n import t
-from pandawa.console.queries import active_queues
-from pandawa.extensions import db
+from pandawa.admin import operations as membership
+from pandawa.core.extensions import db
 from pandawa.tickets.models import Queue
+from pandawa.tickets.queries import active_queues
+from pandawa.web.auth import login_manager
+from pandawa.web.i18n import t
+from pandawa.web.shell import page_blueprint
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
-bp.after_request(secure_headers)
+bp = page_blueprint("admin", __name__, url_prefix="/admin", static_folder=None)
 
 
 @bp.before_request
@@ -49,7 +48,7 @@ def users() -> str:
 @bp.post("/users")
 def create() -> Response:
     try:
-        user = operations.create_user(
+        user = membership.create_user(
             db.session,
             request.form.get("email", ""),
             request.form.get("role", ""),

@@ -10,15 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, current_app, send_file
+from flask import Response, send_file
 
-from pandawa.api.auth import current_user
-from pandawa.api.errors import not_found
-from pandawa.api.views import bp
+from pandawa.api.blueprint import bp
 from pandawa.channels.media import STORED_TYPES, stored_path
 from pandawa.channels.models import Message
-from pandawa.extensions import db
+from pandawa.core.config import current_settings
+from pandawa.core.extensions import db
 from pandawa.tickets.queries import get_visible_ticket
+from pandawa.web.errors import not_found
+from pandawa.web.tokens import current_user
 
 MEDIA_ROUTE = "/tickets/<number>/media/<int:message_id>/<int:index>"
 
@@ -42,7 +43,7 @@ def download_media(number: str, message_id: int, index: int) -> Response:
     )
     items = (message.media or []) if message is not None else []
     item = items[index] if index < len(items) and isinstance(items[index], dict) else {}
-    path = stored_path(current_app.extensions["pandawa.settings"], item)
+    path = stored_path(current_settings(), item)
     content_type = item.get("content_type")
     if path is None or content_type not in STORED_TYPES or not path.is_file():
         raise not_found("Berkas", "File")

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pandawa.api.media import media_paths
+from pandawa.api.offices_openapi import OFFICE_SCHEMAS, office_paths
+from pandawa.api.stats_openapi import STATS_SCHEMAS, stats_paths
 from pandawa.tickets.models import TICKET_STATUSES
 
 OUT_STATUSES = [
@@ -171,8 +174,6 @@ SCHEMAS: dict[str, Any] = {
 
 
 def _all_schemas() -> dict[str, Any]:
-    from pandawa.dashboard.openapi import STATS_SCHEMAS
-    from pandawa.hours.openapi import OFFICE_SCHEMAS
 
     return {**SCHEMAS, **OFFICE_SCHEMAS, **STATS_SCHEMAS}
 
@@ -189,9 +190,6 @@ def _list_of(name: str) -> dict[str, Any]:
 
 
 def _paths() -> dict[str, Any]:
-    from pandawa.api.media import media_paths
-    from pandawa.dashboard.openapi import stats_paths
-    from pandawa.hours.openapi import office_paths
 
     return {
         **_ticket_paths(),

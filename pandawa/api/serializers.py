@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from pandawa.api.media import download_url
 from pandawa.channels.models import Message
-from pandawa.conversations.masking import mask_details
-from pandawa.conversations.models import Contact
-from pandawa.dashboard.figures import Figures
+from pandawa.channels.window import window_closes_at, window_is_open
+from pandawa.citizens.masking import mask_details
+from pandawa.citizens.models import Contact
+from pandawa.reports.figures import Figures
 from pandawa.tickets.models import Ticket
 from pandawa.tickets.queries import QueueLoad, QueueStats
 
@@ -59,7 +61,6 @@ MEDIA_KEYS = ("content_type", "status", "reason", "size", "sha256", "contacts")
 
 
 def media_json(ticket_number: str, message: Message) -> list[dict[str, Any]]:
-    from pandawa.api.media import download_url  # media.py imports the views
 
     return [
         {
@@ -75,7 +76,6 @@ def media_json(ticket_number: str, message: Message) -> list[dict[str, Any]]:
 
 def window_json(last_inbound_at: datetime | None, at: datetime) -> dict[str, Any]:
     """WhatsApp's 24-hour window: free-form replies only while it is open."""
-    from pandawa.channels.window import window_closes_at, window_is_open
 
     return {
         "is_open": window_is_open(last_inbound_at, at),
@@ -114,7 +114,7 @@ def queue_json(load: QueueLoad) -> dict[str, Any]:
     }
 
 
-# the dashboard's figures over tickets CREATED in the range (pandawa.dashboard.figures)
+# the dashboard's figures over tickets CREATED in the range (pandawa.reports.figures)
 FIGURE_KEYS = (
     "created",
     "resolved",

@@ -1,4 +1,6 @@
 """The JSON API under /api/v1: agents' and supervisors' clients, described by openapi.json.
+(The media downloads are routes of the same blueprint, in media.py; importing this module
+registers both.)
 
 Each state-changing view commits once, after the operation and the answer are ready.
 """
@@ -9,33 +11,29 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map
 
 from pandawa.accounts.models import User
 from pandawa.api import serializers
-from pandawa.api.auth import authenticate, commit_token_touch, current_user
-from pandawa.api.errors import (
+from pandawa.api.blueprint import bp
+from pandawa.api.openapi import openapi_document
+from pandawa.core.clock import now
+from pandawa.core.config import current_settings
+from pandawa.core.extensions import db
+from pandawa.reports.figures import Figures, figures
+from pandawa.reports.scope import Scope, scope_for_days
+from pandawa.reports.snapshots import page_figures
+from pandawa.tickets import claims, operations, queries
+from pandawa.tickets.models import OPEN_STATUSES, TICKET_STATUSES, Ticket
+from pandawa.web.errors import (
     ApiError,
     error_response,
     json_object,
     not_found,
-    register_error_handlers,
 )
-from pandawa.api.openapi import openapi_document
-from pandawa.clock import now
-from pandawa.dashboard.figures import Figures, figures
-from pandawa.dashboard.scope import Scope, scope_for_days
-from pandawa.dashboard.snapshots import page_figures
-from pandawa.extensions import db
-from pandawa.tickets import claims, operations, queries
-from pandawa.tickets.models import OPEN_STATUSES, TICKET_STATUSES, Ticket
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-bp.before_request(authenticate)
-bp.after_request(commit_token_touch)
-register_error_handlers(bp)
+from pandawa.web.tokens import current_user
 
 STATS_TIMEZONE = "Asia/Jakarta"
 MAX_STATS_DAYS = 366
@@ -43,7 +41,7 @@ MAX_STATS_DAYS = 366
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    settings = current_app.extensions["pandawa.settings"]
+    settings = current_settings()
     return jsonify(openapi_document(settings.public_base_url))
 
 
@@ -301,7 +299,3 @@ def _allowed_methods(path: str) -> set[str]:
     except (NotFound, HTTPException):
         return set()
     return set()
-
-
-# the media download route lives in its own module, on this blueprint
-from pandawa.api import media as _media  # noqa: E402, F401

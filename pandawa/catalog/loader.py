@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
-from flask import current_app, has_app_context
+from flask import has_app_context
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from pandawa.catalog.schema import SHIPPED_CATALOG, Catalog, LocalizedText, dotted_path
+from pandawa.core.config import current_settings
 
 __all__ = ["SHIPPED_CATALOG", "CatalogError", "Problem", "default_catalog_path", "load_file"]
 
@@ -52,7 +53,7 @@ class CatalogError(ValueError):
 def default_catalog_path() -> Path:
     """PANDAWA_CATALOG when set, else the catalogue shipped in the package."""
     if has_app_context():
-        configured = current_app.extensions["pandawa.settings"].catalog_path
+        configured = current_settings().catalog_path
         if configured:
             return Path(configured)
     return SHIPPED_CATALOG

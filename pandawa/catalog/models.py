@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pandawa.extensions import db
-from pandawa.sqltypes import JSONDoc, UTCDateTime
+from pandawa.core.extensions import db
+from pandawa.core.sqltypes import JSONDoc, UTCDateTime
 
 
 class CatalogRevision(db.Model):

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from pandawa.catalog.models import CatalogRevision
 from pandawa.catalog.schema import Catalog
-from pandawa.extensions import db
+from pandawa.core.extensions import db
 
 _lock = threading.Lock()
 _cached: tuple[tuple[int, str], Catalog] | None = None

@@ -15,10 +15,10 @@ from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from pandawa import clock
 from pandawa.channels.media import FETCH_MEDIA_TASK
 from pandawa.channels.models import Message
-from pandawa.jobs import enqueue_after_commit
+from pandawa.core import clock
+from pandawa.core.jobs import enqueue_after_commit
 
 PROCESS_INBOUND_TASK = "conversations.process_inbound"
 

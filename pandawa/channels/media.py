@@ -36,10 +36,10 @@ import requests
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from pandawa import clock
 from pandawa.channels.models import Message
 from pandawa.channels.vcards import parse_vcards
-from pandawa.config import Settings
+from pandawa.core import clock
+from pandawa.core.config import Settings
 
 log = logging.getLogger(__name__)
 

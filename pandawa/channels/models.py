@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pandawa.extensions import db
-from pandawa.sqltypes import JSONDoc, UTCDateTime
+from pandawa.core.extensions import db
+from pandawa.core.sqltypes import JSONDoc, UTCDateTime
 
 # Delivery statuses of outbound messages, in the order they can only move forward.
 # failed/undelivered are final; a late callback never moves a status backwards.

@@ -15,10 +15,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pandawa import clock
 from pandawa.channels.models import Message
 from pandawa.channels.split import MAX_BODY, split_body, utf16_units
-from pandawa.jobs import enqueue_after_commit
+from pandawa.core import clock
+from pandawa.core.jobs import enqueue_after_commit
 
 SEND_TASK = "channels.send_message"
 OPEN_STATUSES = ("pending", "sending")

@@ -11,7 +11,7 @@ Without REDIS_URL (the embedded `pandawa dev` stack: one worker process with thr
 in-process scheduler with the same arithmetic stands in. It paces the threads of ONE process
 only: several worker processes or machines need REDIS_URL, or each would send at the full rate.
 
-A slot is wall-clock time, not business time: pacing never asks `pandawa.clock`.
+A slot is wall-clock time, not business time: pacing never asks `pandawa.core.clock`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import redis
-from flask import current_app
 
-from pandawa.redis_client import get_redis
+from pandawa.core.config import current_settings
+from pandawa.core.redis_client import get_redis
 
 KEY_PREFIX = "pandawa:pace:"
 KEY_SLACK_MS = 1000  # a schedule key outlives its TAT by this much, then the sender is idle
@@ -164,7 +164,7 @@ HEADROOM = 0.975
 
 def reserve_slot(sender: str) -> Slot:
     """Reserve the next send slot of `sender`, a little under OUTBOUND_RATE_PER_SECOND."""
-    rate = current_app.extensions["pandawa.settings"].outbound_rate_per_second
+    rate = current_settings().outbound_rate_per_second
     return get_pacer().reserve(sender, interval_us(rate * HEADROOM))
 
 

@@ -10,10 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from flask import current_app
-
-from pandawa.config import Settings
-
 
 @dataclass(frozen=True)
 class OutboundRequest:
@@ -74,15 +70,3 @@ class Provider(Protocol):
     def send(self, request: OutboundRequest) -> SendResult: ...
 
     def find_recent(self, recipient: str, sender: str, since: datetime) -> list[SentRecord]: ...
-
-
-def get_provider(settings: Settings | None = None) -> Provider:
-    """The provider the settings name (WHATSAPP_PROVIDER)."""
-    settings = settings or current_app.extensions["pandawa.settings"]
-    if settings.whatsapp_provider == "twilio":
-        from pandawa.channels.twilio import TwilioProvider
-
-        return TwilioProvider(settings)
-    from pandawa.channels.simulator import SimulatorProvider
-
-    return SimulatorProvider()

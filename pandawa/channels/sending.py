@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pandawa import clock
 from pandawa.channels.models import STATUS_RANK, Message
 from pandawa.channels.outbox import OPEN_STATUSES
 from pandawa.channels.pacing import Slot
 from pandawa.channels.providers import OutboundRequest, SendError, SendResult, SentRecord
+from pandawa.core import clock
 
 ADOPT_MARGIN = timedelta(seconds=5)  # clock skew between us and the provider
 MAX_PACING_SLEEP = 1.0  # a worker sleeps up to this long for its send slot; longer: retry then

@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import case, func, update
 from sqlalchemy.orm import Session
 
-from pandawa import clock
 from pandawa.channels.models import STATUS_RANK, Message
+from pandawa.core import clock
 
 FINAL_WITH_ERROR = ("failed", "undelivered")
 

@@ -27,10 +27,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from celery import shared_task
-from flask import current_app
 from redis.exceptions import RedisError
 
-from pandawa import live, metrics
 from pandawa.channels import media, pacing
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import SEND_TASK
@@ -39,8 +37,8 @@ from pandawa.channels.providers import (
     Provider,
     SendError,
     TransientSendError,
-    get_provider,
 )
+from pandawa.channels.registry import get_provider
 from pandawa.channels.sending import (
     Claim,
     Defer,
@@ -51,9 +49,10 @@ from pandawa.channels.sending import (
     record_error,
     record_sent,
 )
-from pandawa.config import Settings
-from pandawa.extensions import db
-from pandawa.jobs import enqueue_after_commit, publish
+from pandawa.core import live, metrics
+from pandawa.core.config import Settings, current_settings
+from pandawa.core.extensions import db
+from pandawa.core.jobs import enqueue_after_commit, publish
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +82,7 @@ MEDIA_SWEEP_WITHIN = timedelta(days=2)
 @shared_task(name=SEND_TASK, bind=True, acks_late=True, max_retries=None, ignore_result=True)
 def send_message(self, message_id: int, slot_at: float | None = None) -> str:
     """Send one outbound row. `slot_at`: the pacing slot an earlier run reserved for it."""
-    settings: Settings = current_app.extensions["pandawa.settings"]
+    settings: Settings = current_settings()
     session = db.session
     # how long one provider call can last; a `sending` row younger than this is left alone
     lease = timedelta(seconds=2 * settings.twilio_timeout_seconds + 10)
@@ -228,7 +227,7 @@ def sweep_outbox(self) -> int:
     """Re-enqueue outbound rows left pending or sending for longer than PANDAWA_SWEEP_AFTER
     seconds. Safe on two beats at once: each stale row is claimed by one sweep (SKIP LOCKED)
     and a doubled send task is harmless anyway."""
-    settings: Settings = current_app.extensions["pandawa.settings"]
+    settings: Settings = current_settings()
     session = db.session
     try:
         ids = claim_stale(
@@ -259,7 +258,7 @@ def fetch_media(self, message_id: int) -> str:
     the row lock. No transaction is open across the network. The conversation never waits
     for this: the bot handles the message on its own.
     """
-    settings: Settings = current_app.extensions["pandawa.settings"]
+    settings: Settings = current_settings()
     session = db.session
     message = session.get(Message, message_id)
     if (
@@ -300,7 +299,7 @@ def fetch_media(self, message_id: int) -> str:
 @shared_task(name="channels.sweep_media", acks_late=True, ignore_result=True)
 def sweep_media() -> int:
     """Re-enqueue media fetches that were never published (a broker outage at the webhook)."""
-    settings: Settings = current_app.extensions["pandawa.settings"]
+    settings: Settings = current_settings()
     if settings.whatsapp_provider not in media.FETCHING_PROVIDERS:
         return 0
     ids = media.stale_media_ids(

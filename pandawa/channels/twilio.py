@@ -24,7 +24,6 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
-from pandawa import clock
 from pandawa.channels.ingest import InboundMessage
 from pandawa.channels.providers import (
     OutboundRequest,
@@ -33,7 +32,8 @@ from pandawa.channels.providers import (
     SentRecord,
     TransientSendError,
 )
-from pandawa.config import Settings
+from pandawa.core import clock
+from pandawa.core.config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -13,16 +13,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from pandawa import live, metrics
 from pandawa.channels import twilio
 from pandawa.channels.ingest import store_inbound
 from pandawa.channels.status import apply_status
-from pandawa.config import Settings
-from pandawa.extensions import db
+from pandawa.core import live, metrics
+from pandawa.core.config import Settings, current_settings
+from pandawa.core.extensions import db
 
 bp = Blueprint("channels", __name__)
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def twilio_webhook(histogram: Any, required: tuple[str, ...]) -> Callable:
         def wrapper() -> Any:
             started = time.perf_counter()
             try:
-                settings: Settings = current_app.extensions["pandawa.settings"]
+                settings: Settings = current_settings()
                 if settings.whatsapp_provider != "twilio" or not settings.twilio_auth_token:
                     return _error(404, "not_found", "Twilio is not the configured provider.")
                 if not twilio.signature_valid(settings, request):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pandawa.clock import as_utc
+from pandawa.core.clock import as_utc
 
 WINDOW = timedelta(hours=24)
 

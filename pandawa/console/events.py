@@ -2,7 +2,7 @@
 `GET /console/events/poll?after=<cursor>`, and the bubbles fragment the page fetches when a
 message event arrives (`GET /console/tickets/<number>/messages?after=<id>`).
 
-Events come from `pandawa.live` (Redis streams, one per queue). An agent reads the streams of
+Events come from `pandawa.core.live` (Redis streams, one per queue). An agent reads the streams of
 their queues, a supervisor or admin those of every queue. The SSE `id:` of each event is the
 cursor after it, so a browser that reconnects with `Last-Event-ID` resumes where it stopped;
 the poll endpoint takes and returns the same cursor, and a console going back from polling to
@@ -13,7 +13,7 @@ stream holds a thread of the web process (gunicorn gthread, see the Procfile), s
 opens at most `max_streams()` of them at once and keeps the rest of its threads for ordinary
 requests (webhooks, claims, replies): beyond that `/console/events` answers 503 `busy` at once
 and the console polls `/console/events/poll` until a slot frees. The stream's timers are
-monotonic process time, not `pandawa.clock`: they measure the connection, not business time.
+monotonic process time, not `pandawa.core.clock`: they measure the connection, not business time.
 """
 
 from __future__ import annotations
@@ -27,26 +27,21 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import Response, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 from redis.exceptions import RedisError
 
-from pandawa import live, settings_of
 from pandawa.channels.models import Message
-from pandawa.console.csp import secure_headers
-from pandawa.extensions import db
+from pandawa.core import live
+from pandawa.core.config import settings_of
+from pandawa.core.extensions import db
+from pandawa.tickets.models import Queue
+from pandawa.tickets.queries import get_visible_ticket
+from pandawa.web.shell import page_blueprint
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint(
-    "live",
-    __name__,
-    url_prefix="/console",
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/live-static",
-)
-bp.after_request(secure_headers)
+bp = page_blueprint("live", __name__, url_prefix="/console", static_url_path="/live-static")
 
 RETRY_MS = 3000  # the browser's reconnect delay after a stream ends
 KEEPALIVE_SECONDS = 15.0
@@ -141,7 +136,6 @@ def poll() -> Response:
 @bp.get("/tickets/<number>/messages")
 def bubbles(number: str) -> str:
     """The ticket's messages after `after` (a message id), as list items for the page."""
-    from pandawa.tickets.queries import get_visible_ticket
 
     ticket = get_visible_ticket(number, current_user._get_current_object())
     if ticket is None:
@@ -159,7 +153,6 @@ def bubbles(number: str) -> str:
 
 
 def _visible_queue_codes() -> list[str]:
-    from pandawa.tickets.models import Queue
 
     user = current_user._get_current_object()
     if user.sees_all_queues:

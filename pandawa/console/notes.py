@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from pandawa.accounts.models import User
 from pandawa.channels.models import Message
-from pandawa.clock import now
-from pandawa.conversations.models import Conversation
+from pandawa.citizens.models import Conversation
+from pandawa.core.clock import now
+from pandawa.core.config import current_settings
 from pandawa.tickets.models import Ticket
 from pandawa.tickets.operations import InvalidBody, add_event
 
@@ -31,7 +31,7 @@ def add_note(session: Session, ticket: Ticket, user: User, body: str) -> Message
     at = now()
     note = Message(
         direction="out",
-        provider=current_app.extensions["pandawa.settings"].whatsapp_provider,
+        provider=current_settings().whatsapp_provider,
         sender=conversation.channel_address,
         recipient=conversation.contact.address,
         body=text,

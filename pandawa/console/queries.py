@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, defaultload
 
 from pandawa.accounts.models import User
 from pandawa.channels.models import Message
-from pandawa.clock import as_utc, now
-from pandawa.conversations.models import Contact
+from pandawa.citizens.models import Contact
+from pandawa.core.clock import as_utc, now
 from pandawa.hours.queries import calendars_for_offices
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket
 from pandawa.tickets.queries import visibility_clause
@@ -139,7 +139,3 @@ def earlier_tickets(session: Session, ticket: Ticket, limit: int = 20) -> list[E
         .limit(limit)
     )
     return [EarlierTicket(*row) for row in session.execute(stmt)]
-
-
-def active_queues(session: Session) -> list[Queue]:
-    return list(session.scalars(sa.select(Queue).where(Queue.is_active).order_by(Queue.code)))

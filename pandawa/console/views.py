@@ -12,9 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -25,33 +23,27 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from pandawa.accounts.web import login_manager
+from pandawa.accounts import presence
 from pandawa.channels.media import STORED_TYPES, stored_path
 from pandawa.channels.models import Message
 from pandawa.channels.window import window_closes_at, window_is_open
-from pandawa.clock import now
-from pandawa.console import presence
+from pandawa.citizens.masking import mask_details, mask_text
+from pandawa.citizens.models import Conversation
 from pandawa.console.canned import responses_for
-from pandawa.console.csp import secure_headers
-from pandawa.console.i18n import t
 from pandawa.console.notes import add_note
-from pandawa.console.queries import active_queues, before_ticket, earlier_tickets, work_page
-from pandawa.conversations.masking import mask_details, mask_text
-from pandawa.conversations.models import Conversation
-from pandawa.extensions import db
+from pandawa.console.queries import before_ticket, earlier_tickets, work_page
+from pandawa.core.clock import now
+from pandawa.core.config import current_settings
+from pandawa.core.extensions import db
 from pandawa.tickets import claims, operations, queries
 from pandawa.tickets.models import Ticket
+from pandawa.web.auth import login_manager
+from pandawa.web.i18n import t
+from pandawa.web.shell import page_blueprint
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint(
-    "console",
-    __name__,
-    url_prefix="/console",
-    template_folder="templates",
-    static_folder="static",
-)
-bp.after_request(secure_headers)
+bp = page_blueprint("console", __name__, url_prefix="/console")
 MAX_REASON = 500
 
 
@@ -132,7 +124,7 @@ def ticket(number: str) -> str:
         window_until=window_closes_at(conversation.last_inbound_at),
         holds=holds,
         can_act=item.is_open and (holds or user.sees_all_queues),
-        queues=[q for q in active_queues(db.session) if q.id != item.queue_id],
+        queues=[q for q in queries.active_queues(db.session) if q.id != item.queue_id],
         canned=responses_for(item.queue.code, name=contact.name or "", ticket=item.number),
         presence=presence.get_presence(user),
         queue_codes=item.queue.code,
@@ -149,7 +141,7 @@ def media(number: str, message_id: int, index: int) -> Response:
     )
     items = (message.media or []) if message is not None else []
     entry = items[index] if index < len(items) and isinstance(items[index], dict) else {}
-    path = stored_path(current_app.extensions["pandawa.settings"], entry)
+    path = stored_path(current_settings(), entry)
     content_type = entry.get("content_type")
     if path is None or content_type not in STORED_TYPES or not path.is_file():
         abort(404)

@@ -20,17 +20,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from pandawa.catalog.queries import active_catalog
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound
-from pandawa.clock import now
+from pandawa.citizens.models import Conversation
 from pandawa.conversations import faq, keywords, regions, validators
 from pandawa.conversations.flood import check_flood
-from pandawa.conversations.models import Conversation
 from pandawa.conversations.satisfaction import handle_answer
+from pandawa.core.clock import now
+from pandawa.core.config import current_settings
 from pandawa.hours.models import Office
 from pandawa.tickets.cancel import cancel_by_citizen
 from pandawa.tickets.intake import hand_off, position_replies
@@ -395,7 +395,7 @@ class Bot:
             return
         queue_outbound(
             self.session,
-            provider=current_app.extensions["pandawa.settings"].whatsapp_provider,
+            provider=current_settings().whatsapp_provider,
             sender=self.conversation.channel_address,
             recipient=self.contact.address,
             body=body,

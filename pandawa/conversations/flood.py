@@ -13,12 +13,12 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from pandawa.channels.models import Message
-from pandawa.clock import as_utc
-from pandawa.conversations.models import Conversation
+from pandawa.citizens.models import Conversation
+from pandawa.core.clock import as_utc
+from pandawa.core.config import current_settings
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def check_flood(
     citizen was already asked to slow down). `at` is now; a "warn" is remembered on the
     conversation (`state_data["slow_down_at"]`), so the next one comes a minute later at most.
     """
-    settings = current_app.extensions["pandawa.settings"]
+    settings = current_settings()
     window = timedelta(seconds=settings.flood_window_seconds)
     if _recent_count(session, message, window, settings.flood_max_messages + 1) <= (
         settings.flood_max_messages

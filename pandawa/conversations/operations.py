@@ -24,8 +24,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pandawa.channels.models import Message
-from pandawa.clock import now
-from pandawa.conversations.models import Contact, Conversation
+from pandawa.citizens.models import Contact, Conversation
+from pandawa.core.clock import now
 from pandawa.hours.models import Office
 
 log = logging.getLogger(__name__)

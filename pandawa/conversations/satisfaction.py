@@ -1,7 +1,8 @@
 """The 1–5 rating after a ticket is resolved.
 
-`tickets.operations.resolve` sends the closing message with the question and puts the
-conversation in the `satisfaction` state (`state_data = {"ticket_id", "asked_at"}`). The
+When `tickets.operations.resolve` announces a resolved ticket (`tickets.signals`),
+`ask_for_rating` sends the closing message with the question and puts the conversation in the
+`satisfaction` state (`state_data = {"ticket_id", "asked_at"}`), in the same transaction. The
 citizen's next message is read here: a rating (with an optional comment after it) is stored on
 the ticket; anything else is answered once with a reminder of the scale, and the second time the
 bot stops waiting for a rating and treats the message as a fresh one.
@@ -9,18 +10,32 @@ bot stops waiting for a rating and treats the message as a fresh one.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
+from flask import Flask
 from sqlalchemy.orm import Session
 
+from pandawa.catalog.queries import active_catalog
 from pandawa.catalog.schema import Catalog
 from pandawa.channels.models import Message
-from pandawa.clock import as_utc, now
-from pandawa.conversations.models import Conversation
+from pandawa.channels.outbox import queue_notification
+from pandawa.channels.window import window_is_open
+from pandawa.citizens.models import Conversation
+from pandawa.core.clock import as_utc, now
+from pandawa.core.config import current_settings
 from pandawa.tickets.models import Ticket
-from pandawa.tickets.operations import RATING_KEYS, RATING_STATE, add_event
+from pandawa.tickets.operations import add_event
+from pandawa.tickets.signals import ticket_resolved
 
+log = logging.getLogger(__name__)
+
+# the conversation state while the citizen's 1–5 rating of a resolved ticket is awaited
+RATING_STATE = "satisfaction"
+# its state_data: the ticket asked about, when, and whether one reminder of the scale was sent
+RATING_KEYS = ("ticket_id", "asked_at", "invalid")
 # a rating asked for longer ago than this is not expected any more
 EXPIRES_AFTER = timedelta(days=3)
 MAX_COMMENT = 1000
@@ -134,3 +149,49 @@ def _parse(value: object) -> datetime | None:
         return as_utc(datetime.fromisoformat(value))
     except ValueError:
         return None
+
+
+def init_app(app: Flask) -> None:
+    """Ask for a rating whenever a ticket is resolved (blinker keeps one connection)."""
+    ticket_resolved.connect(ask_for_rating)
+
+
+def ask_for_rating(session: Session, *, ticket: Ticket, at: datetime, **_: Any) -> None:
+    """On `tickets.signals.ticket_resolved`: the closing text and the satisfaction question,
+    in the citizen's language, as one message when both fit; the conversation then waits for
+    the rating (`read_rating` below). Past the 24-hour window nothing may be sent free-form, and
+    a template asking for a rating days later is not worth it: the ticket closes silently."""
+    conversation = session.get(Conversation, ticket.conversation_id)
+    assert conversation is not None
+    if not window_is_open(conversation.last_inbound_at, at):
+        log.info("ticket %s resolved past the 24-hour window; no closing message", ticket.number)
+        return
+    contact = conversation.contact
+    language = contact.language or "id"
+    try:
+        catalog = active_catalog()
+        bodies = [
+            catalog.text("ticket_resolved", language, ticket=ticket.number),
+            catalog.text("satisfaction_question", language, ticket=ticket.number),
+        ]
+    except LookupError:  # no catalogue loaded (CatalogMissing) or no such text
+        log.warning("no catalogue texts to close ticket %s; closed silently", ticket.number)
+        return
+    for body in bodies:
+        # the second merges into the first while it is unsent and both fit one message
+        queue_notification(
+            session,
+            provider=current_settings().whatsapp_provider,
+            sender=conversation.channel_address,
+            recipient=contact.address,
+            body=body,
+            conversation_id=conversation.id,
+            ticket_id=ticket.id,
+        )
+    # what the conversation remembers (the office chosen, the flood guard's last warning)
+    # outlives the state change
+    kept = {k: v for k, v in (conversation.state_data or {}).items() if k not in RATING_KEYS}
+    conversation.state = RATING_STATE
+    conversation.state_data = {**kept, "ticket_id": ticket.id, "asked_at": at.isoformat()}
+    conversation.updated_at = at
+    session.flush()

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from flask import current_app
 
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import release_held
 from pandawa.conversations import operations
 from pandawa.conversations.bot import Bot
-from pandawa.extensions import db
-from pandawa.jobs import publish
+from pandawa.core.config import current_settings
+from pandawa.core.extensions import db
+from pandawa.core.jobs import publish
 from pandawa.tickets.notify import note_reopen_answered
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def process_inbound(self, message_id: int) -> int:
 @shared_task(name="conversations.sweep_inbound", acks_late=True)
 def sweep_inbound() -> int:
     """Re-enqueue conversations whose messages sat unprocessed (broker outage, killed worker)."""
-    settings = current_app.extensions["pandawa.settings"]
+    settings = current_settings()
     ids = operations.stale_inbound_ids(db.session, settings.sweep_after_seconds)
     db.session.rollback()
     for message_id in ids:

@@ -16,8 +16,12 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
+from pandawa.dashboard.i18n import WEEKDAYS_SHORT, bucket_label, t
+from pandawa.hours.formatting import DAY_NAMES, format_date
+from pandawa.web.i18n import language
+
 if TYPE_CHECKING:
-    from pandawa.dashboard.series import Bucket, DayPoint
+    from pandawa.reports.series import Bucket, DayPoint
 
 SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH = 960
@@ -205,7 +209,6 @@ def percent_text(share: float | None, language: str = "id") -> str:
 
 
 def hour_chart(counts: Sequence[int], link: Callable[..., str]) -> Markup:
-    from pandawa.dashboard.i18n import t
 
     hours = [f"{h:02d}" for h in range(24)]
     return bar_chart(
@@ -224,9 +227,6 @@ def hour_chart(counts: Sequence[int], link: Callable[..., str]) -> Markup:
 
 
 def weekday_chart(counts: Sequence[int], link: Callable[..., str]) -> Markup:
-    from pandawa.console.i18n import language
-    from pandawa.dashboard.i18n import WEEKDAYS_SHORT, t
-    from pandawa.hours.formatting import DAY_NAMES
 
     lang = language()
     return bar_chart(
@@ -246,7 +246,6 @@ def weekday_chart(counts: Sequence[int], link: Callable[..., str]) -> Markup:
 
 def wait_chart(buckets: Sequence[Bucket], link: Callable[..., str]) -> Markup:
     """The wait distribution: one bar per bucket, in order."""
-    from pandawa.dashboard.i18n import bucket_label, t
 
     keys = [str(b.key) for b in buckets]
     labels = [bucket_label(key, str(b.label)) for key, b in zip(keys, buckets, strict=True)]
@@ -267,9 +266,6 @@ def wait_chart(buckets: Sequence[Bucket], link: Callable[..., str]) -> Markup:
 
 def sla_chart(points: Sequence[DayPoint], link: Callable[..., str]) -> Markup:
     """SLA attainment per local day (no bar, a dash, for a day with nothing counted)."""
-    from pandawa.console.i18n import language
-    from pandawa.dashboard.i18n import t
-    from pandawa.hours.formatting import format_date
 
     lang = language()
     bars = []

@@ -1,6 +1,6 @@
 """The tickets behind a figure: every chart bar and figure links here with its filters.
 
-The filters are the figures' own SQL expressions (pandawa.dashboard.figures), so the list of
+The filters are the figures' own SQL expressions (pandawa.reports.figures), so the list of
 "tickets that waited more than 30 minutes" is exactly the tickets the figure counted. Pages
 are keyset-paged on (created_at, id), which walks ix_ticket_created_at in order.
 """
@@ -17,8 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from pandawa.accounts.models import User
-from pandawa.conversations.models import Contact
-from pandawa.dashboard.figures import (
+from pandawa.citizens.models import Contact
+from pandawa.core.sqltypes import UTCDateTime
+from pandawa.hours.models import Office
+from pandawa.reports.figures import (
     BUCKETS,
     RESPONDED,
     SLA_MET,
@@ -27,9 +29,7 @@ from pandawa.dashboard.figures import (
     carried_over_clause,
     service_expr,
 )
-from pandawa.dashboard.scope import LocalTime, Scope, ScopeError, base_select
-from pandawa.hours.models import Office
-from pandawa.sqltypes import UTCDateTime
+from pandawa.reports.scope import LocalTime, Scope, ScopeError, base_select
 from pandawa.tickets.models import TICKET_STATUSES, Queue, Ticket
 
 MAX_LIMIT = 200

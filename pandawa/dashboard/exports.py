@@ -16,9 +16,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pandawa.accounts.models import User
-from pandawa.conversations.masking import mask_digits, mask_text
+from pandawa.citizens.masking import mask_digits, mask_text
 from pandawa.dashboard.drilldown import TicketRow
-from pandawa.dashboard.figures import Figures
+from pandawa.reports.figures import Figures
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -1,6 +1,6 @@
 """The dashboard's interface strings, Bahasa Indonesia first, English on request.
 
-The language is the console's (`lang` cookie, see pandawa/console/i18n.py). In dashboard
+The language is the console's (`lang` cookie, see pandawa/web/i18n.py). In dashboard
 templates `t` looks here first and then in the console's strings, so the shared page frame
 (base.html) keeps working; `dt` is the same function, registered app-wide for base.html's link.
 """
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pandawa.console import i18n as console_i18n
-from pandawa.console.i18n import language
+from pandawa.hours.formatting import DAY_NAMES, format_date
+from pandawa.reports.figures import BUCKETS
+from pandawa.web import i18n as web_i18n
+from pandawa.web.i18n import language
 
 STRINGS: dict[str, dict[str, str]] = {
     "id": {
@@ -295,7 +297,7 @@ def t(key: str, **values: object) -> str:
     lang = language()
     text = STRINGS[lang].get(key) or STRINGS["id"].get(key)
     if text is None:
-        return console_i18n.t(key, **values)
+        return web_i18n.t(key, **values)
     return text.format(**values) if values else text
 
 
@@ -322,7 +324,6 @@ def number(value: float | None, digits: int = 1) -> str:
 def describe(drill: Any, scope: Any) -> str:
     """What a drill-down list holds, in words: "Tiket di antrean KTP menunggu lebih dari
     30 m (waktu kerja) yang dibuat Selasa, 1 Desember 2026 s.d. …"."""
-    from pandawa.hours.formatting import DAY_NAMES, format_date
 
     lang = language()
     parts: list[str] = []
@@ -380,6 +381,5 @@ def bucket_label(key: str, label: str | None = None) -> str:
         return BUCKET_LABELS_EN[key]
     if label:
         return label
-    from pandawa.dashboard.figures import BUCKETS
 
     return next((name for code, name, *_ in BUCKETS if code == key), key)

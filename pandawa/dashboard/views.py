@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     Response,
     jsonify,
     render_template,
@@ -29,30 +28,27 @@ from flask import (
 from flask_login import current_user
 
 from pandawa.accounts.models import User
-from pandawa.accounts.web import login_manager
-from pandawa.console.csp import secure_headers
-from pandawa.console.filters import mask_phone
-from pandawa.console.i18n import language
-from pandawa.console.presence import get_presence
+from pandawa.accounts.presence import get_presence
+from pandawa.citizens.masking import mask_phone
+from pandawa.core.extensions import db
 from pandawa.dashboard import charts
-from pandawa.dashboard.board import board as live_board
+from pandawa.dashboard.drilldown import drill_from_args, iter_ticket_rows, ticket_rows
+from pandawa.dashboard.exports import figures_csv, mask_name, may_reveal_personal, tickets_csv
 from pandawa.dashboard.i18n import business_duration, describe, number, t
-from pandawa.dashboard.scope import Scope, ScopeError, scope_from_args
-from pandawa.extensions import db
 from pandawa.hours.formatting import zone_abbreviation
 from pandawa.hours.models import Office
+from pandawa.reports import figures as fig
+from pandawa.reports.board import board as live_board
+from pandawa.reports.scope import Scope, ScopeError, scope_from_args
+from pandawa.reports.snapshots import page_figures
 from pandawa.tickets.models import Queue
+from pandawa.web.auth import login_manager
+from pandawa.web.i18n import language
+from pandawa.web.shell import page_blueprint
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint(
-    "dashboard",
-    __name__,
-    url_prefix="/dashboard",
-    template_folder="templates",
-    static_folder="static",
-)
-bp.after_request(secure_headers)
+bp = page_blueprint("dashboard", __name__, url_prefix="/dashboard")
 ROLES = ("supervisor", "admin")
 BOM = "\ufeff"
 PAGE_SIZE = 50
@@ -138,7 +134,6 @@ def _plain(value: Any) -> Any:
 
 @bp.get("/figures")
 def figures_page() -> str:
-    from pandawa.dashboard.snapshots import page_figures
 
     user = _user()
     scope = scope_from_args(db.session, user, request.args)
@@ -215,8 +210,6 @@ def _options() -> dict[str, list[tuple[str, str]]]:
 
 @bp.get("/tickets")
 def tickets() -> str:
-    from pandawa.dashboard.drilldown import drill_from_args, ticket_rows
-    from pandawa.dashboard.exports import mask_name, may_reveal_personal
 
     user = _user()
     scope = scope_from_args(db.session, user, request.args)
@@ -254,8 +247,6 @@ def _local(at: datetime | None, zone: str) -> str:
 
 @bp.get("/export/figures.csv")
 def export_figures() -> Response:
-    from pandawa.dashboard import figures as fig
-    from pandawa.dashboard.exports import figures_csv
 
     user = _user()
     scope = scope_from_args(db.session, user, request.args)
@@ -268,8 +259,6 @@ def export_figures() -> Response:
 
 @bp.get("/export/tickets.csv")
 def export_tickets() -> Response:
-    from pandawa.dashboard.drilldown import drill_from_args, iter_ticket_rows
-    from pandawa.dashboard.exports import may_reveal_personal, tickets_csv
 
     user = _user()
     scope = scope_from_args(db.session, user, request.args)

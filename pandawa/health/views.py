@@ -10,8 +10,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
 
-from pandawa.extensions import db
-from pandawa.metrics import REGISTRY, multiproc_dir
+from pandawa.core.extensions import db
+from pandawa.core.metrics import REGISTRY, multiproc_dir
+from pandawa.reports.board import QueueCollector
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -59,7 +60,6 @@ def metrics():
     """Prometheus text format. With PROMETHEUS_MULTIPROC_DIR (several gunicorn workers, Celery
     workers on the machine) every process's samples are summed from that directory, not just
     the answering worker's; the queue gauges are read from the database at scrape time."""
-    from pandawa.dashboard.board import QueueCollector
 
     registry = CollectorRegistry()
     if multiproc_dir():

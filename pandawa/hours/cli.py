@@ -1,7 +1,7 @@
 """`pandawa closures …`, `pandawa hours show` and `pandawa office open-now|close-now`.
 
 Each command commits once; an unknown office or a pointless change exits 1 with the reason.
-Times come from pandawa.clock, so a rehearsal clock (PANDAWA_CLOCK) moves them too.
+Times come from pandawa.core.clock, so a rehearsal clock (PANDAWA_CLOCK) moves them too.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from pandawa.clock import now
-from pandawa.extensions import db
+from pandawa.core.clock import now
+from pandawa.core.extensions import db
 from pandawa.hours import operations, queries
 from pandawa.hours.calendar import CalendarError, OfficeCalendar
 from pandawa.hours.formatting import format_clock, format_date, format_local, zone_abbreviation

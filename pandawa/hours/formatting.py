@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from pandawa.core.clock import now
+
 DAY_NAMES = {
     "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
@@ -44,8 +46,6 @@ def zone_abbreviation(zone: str, at: datetime | None = None) -> str:
     if zone in ZONE_ABBREVIATIONS:
         return ZONE_ABBREVIATIONS[zone]
     if at is None:
-        from pandawa.clock import now
-
         at = now()
     return ZoneInfo(zone).tzname(at.astimezone(ZoneInfo(zone))) or zone
 

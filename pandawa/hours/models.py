@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pandawa.extensions import db
-from pandawa.sqltypes import JSONDoc, UTCDateTime
+from pandawa.core.extensions import db
+from pandawa.core.sqltypes import JSONDoc, UTCDateTime
 
 
 class Office(db.Model):

@@ -12,8 +12,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from pandawa.accounts.models import User
-from pandawa.clock import now
+from pandawa.core.clock import now
 from pandawa.hours.models import Office, OfficeClosure, OfficeOverride
 from pandawa.hours.queries import calendar_for
 
@@ -32,7 +31,7 @@ def add_closure(
     office: Office,
     day: date,
     reason: str,
-    actor: User | None = None,
+    actor_id: int | None = None,
     kind: str = "closed",
 ) -> OfficeClosure:
     """Close the office all day on the local date `day` (kind "open": cancel a holiday there).
@@ -51,7 +50,7 @@ def add_closure(
         session.add(row)
     row.kind = kind
     row.reason = _reason(reason)
-    row.actor_id = actor.id if actor else None
+    row.actor_id = actor_id
     row.created_at = now()
     session.flush()
     log.info("office %s: %s on %s set by user %s", office.code, kind, day, row.actor_id)
@@ -59,11 +58,11 @@ def add_closure(
 
 
 def remove_holiday(
-    session: Session, office: Office, day: date, reason: str, actor: User | None = None
+    session: Session, office: Office, day: date, reason: str, actor_id: int | None = None
 ) -> OfficeClosure:
     """The package's holiday on `day` does not apply (e.g. the sidang isbat fixed another
     date): the weekly hours apply again on that date."""
-    return add_closure(session, office, day, reason, actor, kind="open")
+    return add_closure(session, office, day, reason, actor_id, kind="open")
 
 
 def move_holiday(
@@ -72,14 +71,14 @@ def move_holiday(
     from_day: date,
     to_day: date,
     reason: str,
-    actor: User | None = None,
+    actor_id: int | None = None,
 ) -> tuple[OfficeClosure, OfficeClosure]:
     """The holiday moves from `from_day` to `to_day`: open on the first, closed on the second."""
     if from_day == to_day:
         raise ValueError("a holiday cannot move to the date it is on")
     return (
-        remove_holiday(session, office, from_day, reason, actor),
-        add_closure(session, office, to_day, reason, actor),
+        remove_holiday(session, office, from_day, reason, actor_id),
+        add_closure(session, office, to_day, reason, actor_id),
     )
 
 
@@ -100,7 +99,7 @@ def open_now(
     session: Session,
     office: Office,
     at: datetime,
-    actor: User | None = None,
+    actor_id: int | None = None,
     reason: str = "",
 ) -> OfficeOverride:
     """Open the office from `at`.
@@ -112,20 +111,20 @@ def open_now(
     day = calendar.local_date(at)
     regular = calendar.regular_intervals(day)
     ends_at = regular[-1][1] if regular and regular[-1][1] > at else calendar.day_bounds(day)[1]
-    return _override(session, office, "open", at, ends_at, actor, reason)
+    return _override(session, office, "open", at, ends_at, actor_id, reason)
 
 
 def close_now(
     session: Session,
     office: Office,
     at: datetime,
-    actor: User | None = None,
+    actor_id: int | None = None,
     reason: str = "",
 ) -> OfficeOverride:
     """Close the office from `at` to the end of its local day."""
     calendar = calendar_for(session, office)
     ends_at = calendar.day_bounds(calendar.local_date(at))[1]
-    return _override(session, office, "closed", at, ends_at, actor, reason)
+    return _override(session, office, "closed", at, ends_at, actor_id, reason)
 
 
 def _override(
@@ -134,7 +133,7 @@ def _override(
     kind: str,
     starts_at: datetime,
     ends_at: datetime,
-    actor: User | None,
+    actor_id: int | None,
     reason: str,
 ) -> OfficeOverride:
     row = OfficeOverride(
@@ -143,7 +142,7 @@ def _override(
         starts_at=starts_at,
         ends_at=ends_at,
         reason=_reason(reason),
-        actor_id=actor.id if actor else None,
+        actor_id=actor_id,
         created_at=now(),
     )
     session.add(row)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from pandawa.catalog.queries import CatalogMissing, active_catalog
 from pandawa.catalog.schema import OfficeSpec
-from pandawa.clock import now
+from pandawa.core.clock import now
 from pandawa.hours.calendar import OfficeCalendar, Override, build_calendar
 from pandawa.hours.models import Office, OfficeClosure, OfficeOverride
 

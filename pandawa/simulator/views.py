@@ -20,8 +20,8 @@ from pandawa.catalog.queries import CatalogMissing, active_catalog
 from pandawa.catalog.schema import OfficeSpec
 from pandawa.channels.ingest import InboundMessage, store_inbound
 from pandawa.channels.models import Message
-from pandawa.clock import as_utc
-from pandawa.extensions import db
+from pandawa.core.clock import as_utc
+from pandawa.core.extensions import db
 
 bp = Blueprint(
     "simulator",

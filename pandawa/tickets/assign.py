@@ -22,9 +22,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from pandawa.accounts.models import User, queue_member
+from pandawa.accounts.models import User
 from pandawa.tickets.estimates import ONLINE_WINDOW
-from pandawa.tickets.models import Queue, Ticket, TicketEvent
+from pandawa.tickets.models import Queue, Ticket, TicketEvent, queue_member
 from pandawa.tickets.operations import add_event
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from pandawa.clock import now
+from pandawa.core.clock import now
 from pandawa.tickets.models import OPEN_STATUSES, Ticket
 from pandawa.tickets.operations import add_event
 

@@ -1,7 +1,7 @@
 """Claiming: an agent takes the oldest waiting ticket of their queues.
 
 Like `operations`, functions here flush and never commit (the view does), stamp times from
-`pandawa.clock.now()` and record a `claimed` event; on PostgreSQL all of that is one statement.
+`pandawa.core.clock.now()` and record a `claimed` event; on PostgreSQL all of that is one statement.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, defaultload
 
-from pandawa.clock import now
-from pandawa.live import publish_after_commit
-from pandawa.sqltypes import UTCDateTime
-from pandawa.tickets.models import Ticket, TicketEvent
+from pandawa.accounts.models import User
+from pandawa.core.clock import now
+from pandawa.core.live import publish_after_commit
+from pandawa.core.sqltypes import UTCDateTime
+from pandawa.tickets.models import Ticket, TicketEvent, queue_member
 
 if TYPE_CHECKING:
     from pandawa.accounts.models import User
@@ -79,7 +80,6 @@ def claim_next(session: Session, user: User) -> Ticket | None:
     claimed = claim(session, user)
     if claimed is None:
         return None
-    from pandawa.accounts.models import User
 
     # the holder's queue list is not needed to answer the claim (one round trip less)
     ticket = session.get(
@@ -129,7 +129,6 @@ _CLAIM_SQL = sa.text(
 
 
 def _claim_portable(session: Session, user: User, at: datetime) -> int | None:
-    from pandawa.accounts.models import queue_member
 
     mine = sa.select(queue_member.c.queue_id).where(queue_member.c.user_id == user.id)
     tried: list[int] = []

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from pandawa.accounts.models import User, queue_member
+from pandawa.accounts.models import User
 from pandawa.hours.calendar import OfficeCalendar
-from pandawa.tickets.models import Ticket
+from pandawa.tickets.models import Ticket, queue_member
 
 # an agent who made a request in the last ten minutes counts as online
 ONLINE_WINDOW = timedelta(minutes=10)

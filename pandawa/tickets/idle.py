@@ -17,7 +17,6 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session, aliased
 
 from pandawa.catalog.queries import active_catalog
@@ -25,7 +24,8 @@ from pandawa.catalog.schema import Catalog
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_notification, queue_template
 from pandawa.channels.window import window_is_open
-from pandawa.conversations.models import Conversation
+from pandawa.citizens.models import Conversation
+from pandawa.core.config import current_settings
 from pandawa.tickets.models import Ticket
 from pandawa.tickets.operations import add_event
 
@@ -43,7 +43,7 @@ NOT_COUNTED = ("failed", "undelivered")
 def close_idle(session: Session, at: datetime, *, idle_hours: float | None = None) -> int:
     """Resolve every idle ticket at `at`; commits per batch. Returns how many were closed."""
     if idle_hours is None:
-        idle_hours = current_app.extensions["pandawa.settings"].idle_close_hours
+        idle_hours = current_settings().idle_close_hours
     cutoff = at - timedelta(hours=idle_hours)
     closed = 0
     while batch := _idle_batch(session, cutoff):
@@ -112,7 +112,7 @@ def _tell_citizen(session: Session, ticket: Ticket, at: datetime) -> None:
     assert conversation is not None
     contact = conversation.contact
     language = contact.language or "id"
-    provider = current_app.extensions["pandawa.settings"].whatsapp_provider
+    provider = current_settings().whatsapp_provider
     try:
         catalog = active_catalog()
     except LookupError:

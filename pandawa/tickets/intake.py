@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from pandawa.catalog.schema import Catalog
-from pandawa.clock import now
-from pandawa.conversations.models import Contact, Conversation
+from pandawa.citizens.models import Contact, Conversation
+from pandawa.core.clock import now
 from pandawa.hours.calendar import OfficeCalendar
 from pandawa.hours.formatting import format_duration_minutes, format_local
 from pandawa.hours.models import Office

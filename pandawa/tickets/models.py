@@ -3,20 +3,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, text
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from pandawa.extensions import db
+from pandawa.accounts.models import User
+from pandawa.core.extensions import db
+from pandawa.core.sqltypes import JSONDoc, UTCDateTime
 from pandawa.hours.models import Office
-from pandawa.sqltypes import JSONDoc, UTCDateTime
 
 if TYPE_CHECKING:
-    from pandawa.accounts.models import User
-    from pandawa.conversations.models import Contact
+    from pandawa.citizens.models import Contact
 
 TICKET_STATUSES = ("deferred", "waiting", "assigned", "resolved", "cancelled")
 OPEN_STATUSES = ("deferred", "waiting", "assigned")
 _OPEN_SQL = "status IN ('deferred', 'waiting', 'assigned')"
+
+# which queues each user works: the ticket layer's knowledge about accounts, so it lives here
+# and gives every User its `queues` (accounts, below tickets, knows nothing of queues)
+queue_member = Table(
+    "queue_member",
+    db.metadata,
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("queue_id", ForeignKey("queue.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class Queue(db.Model):
@@ -30,6 +39,11 @@ class Queue(db.Model):
     sla_seconds: Mapped[int] = mapped_column(default=1800)
     is_auto_assign: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
+
+    members: Mapped[list[User]] = relationship(
+        secondary=queue_member,
+        backref=backref("queues", lazy="selectin"),
+    )
 
     def name(self, language: str = "id") -> str:
         return self.name_en if language == "en" else self.name_id

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,8 @@ from pandawa.catalog.schema import Catalog
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_notification, queue_template
 from pandawa.channels.window import window_is_open
-from pandawa.conversations.models import Conversation
+from pandawa.citizens.models import Conversation
+from pandawa.core.config import current_settings
 from pandawa.hours.models import Office
 from pandawa.tickets.models import OPEN_STATUSES, Ticket
 
@@ -29,7 +29,7 @@ REOPEN_TEMPLATE = "window_reopen"
 
 
 def provider_name() -> str:
-    return current_app.extensions["pandawa.settings"].whatsapp_provider
+    return current_settings().whatsapp_provider
 
 
 def notify_citizen(

@@ -1,7 +1,7 @@
 """Writes on tickets: open, reply, transfer, resolve (claiming is in `claims`).
 
 Every function adds and flushes, never commits (the view, task or command does), stamps times
-from `pandawa.clock.now()`, and appends a `TicketEvent` for each change of state. Callers that
+from `pandawa.core.clock.now()`, and appends a `TicketEvent` for each change of state. Callers that
 change an existing ticket load it with a row lock (`queries.get_visible_ticket(...,
 for_update=True)`) so two agents acting at once are serialised by the database.
 """
@@ -9,17 +9,21 @@ for_update=True)`) so two agents acting at once are serialised by the database.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
-from pandawa.clock import now
-from pandawa.conversations.models import Conversation
+from pandawa.channels.outbox import queue_outbound
+from pandawa.channels.window import window_is_open
+from pandawa.citizens.models import Conversation
+from pandawa.core.clock import now
+from pandawa.core.config import current_settings
 from pandawa.hours.models import Office
+from pandawa.hours.queries import calendar_for
+from pandawa.tickets import signals
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket, TicketEvent
+from pandawa.tickets.notify import ask_to_reopen
 from pandawa.tickets.numbers import new_ticket_number
 
 if TYPE_CHECKING:
@@ -30,10 +34,6 @@ log = logging.getLogger(__name__)
 
 # WhatsApp refuses longer free-form bodies
 MAX_BODY_LENGTH = 4096
-# the conversation state while the citizen's 1–5 rating of a resolved ticket is awaited
-RATING_STATE = "satisfaction"
-# its state_data: the ticket asked about, when, and whether one reminder of the scale was sent
-RATING_KEYS = ("ticket_id", "asked_at", "invalid")
 
 
 class TicketError(Exception):
@@ -138,10 +138,6 @@ def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Messa
     Past the 24-hour window the text is held, the approved template asks the citizen to
     answer (once per reopening), and the held text goes out when they do.
     """
-    from pandawa.channels.outbox import queue_outbound
-    from pandawa.channels.window import window_is_open
-    from pandawa.tickets.notify import ask_to_reopen
-
     _require_open(ticket)
     if ticket.status != "assigned":
         raise NotHolder(
@@ -158,7 +154,7 @@ def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Messa
         ask_to_reopen(session, ticket, conversation, at)
     messages = queue_outbound(
         session,
-        provider=current_app.extensions["pandawa.settings"].whatsapp_provider,
+        provider=current_settings().whatsapp_provider,
         sender=conversation.channel_address,
         recipient=conversation.contact.address,
         body=text,
@@ -181,8 +177,6 @@ def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Messa
 def _record_first_response(session: Session, ticket: Ticket, at: Any) -> None:
     """The wait the citizen had, from asking to the first reply: in calendar seconds and in
     business seconds (a Friday 16:00 ticket answered Monday 08:10 waited 10 business minutes)."""
-    from pandawa.hours.queries import calendar_for
-
     ticket.first_response_at = at
     ticket.wait_seconds = int((at - ticket.created_at).total_seconds())
     ticket.wait_business_seconds = calendar_for(session, ticket.office).business_seconds(
@@ -231,8 +225,8 @@ def transfer(
 
 
 def resolve(session: Session, ticket: Ticket, user: User) -> Ticket:
-    """Close the ticket; tell the citizen and ask for a 1–5 rating (when a catalogue provides
-    the texts and the 24-hour window is open)."""
+    """Close the ticket and announce it (`signals.ticket_resolved`): the conversation layer
+    tells the citizen and asks for a 1–5 rating, in this transaction."""
     _require_open(ticket)
     _require_holder_or_supervisor(ticket, user)
     at = now()
@@ -242,56 +236,9 @@ def resolve(session: Session, ticket: Ticket, user: User) -> Ticket:
     session.flush()
     add_event(session, ticket, "resolved", user)
     session.flush()
-    _send_closing_message(session, ticket, at)
+    # the citizen's side (closing message, the rating question) is the conversation layer's
+    signals.ticket_resolved.send(session, ticket=ticket, at=at)
     return ticket
-
-
-def _send_closing_message(session: Session, ticket: Ticket, at: datetime) -> None:
-    """The closing text and the satisfaction question, in the citizen's language, as one
-    message when both fit; the conversation then waits for the rating
-    (`conversations.satisfaction`). Past the 24-hour window nothing may be sent free-form, and
-    a template asking for a rating days later is not worth it: the ticket closes silently."""
-    try:
-        from pandawa.catalog.queries import active_catalog
-    except ImportError:  # the catalogue feature is not installed: resolve works without it
-        return
-    from pandawa.channels.outbox import queue_notification
-    from pandawa.channels.window import window_is_open
-
-    conversation = session.get(Conversation, ticket.conversation_id)
-    assert conversation is not None
-    if not window_is_open(conversation.last_inbound_at, at):
-        log.info("ticket %s resolved past the 24-hour window; no closing message", ticket.number)
-        return
-    contact = conversation.contact
-    language = contact.language or "id"
-    try:
-        catalog = active_catalog()
-        bodies = [
-            catalog.text("ticket_resolved", language, ticket=ticket.number),
-            catalog.text("satisfaction_question", language, ticket=ticket.number),
-        ]
-    except LookupError:  # no catalogue loaded (CatalogMissing) or no such text
-        log.warning("no catalogue texts to close ticket %s; closed silently", ticket.number)
-        return
-    for body in bodies:
-        # the second merges into the first while it is unsent and both fit one message
-        queue_notification(
-            session,
-            provider=current_app.extensions["pandawa.settings"].whatsapp_provider,
-            sender=conversation.channel_address,
-            recipient=contact.address,
-            body=body,
-            conversation_id=conversation.id,
-            ticket_id=ticket.id,
-        )
-    # what the conversation remembers (the office chosen, the flood guard's last warning)
-    # outlives the state change
-    kept = {k: v for k, v in (conversation.state_data or {}).items() if k not in RATING_KEYS}
-    conversation.state = RATING_STATE
-    conversation.state_data = {**kept, "ticket_id": ticket.id, "asked_at": at.isoformat()}
-    conversation.updated_at = at
-    session.flush()
 
 
 def _require_open(ticket: Ticket) -> None:

@@ -18,14 +18,14 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import defaultload
+from sqlalchemy.orm import Session, defaultload
 
-from pandawa.accounts.models import User, queue_member
+from pandawa.accounts.models import User
 from pandawa.channels.models import Message
-from pandawa.clock import as_utc, now
-from pandawa.conversations.models import Contact, Conversation
-from pandawa.extensions import db
-from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket
+from pandawa.citizens.models import Contact, Conversation
+from pandawa.core.clock import as_utc, now
+from pandawa.core.extensions import db
+from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket, queue_member
 from pandawa.tickets.numbers import normalise_number
 
 DEFAULT_LIMIT = 50
@@ -328,3 +328,7 @@ def percentile(ordered: Sequence[float], fraction: float) -> float | None:
     low, high = math.floor(position), math.ceil(position)
     value = ordered[low] + (ordered[high] - ordered[low]) * (position - low)
     return round(value, 3)
+
+
+def active_queues(session: Session) -> list[Queue]:
+    return list(session.scalars(sa.select(Queue).where(Queue.is_active).order_by(Queue.code)))

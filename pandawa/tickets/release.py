@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from pandawa.catalog.queries import active_catalog
-from pandawa.conversations.models import Conversation
+from pandawa.citizens.models import Contact, Conversation
 from pandawa.hours.calendar import OfficeCalendar
 from pandawa.hours.formatting import format_local
 from pandawa.hours.models import Office
@@ -152,7 +152,6 @@ def _unnoticed_waiting(session: Session, office_id: int, closed_at: datetime) ->
 
 
 def _language(session: Session, ticket: Ticket) -> str:
-    from pandawa.conversations.models import Contact
 
     contact = session.get(Contact, ticket.contact_id)
     return (contact.language if contact else None) or "id"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from pandawa.accounts.models import User
 from pandawa.channels.models import Message
+from pandawa.core.clock import now
 from pandawa.hours.queries import calendars_for_offices
 from pandawa.tickets.assign import is_online, online_candidates
 from pandawa.tickets.models import OPEN_STATUSES, Ticket
@@ -164,7 +165,6 @@ def reopen_route(session: Session, ticket: Ticket, at: datetime | None = None) -
     """Who should take a recently resolved ticket the citizen wrote on again: its previous
     holder when online, else the best online agent of its queue with room, else None (the
     bot's normal flow then opens a new ticket)."""
-    from pandawa.clock import now
 
     at = at or now()
     if ticket.assignee_id is not None:

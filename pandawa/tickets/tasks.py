@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from pandawa.clock import now
-from pandawa.extensions import db
+from pandawa.core.clock import now
+from pandawa.core.extensions import db
 from pandawa.tickets import assign, idle, release, returns
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
@@ -36,17 +35,11 @@ def test_sign_in_upgrades_a_weak_hash(session, make_user):
 
 
 def test_inactive_user_cannot_sign_in(session):
-    user = accounts.create_user(
+    user = accounts.create_account(
         session, "nonaktif@example.go.id", "agent", password="kata-sandi-rahasia"
     )
     user.is_active = False
     assert accounts.authenticate(session, "nonaktif@example.go.id", "kata-sandi-rahasia") is None
-
-
-def test_create_user_names_unknown_queues(session, make_queue):
-    make_queue("KEP")
-    with pytest.raises(accounts.AccountError, match="IURAN, X1"):
-        accounts.create_user(session, "a@example.go.id", "agent", ["KEP", "IURAN", "X1"])
 
 
 def test_token_lookup_records_use_at_most_once_a_minute(session, clock, make_user):

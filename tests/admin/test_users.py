@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from pandawa.accounts.models import User
-from pandawa.extensions import db
+from pandawa.core.extensions import db
 from tests.console.helpers import csrf_token, sign_in, with_password
 
 

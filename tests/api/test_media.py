@@ -10,6 +10,7 @@ import pytest
 
 # registers the route on the API blueprint (until pandawa/api/views.py imports it)
 import pandawa.api.media  # noqa: F401
+from pandawa.core.config import settings_of
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(64)
 PDF = b"%PDF-1.7\n%%EOF\n"
@@ -18,7 +19,7 @@ EXT = {"image/jpeg": "jpg", "application/pdf": "pdf"}
 
 @pytest.fixture
 def media_dir(app, tmp_path, monkeypatch) -> Path:
-    settings = app.extensions["pandawa.settings"]
+    settings = settings_of(app)
     monkeypatch.setitem(
         app.extensions, "pandawa.settings", dataclasses.replace(settings, media_dir=tmp_path)
     )

@@ -109,7 +109,7 @@ def test_percentile_matches_percentile_cont():
 
 
 # -- the dashboard's figures in the API (fixture with known times: tests/dashboard) --------
-from tests.dashboard import test_figures  # noqa: E402
+from tests.reports import test_figures  # noqa: E402
 
 known = test_figures.known
 

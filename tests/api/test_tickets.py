@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from pandawa.channels.models import Message
-from pandawa.conversations.models import Contact
+from pandawa.citizens.models import Contact
 from pandawa.tickets.models import TicketEvent
 from tests.statements import statements_sent
 
@@ -140,7 +140,7 @@ def test_list_pages_with_a_cursor(client, desk, make_ticket):
 
 
 def test_list_does_not_query_per_ticket(app, client, desk, make_ticket):
-    from pandawa.extensions import db
+    from pandawa.core.extensions import db
 
     def run(n: int) -> int:
         for _ in range(n):
@@ -218,7 +218,7 @@ def test_claim_answers_what_the_detail_view_shows(client, desk, make_ticket, add
 def test_claim_runs_the_same_statements_however_long_the_conversation(
     app, client, clock, desk, make_ticket, add_message
 ):
-    from pandawa.extensions import db
+    from pandawa.core.extensions import db
 
     def run(messages: int) -> int:
         ticket = make_ticket(queue=desk.a)

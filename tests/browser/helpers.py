@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
-from pandawa.extensions import db
+from pandawa.core.extensions import db
 from tests.e2e.conftest import Stack
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -26,7 +26,7 @@ def shot(page: Page, name: str) -> Path:
 
 def make_agent(stack: Stack, queue_codes: list[str], role: str = "agent") -> str:
     """A user in `queue_codes` who can sign in with PASSWORD; returns the email."""
-    from pandawa.accounts.operations import create_user
+    from pandawa.admin.operations import create_user
 
     email = f"petugas-{uuid.uuid4().hex[:8]}@example.go.id"
     with stack.app.app_context():

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound, queue_template, release_held
-from pandawa.extensions import db
+from pandawa.core.extensions import db
 
 pytestmark = pytest.mark.usefixtures("live_db")
 

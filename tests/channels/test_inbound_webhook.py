@@ -7,8 +7,8 @@ import threading
 import sqlalchemy as sa
 
 from pandawa.channels.models import Message
-from pandawa.extensions import db
-from pandawa.metrics import REGISTRY
+from pandawa.core.extensions import db
+from pandawa.core.metrics import REGISTRY
 from tests.channels.conftest import CITIZEN, INBOUND_PATH, OFFICE, inbound_form
 from tests.conftest import PUBLIC_BASE_URL
 

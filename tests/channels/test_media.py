@@ -18,7 +18,8 @@ from pandawa.channels import media
 from pandawa.channels.models import Message
 from pandawa.channels.tasks import MEDIA_MAX_RETRIES
 from pandawa.channels.vcards import parse_vcards
-from pandawa.clock import now
+from pandawa.core.clock import now
+from pandawa.core.config import settings_of
 from tests.channels.conftest import CITIZEN, INBOUND_PATH, OFFICE, inbound_form
 from tests.conftest import TEST_ACCOUNT_SID
 
@@ -79,7 +80,7 @@ def other_host(_other_server: OtherHost) -> OtherHost:
 @pytest.fixture
 def media_dir(app, tmp_path, monkeypatch) -> Path:
     """A media directory of this test's own, and a 64 KiB limit."""
-    settings = app.extensions["pandawa.settings"]
+    settings = settings_of(app)
     folder = tmp_path / "media"
     monkeypatch.setitem(
         app.extensions,
@@ -243,7 +244,7 @@ def test_a_redirect_to_a_host_off_the_allowlist_is_not_followed(
 
 
 def test_twilios_cdn_is_allowed_over_https_only(app):
-    settings = app.extensions["pandawa.settings"]
+    settings = settings_of(app)
 
     assert media.redirect_allowed("https://mms.twiliocdn.com/AC1/abc?Expires=1", settings)
     assert not media.redirect_allowed("http://mms.twiliocdn.com/AC1/abc", settings)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import MAX_BODY, queue_notification, queue_outbound, queue_template
-from pandawa.extensions import db
+from pandawa.core.extensions import db
 from tests.channels.conftest import CITIZEN, OFFICE
 
 pytestmark = pytest.mark.usefixtures("live_db")

@@ -13,6 +13,7 @@ import redis
 
 from pandawa.channels import pacing
 from pandawa.channels.pacing import KEY_PREFIX, LocalPacer, RedisPacer, interval_us
+from pandawa.core.config import settings_of
 
 SLACK = 0.001  # float rounding of microseconds to seconds; the schedule itself is exact
 
@@ -76,7 +77,7 @@ def test_slots_are_on_the_pacers_clock(redis_client):
 
 
 def test_reserve_uses_the_rate_setting_and_redis(app, monkeypatch, redis_client):
-    settings = app.extensions["pandawa.settings"]
+    settings = settings_of(app)
     monkeypatch.setitem(
         app.extensions,
         "pandawa.settings",
@@ -95,7 +96,7 @@ def test_reserve_uses_the_rate_setting_and_redis(app, monkeypatch, redis_client)
 
 
 def test_without_redis_url_the_process_paces_itself(app, monkeypatch, redis_client):
-    settings = app.extensions["pandawa.settings"]
+    settings = settings_of(app)
     monkeypatch.setitem(
         app.extensions,
         "pandawa.settings",

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound
-from pandawa.extensions import db
+from pandawa.core.config import settings_of
+from pandawa.core.extensions import db
 from tests.channels.conftest import CITIZEN, OFFICE
 from tests.conftest import PUBLIC_BASE_URL
 
@@ -237,7 +238,7 @@ def test_a_row_being_sent_right_now_is_left_alone(app, send, stuck, twilio_fake)
 def test_a_timeout_that_reached_twilio_is_not_sent_twice(
     app, send, queue, twilio_fake, clock, monkeypatch
 ):
-    settings = app.extensions["pandawa.settings"]
+    settings = settings_of(app)
     monkeypatch.setitem(
         app.extensions,
         "pandawa.settings",
@@ -284,7 +285,7 @@ def test_messages_to_different_citizens_do_not_wait_for_each_other(app, send, qu
 
 
 def test_the_simulator_sends_without_network(app, send, queue, twilio_fake, monkeypatch):
-    settings = app.extensions["pandawa.settings"]
+    settings = settings_of(app)
     monkeypatch.setitem(
         app.extensions,
         "pandawa.settings",
@@ -328,7 +329,7 @@ def test_a_swept_stuck_row_is_checked_at_twilio_then_sent(app, stuck, run_task, 
 
 
 def test_twilio_unreachable_puts_the_row_back_to_pending(app, send, queue, monkeypatch):
-    settings = app.extensions["pandawa.settings"]
+    settings = settings_of(app)
     monkeypatch.setitem(
         app.extensions,
         "pandawa.settings",

@@ -20,7 +20,8 @@ import redis
 from pandawa.channels import pacing
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound
-from pandawa.extensions import db
+from pandawa.core.config import settings_of
+from pandawa.core.extensions import db
 from tests.channels.conftest import CITIZEN
 from tests.conftest import app_environ
 
@@ -43,7 +44,7 @@ def sender() -> str:
 @pytest.fixture
 def rate(app, monkeypatch):
     def set_rate(per_second: float) -> None:
-        settings = app.extensions["pandawa.settings"]
+        settings = settings_of(app)
         monkeypatch.setitem(
             app.extensions,
             "pandawa.settings",
@@ -140,7 +141,7 @@ def test_a_slot_missed_long_ago_is_given_up_for_a_new_one(
 def test_an_unreachable_schedule_retries_without_sending(
     app, sender, queue, run_task, twilio_fake, monkeypatch
 ):
-    settings = app.extensions["pandawa.settings"]
+    settings = settings_of(app)
     monkeypatch.setitem(
         app.extensions,
         "pandawa.settings",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pandawa.channels.models import Message
-from pandawa.clock import now
+from pandawa.core.clock import now
 from tests.channels.conftest import CITIZEN, OFFICE, STATUS_PATH
 
 

@@ -9,16 +9,16 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from flask import Flask
 
-from pandawa import create_app
+from pandawa.app import create_app
 from pandawa.channels.models import Message
-from pandawa.extensions import db
+from pandawa.core.extensions import db
 from tests.channels.conftest import INBOUND_PATH, inbound_form
 from tests.conftest import app_environ
 
 
 @contextmanager
 def other_app(app: Flask, environ: dict) -> Iterator[Flask]:
-    other = create_app(environ, clock=app.extensions["pandawa.clock"])
+    other = create_app(environ, clock=app.extensions["pandawa.core.clock"])
     try:
         yield other
     finally:

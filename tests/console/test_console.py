@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from pandawa.channels.models import Message
-from pandawa.clock import now
-from pandawa.extensions import db
+from pandawa.core.clock import now
+from pandawa.core.extensions import db
 from pandawa.tickets import claims
 from pandawa.tickets.models import Ticket
 from tests.console.helpers import csrf_token, sign_in, with_password

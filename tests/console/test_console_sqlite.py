@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pandawa.extensions import db
+from pandawa.core.extensions import db
 from tests.console.helpers import csrf_token, reset_throttle, sign_in, with_password
 
 

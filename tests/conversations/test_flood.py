@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 
 from pandawa.channels.models import Message
-from pandawa.clock import now
+from pandawa.citizens.models import Conversation
 from pandawa.conversations.flood import check_flood
-from pandawa.conversations.models import Conversation
+from pandawa.core.clock import now
 from tests.factories import inbound
 
 _sid = itertools.count(1)

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pandawa.catalog.operations import load_default
 from pandawa.catalog.queries import active_catalog
 from pandawa.channels.models import Message
-from pandawa.clock import now
+from pandawa.citizens.models import Contact, Conversation
 from pandawa.conversations.bot import Bot
-from pandawa.conversations.models import Contact, Conversation
 from pandawa.conversations.operations import mark_processed
+from pandawa.core.clock import now
+from pandawa.provisioning.operations import load_default
 from pandawa.tickets.models import OPEN_STATUSES, Ticket
 from tests.factories import inbound
 

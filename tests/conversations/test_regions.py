@@ -7,10 +7,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from pandawa.catalog.operations import load_catalog
-from pandawa.clock import now
-from pandawa.conversations.models import Contact, Conversation
+from pandawa.citizens.models import Contact, Conversation
+from pandawa.core.clock import now
 from pandawa.hours.models import Office
+from pandawa.provisioning.operations import load_catalog
 from pandawa.tickets.models import Ticket
 from tests.conversations.test_no_dead_ends import _say
 

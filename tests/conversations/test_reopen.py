@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from pandawa.catalog.operations import load_default
-from pandawa.clock import now
+from pandawa.core.clock import now
+from pandawa.provisioning.operations import load_default
 from pandawa.tickets.claims import claim_next
 from pandawa.tickets.models import Ticket
 from pandawa.tickets.operations import reply, resolve

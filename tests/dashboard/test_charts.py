@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pandawa.dashboard import charts
-from pandawa.dashboard.series import Bucket, DayPoint
+from pandawa.reports.series import Bucket, DayPoint
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from pandawa.dashboard import series
 from pandawa.dashboard.drilldown import Drill, drill_from_args, iter_ticket_rows, ticket_rows
-from pandawa.dashboard.scope import ScopeError
-from tests.dashboard import test_figures
+from pandawa.reports import series
+from pandawa.reports.scope import ScopeError
+from tests.reports import test_figures
 
 known = test_figures.known  # the fixture with known times, shared
 

@@ -8,7 +8,6 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pandawa.dashboard import figures as fig
 from pandawa.dashboard.drilldown import Drill, iter_ticket_rows
 from pandawa.dashboard.exports import (
     figures_csv,
@@ -16,7 +15,8 @@ from pandawa.dashboard.exports import (
     neutralise,
     tickets_csv,
 )
-from tests.dashboard import test_figures
+from pandawa.reports import figures as fig
+from tests.reports import test_figures
 
 known = test_figures.known  # the fixture with known times, shared
 

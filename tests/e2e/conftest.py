@@ -22,10 +22,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 from twilio.request_validator import RequestValidator
 
-from pandawa import create_app
-from pandawa.clock import FileClock
-from pandawa.extensions import db
-from pandawa.migrations import upgrade
+from pandawa.app import create_app
+from pandawa.core.clock import FileClock
+from pandawa.core.extensions import db
+from pandawa.core.migrations import upgrade
 from tests.conftest import PUBLIC_BASE_URL, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, app_environ
 from tests.services import temporary_database
 
@@ -146,7 +146,7 @@ def running_stack(
         with app.app_context():
             with db.engine.begin() as conn:
                 upgrade(url, connection=conn)
-            from pandawa.catalog.operations import load_default
+            from pandawa.provisioning.operations import load_default
 
             load_default(db.session)
             db.session.commit()
@@ -162,7 +162,7 @@ def running_stack(
                 "-b",
                 f"127.0.0.1:{port}",
                 "--no-control-socket",
-                "pandawa:create_app()",
+                "pandawa.app:create_app()",
             ],
             env,
             logs / "web.log",

@@ -10,7 +10,7 @@ import requests
 import sqlalchemy as sa
 
 from pandawa.channels.models import Message
-from pandawa.extensions import db
+from pandawa.core.extensions import db
 from pandawa.tickets.models import Ticket
 from tests.e2e.conftest import count, inbound_form, wait_until
 
@@ -45,7 +45,8 @@ def handoff_path(stack):
 
 
 def agent_token(stack, queue_code: str, email: str = "petugas@example.go.id") -> str:
-    from pandawa.accounts.operations import create_token, create_user
+    from pandawa.accounts.operations import create_token
+    from pandawa.admin.operations import create_user
 
     with stack.app.app_context():
         user = create_user(db.session, email, "agent", [queue_code])

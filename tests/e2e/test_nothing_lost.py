@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from pandawa import create_app
+from pandawa.app import create_app
 from pandawa.channels.models import Message
-from pandawa.extensions import db
+from pandawa.core.extensions import db
 from tests.e2e.conftest import inbound_form
 from tests.e2e.test_message_path import citizen, sid
 

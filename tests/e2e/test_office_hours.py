@@ -12,7 +12,7 @@ import requests
 import sqlalchemy as sa
 
 from pandawa.channels.models import Message
-from pandawa.extensions import db
+from pandawa.core.extensions import db
 from pandawa.hours.models import Office
 from pandawa.tickets.models import Ticket, TicketEvent
 from tests.e2e.conftest import WIB, inbound_form, wait_until

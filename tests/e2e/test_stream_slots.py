@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from pandawa.extensions import db
+from pandawa.core.extensions import db
 from tests.e2e.conftest import Stack, running_stack
 from tests.services import temporary_redis_db
 
@@ -46,7 +46,8 @@ def small_stack(fake_twilio, tmp_path_factory, monkeypatch) -> Iterator[Stack]:
 
 
 def _agent_with_token(stack: Stack) -> tuple[str, str]:
-    from pandawa.accounts.operations import create_token, create_user
+    from pandawa.accounts.operations import create_token
+    from pandawa.admin.operations import create_user
 
     email = "petugas-sse@example.go.id"
     with stack.app.app_context():

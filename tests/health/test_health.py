@@ -1,7 +1,7 @@
 import pytest
 
-from pandawa import create_app
-from pandawa.extensions import db
+from pandawa.app import create_app
+from pandawa.core.extensions import db
 from tests.conftest import app_environ
 
 

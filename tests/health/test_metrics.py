@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from pandawa.metrics import REGISTRY
+from pandawa.core.metrics import REGISTRY
 
 WIB = timezone(timedelta(hours=7))
 
@@ -122,7 +122,7 @@ def test_a_failed_task_increments_the_failure_counter(client, flaky_tasks):
 
 
 def test_metrics_still_answer_when_the_queue_gauges_fail(client, monkeypatch):
-    from pandawa.dashboard import board
+    from pandawa.reports import board
 
     def explode(*args, **kwargs):
         raise RuntimeError("database gone")

@@ -28,7 +28,7 @@ def test_opening_early_lasts_through_the_regular_hours(session, make_office, mak
     at = local(WIB, 2026, 12, 1, 7, 0)  # Tuesday, an hour before opening
     assert not calendar_for(session, office).is_open(at)
 
-    row = operations.open_now(session, office, at, actor=supervisor, reason="Antrean panjang")
+    row = operations.open_now(session, office, at, actor_id=supervisor.id, reason="Antrean panjang")
 
     calendar = calendar_for(session, office)
     assert calendar.is_open(at)

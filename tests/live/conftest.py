@@ -9,9 +9,9 @@ import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 
-from pandawa import live
 from pandawa.accounts.models import User
-from pandawa.extensions import db
+from pandawa.core import live
+from pandawa.core.extensions import db
 from tests.console.helpers import sign_in as console_sign_in
 from tests.console.helpers import with_password
 

@@ -1,12 +1,13 @@
-"""pandawa.live: events are published after the commit, only then, and carry no personal data."""
+"""pandawa.core.live: events are published after the commit, only then, and carry no
+personal data."""
 
 from __future__ import annotations
 
 import json
 
-from pandawa import live
 from pandawa.channels.models import Message
-from pandawa.clock import now
+from pandawa.core import live
+from pandawa.core.clock import now
 from pandawa.tickets import claims, operations
 
 CITIZEN_DIGITS = "6281299887766"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from pandawa import live
 from pandawa.channels.models import Message
-from pandawa.clock import now
+from pandawa.core import live
+from pandawa.core.clock import now
 
 
 def _publish(app, *events: dict) -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pandawa.channels.tasks  # noqa: F401  (registers the tasks)
-from pandawa.catalog.operations import load_default
 from pandawa.catalog.queries import active_catalog
 from pandawa.channels.models import Message
-from pandawa.clock import now
 from pandawa.conversations.tasks import process_inbound
+from pandawa.core.clock import now
 from pandawa.hours.models import Office
+from pandawa.provisioning.operations import load_default
 from tests.channels.conftest import STATUS_PATH, post_signed  # noqa: F401  (fixture)
 
 BODY = "Ini foto KTP saya, NIK 3171234567890001"

@@ -12,9 +12,9 @@ import pytest
 from flask import g
 from werkzeug.test import EnvironBuilder
 
-from pandawa import live, settings_of
-from pandawa.config import ConfigError, Settings
 from pandawa.console import events
+from pandawa.core import live
+from pandawa.core.config import ConfigError, Settings, settings_of
 
 
 @pytest.fixture

@@ -14,14 +14,14 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from pandawa import create_app
 from pandawa.accounts.models import User
+from pandawa.app import create_app
 from pandawa.catalog.loader import SHIPPED_CATALOG, load_file
-from pandawa.catalog.operations import load_default
 from pandawa.channels.models import Message
-from pandawa.clock import FixedClock
-from pandawa.extensions import db
-from pandawa.migrations import upgrade
+from pandawa.core.clock import FixedClock
+from pandawa.core.extensions import db
+from pandawa.core.migrations import upgrade
+from pandawa.provisioning.operations import load_default
 from tests.services import temporary_database, temporary_redis_db
 
 SIMULATOR = Path(__file__).resolve().parents[2] / "pandawa" / "simulator"

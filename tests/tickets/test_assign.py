@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from pandawa.clock import now
+from pandawa.core.clock import now
 from pandawa.tickets.assign import assign_waiting
 from pandawa.tickets.claims import claim_next
 from pandawa.tickets.models import Ticket, TicketEvent
@@ -170,7 +170,7 @@ def test_two_beats_at_once_never_exceed_capacity(
     import threading
 
     from pandawa.accounts.models import User
-    from pandawa.extensions import db
+    from pandawa.core.extensions import db
     from pandawa.hours.models import Office
     from pandawa.tickets.models import Queue
 

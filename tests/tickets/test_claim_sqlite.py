@@ -7,7 +7,7 @@ import threading
 import sqlalchemy as sa
 
 from pandawa.accounts.models import User
-from pandawa.extensions import db
+from pandawa.core.extensions import db
 from pandawa.tickets.claims import claim_next
 from pandawa.tickets.models import Ticket
 

@@ -12,12 +12,12 @@ import yaml
 
 from pandawa.accounts.models import User
 from pandawa.catalog.loader import default_catalog_path
-from pandawa.catalog.operations import load_catalog, load_default
 from pandawa.catalog.texts import TEMPLATE_SPECS
 from pandawa.channels.models import Message
-from pandawa.clock import now
-from pandawa.conversations.models import Conversation
-from pandawa.extensions import db
+from pandawa.citizens.models import Conversation
+from pandawa.core.clock import now
+from pandawa.core.extensions import db
+from pandawa.provisioning.operations import load_catalog, load_default
 from pandawa.tickets import idle
 from pandawa.tickets.models import Ticket, TicketEvent
 from pandawa.tickets.tasks import close_idle as close_idle_task

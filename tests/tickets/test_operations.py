@@ -170,7 +170,7 @@ def test_resolve(session, clock, make_user, make_ticket):
 def test_resolve_tells_the_citizen_in_their_language(
     session, make_user, make_ticket, make_conversation
 ):
-    from pandawa.catalog.operations import load_default
+    from pandawa.provisioning.operations import load_default
 
     load_default(session)
     agent = make_user()

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from pandawa.catalog.operations import load_default
 from pandawa.channels.models import Message
+from pandawa.provisioning.operations import load_default
 from pandawa.tickets.models import Ticket, TicketEvent
 from pandawa.tickets.release import notify_closing, release_due
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pandawa.clock import now
+from pandawa.core.clock import now
 from pandawa.tickets.notify import note_reopen_answered
 
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from pandawa.channels.models import Message
-from pandawa.clock import now
-from pandawa.extensions import db
+from pandawa.core.clock import now
+from pandawa.core.extensions import db
 from pandawa.tickets.assign import assign_waiting
 from pandawa.tickets.models import Ticket, TicketEvent
 from pandawa.tickets.returns import reopen_recent, reopen_route, return_abandoned

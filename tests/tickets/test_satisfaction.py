@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from pandawa.catalog.operations import load_default
 from pandawa.catalog.queries import active_catalog
 from pandawa.channels.models import Message
-from pandawa.clock import now
 from pandawa.conversations.satisfaction import handle_answer, parse_rating
+from pandawa.core.clock import now
+from pandawa.provisioning.operations import load_default
 from pandawa.tickets import operations as ops
 from pandawa.tickets.models import TicketEvent
 from tests.factories import inbound
@@ -34,7 +34,7 @@ def resolved(session, make_user, make_ticket):
 
 
 def _conversation(session, ticket):
-    from pandawa.conversations.models import Conversation
+    from pandawa.citizens.models import Conversation
 
     return session.get(Conversation, ticket.conversation_id)
 

@@ -1,0 +1,130 @@
+"""Pandawa: a WhatsApp administrative-service gateway for public agencies."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from pandawa.admin import views as admin_views
+from pandawa.api import offices
+from pandawa.api import views as api_views
+from pandawa.channels import views as channel_views
+from pandawa.cli import register_cli
+from pandawa.console import events as console_events
+from pandawa.console import views as console_views
+from pandawa.conversations import satisfaction
+from pandawa.core import jobs, live
+from pandawa.core.celery_app import celery_init_app
+from pandawa.core.clock import Clock, clock_from_setting
+from pandawa.core.config import EXTENSION_KEY, Settings
+from pandawa.core.extensions import csrf, db
+from pandawa.core.logs import configure_logging
+from pandawa.dashboard import views as dashboard_views
+from pandawa.health import views as health_views
+from pandawa.simulator import views as simulator_views
+from pandawa.tickets import live as ticket_live
+from pandawa.web import shell
+
+
+def create_app(
+    environ: Mapping[str, str] | None = None,
+    *,
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    engine_options: dict[str, Any] | None = None,
+) -> Flask:
+    """Build the web/worker application. Connects to nothing; runs no migrations."""
+    settings = settings or Settings.from_env(environ)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url, engine_options),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=1024 * 1024,  # webhooks and API bodies are small; 1 MiB is plenty
+    )
+    app.extensions[EXTENSION_KEY] = settings
+    app.extensions["pandawa.core.clock"] = clock or clock_from_setting(settings.clock)
+    configure_logging(settings.log_level)
+    _quiet_personal_data_loggers()
+
+    db.init_app(app)
+    csrf.init_app(app)
+    if settings.database_url.startswith("sqlite"):
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    celery_init_app(app)
+    # listeners and receivers: registered here, never as a side effect of an import
+    jobs.init_app(app)
+    live.init_app(app)
+    ticket_live.init_app(app)
+    satisfaction.init_app(app)
+    shell.init_app(app)
+    _register_blueprints(app, settings)
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask, settings: Settings) -> None:
+    # signed by the provider / authenticated by bearer token: no browser session to forge
+    for blueprint in (channel_views.bp, api_views.bp, offices.bp):
+        app.register_blueprint(blueprint)
+        csrf.exempt(blueprint)
+    # the browser side: console (with its live updates), admin, dashboard; health for probes
+    for blueprint in (
+        health_views.bp,
+        console_views.bp,
+        console_events.bp,
+        admin_views.bp,
+        dashboard_views.bp,
+    ):
+        app.register_blueprint(blueprint)
+    if settings.whatsapp_provider == "simulator":
+        app.register_blueprint(simulator_views.bp)
+
+
+def _engine_options(url: str, extra: dict[str, Any] | None) -> dict[str, Any]:
+    # parameters (phone numbers, message text) never appear in SQLAlchemy error messages
+    options: dict[str, Any] = {"hide_parameters": True}
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"timeout": 30}
+    else:
+        # No pre-ping: it would add a round trip to every webhook. A connection that died with a
+        # database restart fails one request (503, Twilio retries) and the pool is invalidated.
+        # 10 kept open: the requests a process serves at once while consoles hold most of its
+        # threads with their live streams (which hold no connection); up to one per thread
+        # under load (gunicorn.conf.py says how many), so no request waits for a connection
+        threads = int(os.environ.get("PANDAWA_WEB_THREADS", "0") or 0)
+        options.update(
+            pool_size=10,
+            max_overflow=max(10, threads - 10),
+            pool_timeout=5,
+            pool_recycle=1800,
+            connect_args={"connect_timeout": 3},
+        )
+    options.update(extra or {})
+    return options
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the web process read while the worker writes; foreign keys are off by default
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _quiet_personal_data_loggers() -> None:
+    # twilio's HTTP client logs request bodies (recipient numbers, message text) at INFO
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

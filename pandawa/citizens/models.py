@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pandawa.core.extensions import db
+from pandawa.core.sqltypes import JSONDoc, UTCDateTime
+
+
+class Contact(db.Model):
+    """A citizen, keyed on the provider's sender id (`whatsapp:+62…`, or a WhatsApp username)."""
+
+    __tablename__ = "contact"
+    __table_args__ = (UniqueConstraint("provider", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(128))
+    wa_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2), default="id")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Conversation(db.Model):
+    """One citizen talking to one of our sender numbers; the bot's state lives here."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (UniqueConstraint("contact_id", "channel_address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    # our sender id the citizen wrote to
+    channel_address: Mapped[str] = mapped_column(String(128))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"))
+    state: Mapped[str] = mapped_column(String(32), default="idle")
+    state_data: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    # the 24-hour WhatsApp window opens with each citizen message
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    contact: Mapped[Contact] = relationship(lazy="joined", innerjoin=True)

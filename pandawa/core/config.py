@@ -1,0 +1,247 @@
+"""Settings from the environment, validated once at start.
+
+A bad value stops the process with a `ConfigError` naming the variable and what is expected.
+Every setting of PRODUCT.md is here, with its default; a few operational extras follow them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app
+
+PROVIDERS = ("twilio", "simulator")
+# where create_app keeps the Settings; read them through settings_of() / current_settings()
+EXTENSION_KEY = "pandawa.settings"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    celery_broker_url: str
+    redis_url: str | None
+    secret_key: str
+    public_base_url: str
+    whatsapp_provider: str
+    twilio_account_sid: str | None
+    twilio_auth_token: str | None
+    twilio_api_base_url: str
+    catalog_path: str | None
+    instance_path: Path
+    env: str = "development"
+    twilio_timeout_seconds: float = 10.0
+    sweep_after_seconds: int = 60
+    log_level: str = "INFO"
+    clock: str = "system"
+    outbound_rate_per_second: float = 80.0
+    media_dir: Path | None = None
+    media_max_bytes: int = 10 * 1024 * 1024
+    flood_max_messages: int = 20
+    flood_window_seconds: int = 60
+    idle_close_hours: float = 72.0
+    live_max_streams: int | None = None  # None: derived from the web process's threads
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        instance = Path(env.get("PANDAWA_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+        mode = env.get("PANDAWA_ENV", "development")
+        if mode not in ("development", "production", "test"):
+            raise ConfigError(
+                f"PANDAWA_ENV={mode!r}: expected one of development, production, test"
+            )
+
+        provider = env.get("WHATSAPP_PROVIDER", "simulator").strip().lower()
+        if provider not in PROVIDERS:
+            raise ConfigError(
+                f"WHATSAPP_PROVIDER={provider!r}: expected one of {', '.join(PROVIDERS)}"
+            )
+        sid = env.get("TWILIO_ACCOUNT_SID") or None
+        token = env.get("TWILIO_AUTH_TOKEN") or None
+        if provider == "twilio":
+            if not sid or not sid.startswith("AC"):
+                raise ConfigError(
+                    "TWILIO_ACCOUNT_SID: required when WHATSAPP_PROVIDER=twilio; "
+                    "expected the account SID starting with 'AC'"
+                )
+            if not token:
+                raise ConfigError(
+                    "TWILIO_AUTH_TOKEN: required when WHATSAPP_PROVIDER=twilio "
+                    "(the auth token signs and verifies webhooks)"
+                )
+
+        catalog = env.get("PANDAWA_CATALOG") or None
+        if catalog and not Path(catalog).is_file():
+            raise ConfigError(f"PANDAWA_CATALOG={catalog!r}: no such file; expected a YAML file")
+
+        return cls(
+            database_url=normalise_database_url(
+                env.get("DATABASE_URL") or f"sqlite:///{instance / 'pandawa.sqlite'}"
+            ),
+            celery_broker_url=_broker_url(env.get("CELERY_BROKER_URL"), instance),
+            redis_url=_redis_url(env.get("REDIS_URL")),
+            secret_key=_secret_key(env.get("SECRET_KEY"), mode, instance),
+            public_base_url=_base_url("PUBLIC_BASE_URL", env.get("PUBLIC_BASE_URL")),
+            whatsapp_provider=provider,
+            twilio_account_sid=sid,
+            twilio_auth_token=token,
+            twilio_api_base_url=_base_url(
+                "TWILIO_API_BASE_URL", env.get("TWILIO_API_BASE_URL") or "https://api.twilio.com"
+            ),
+            catalog_path=catalog,
+            instance_path=instance,
+            env=mode,
+            twilio_timeout_seconds=_positive_float(
+                "TWILIO_TIMEOUT_SECONDS", env.get("TWILIO_TIMEOUT_SECONDS", "10")
+            ),
+            sweep_after_seconds=int(
+                _positive_float(
+                    "PANDAWA_SWEEP_AFTER_SECONDS", env.get("PANDAWA_SWEEP_AFTER_SECONDS", "60")
+                )
+            ),
+            log_level=_log_level(env.get("LOG_LEVEL", "INFO")),
+            clock=_clock(env.get("PANDAWA_CLOCK"), mode),
+            outbound_rate_per_second=_positive_float(
+                "OUTBOUND_RATE_PER_SECOND", env.get("OUTBOUND_RATE_PER_SECOND", "80")
+            ),
+            media_dir=Path(env.get("MEDIA_STORAGE_DIR") or instance / "media").resolve(),
+            media_max_bytes=int(
+                _positive_float("MEDIA_MAX_BYTES", env.get("MEDIA_MAX_BYTES", str(10 * 1024**2)))
+            ),
+            flood_max_messages=int(
+                _positive_float("FLOOD_MAX_MESSAGES", env.get("FLOOD_MAX_MESSAGES", "20"))
+            ),
+            flood_window_seconds=int(
+                _positive_float("FLOOD_WINDOW_SECONDS", env.get("FLOOD_WINDOW_SECONDS", "60"))
+            ),
+            idle_close_hours=_positive_float(
+                "TICKET_IDLE_CLOSE_HOURS", env.get("TICKET_IDLE_CLOSE_HOURS", "72")
+            ),
+            live_max_streams=_optional_count("LIVE_MAX_STREAMS", env.get("LIVE_MAX_STREAMS")),
+        )
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept URLs as platforms hand them out and run them on psycopg 3."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigError(
+            f"DATABASE_URL: {url!r} is not a URL; expected e.g. "
+            "postgresql://user@host:5432/pandawa or sqlite:///instance/pandawa.sqlite"
+        )
+    if scheme in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
+    if scheme == "postgresql+psycopg" or scheme.startswith("sqlite"):
+        return url
+    raise ConfigError(
+        f"DATABASE_URL: scheme {scheme!r} is not supported; expected postgresql:// or sqlite://"
+    )
+
+
+def _broker_url(value: str | None, instance: Path) -> str:
+    if not value:
+        # kombu's SQLAlchemy transport on a SQLite file: no server needed for the embedded stack
+        return f"sqla+sqlite:///{instance / 'celery-broker.sqlite'}"
+    scheme = value.partition("://")[0]
+    if scheme not in ("redis", "rediss", "amqp", "amqps", "pyamqp", "sqla+sqlite", "memory"):
+        raise ConfigError(
+            f"CELERY_BROKER_URL: scheme {scheme!r} is not supported; "
+            "expected redis://host:6379/0, amqp://… or sqla+sqlite:///path"
+        )
+    return value
+
+
+def _redis_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"REDIS_URL: {value!r} is not a redis:// URL")
+    return value
+
+
+def _secret_key(value: str | None, mode: str, instance: Path) -> str:
+    if value:
+        if len(value) < 16:
+            raise ConfigError("SECRET_KEY: too short; expected at least 16 random characters")
+        return value
+    if mode == "production":
+        raise ConfigError(
+            "SECRET_KEY: required in production; generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+        )
+    # development: generated once and kept, so sessions survive restarts
+    path = instance / "secret_key"
+    if path.is_file():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _base_url(name: str, value: str | None) -> str:
+    value = (value or "http://127.0.0.1:5000").rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name}: {value!r} is not an http(s) URL; expected e.g. https://host")
+    return value
+
+
+def _positive_float(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if number <= 0:
+        raise ConfigError(f"{name}: {value!r}; expected a positive number")
+    return number
+
+
+def _optional_count(name: str, value: str | None) -> int | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise ConfigError(f"{name}: {value!r}; expected a whole number, 0 or more")
+    return int(text)
+
+
+def _log_level(value: str) -> str:
+    value = value.upper()
+    if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"LOG_LEVEL: {value!r}; expected DEBUG, INFO, WARNING or ERROR")
+    return value
+
+
+def _clock(value: str | None, mode: str) -> str:
+    if not value or value == "system":
+        return "system"
+    if not value.startswith("file:") or len(value) <= len("file:"):
+        raise ConfigError(f"PANDAWA_CLOCK={value!r}: expected 'system' or 'file:/path'")
+    if mode == "production":
+        raise ConfigError("PANDAWA_CLOCK: a rehearsal clock is refused in production; unset it")
+    return value
+
+
+def settings_of(app: Flask) -> Settings:
+    """The settings `app` was built with."""
+    return app.extensions[EXTENSION_KEY]
+
+
+def current_settings() -> Settings:
+    """The settings of the app in context (a request, a task, a CLI command)."""
+    return current_app.extensions[EXTENSION_KEY]

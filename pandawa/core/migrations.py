@@ -1,0 +1,33 @@
+"""Run Alembic from code: `pandawa db upgrade`, tests, the dev stack."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection
+
+
+def migrations_dir() -> Path:
+    configured = os.environ.get("PANDAWA_MIGRATIONS")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[2] / "migrations"
+
+
+def alembic_config(database_url: str, connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    cfg.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(
+    database_url: str, revision: str = "head", connection: Connection | None = None
+) -> None:
+    command.upgrade(alembic_config(database_url, connection), revision)

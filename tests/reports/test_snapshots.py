@@ -1,0 +1,93 @@
+"""Figures snapshots: the stored page equals the computed one, and it is reused while fresh."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from pandawa.reports import snapshots
+from pandawa.reports.models import FiguresSnapshot
+from pandawa.reports.scope import scope_from_args
+from pandawa.tickets import operations
+
+
+@pytest.fixture
+def supervisor(make_user):
+    return make_user("penyelia.snap@example.go.id", role="supervisor")
+
+
+@pytest.fixture
+def answered(session, make_queue, make_user, make_ticket, clock):
+    """Two tickets in one queue, answered after 10 and 40 minutes, one resolved and rated."""
+    queue = make_queue("SNAP")
+    agent = make_user("agen.snap@example.go.id", queues=[queue])
+    tickets = []
+    for minutes in (10, 40):
+        ticket = make_ticket(queue=queue)
+        clock.advance(minutes=minutes)
+        ticket.status, ticket.assignee_id = "assigned", agent.id
+        operations._record_first_response(session, ticket, snapshots.now())
+        tickets.append(ticket)
+    tickets[0].status, tickets[0].resolved_at, tickets[0].satisfaction = (
+        "resolved",
+        snapshots.now(),
+        5,
+    )
+    session.flush()
+    return queue, tickets
+
+
+def test_a_stored_page_reads_back_equal_to_the_computed_one(session, supervisor, answered):
+    scope = scope_from_args(session, supervisor, {})
+    computed = snapshots.compute(session, snapshots.AllQueues(), scope)
+    snapshots.store(session, snapshots.snapshot_key(scope), computed)
+    session.flush()
+    row = session.get(FiguresSnapshot, snapshots.snapshot_key(scope))
+    assert snapshots.decode(row.payload) == computed
+    [snap] = [f for f in computed.by_queue if f.key == "SNAP"]
+    assert (snap.created, snap.responded, snap.resolved) == (2, 2, 1)
+    assert snap.wait_calendar_p50 == 25 * 60.0  # (10 + 40) / 2 minutes
+    assert snap.satisfaction_avg == 5.0
+
+
+def test_a_fresh_snapshot_is_reused_and_a_stale_one_recomputed(
+    session, supervisor, answered, make_ticket, clock
+):
+    queue, _tickets = answered
+    scope = scope_from_args(session, supervisor, {})
+    first = snapshots.page_figures(session, supervisor, scope)
+    make_ticket(queue=queue)  # a third ticket, after the snapshot
+    clock.advance(minutes=1)
+    again = snapshots.page_figures(session, supervisor, scope)
+    assert again == first  # the snapshot, not a new count
+    clock.advance(minutes=5)
+    later = snapshots.page_figures(session, supervisor, scope)
+    [snap] = [f for f in later.by_queue if f.key == "SNAP"]
+    assert snap.created == 3
+    assert later.computed_at > first.computed_at
+
+
+def test_agents_never_read_the_shared_snapshot(session, supervisor, answered, make_user):
+    other = make_user("agen.lain@example.go.id", queues=[])
+    scope = scope_from_args(session, supervisor, {})
+    snapshots.page_figures(session, supervisor, scope)
+    mine = snapshots.page_figures(session, other, scope_from_args(session, other, {}))
+    assert all(f.key != "SNAP" for f in mine.by_queue)
+    assert mine.total[0].created == 0
+
+
+def test_the_beat_refreshes_the_standard_ranges(session, answered):
+    count = snapshots.refresh_standard(session)
+    session.flush()
+    keys = set(session.scalars(sa.select(FiguresSnapshot.key)))
+    assert count == len(keys) >= 3
+    assert any("from=" in key and "office=" not in key for key in keys)
+
+
+def test_a_range_in_the_past_stays_fresh_longer(session, supervisor, answered, clock):
+    scope = scope_from_args(session, supervisor, {"from": "2026-11-01", "to": "2026-11-07"})
+    first = snapshots.page_figures(session, supervisor, scope)
+    clock.advance(minutes=30)
+    assert snapshots.page_figures(session, supervisor, scope).computed_at == first.computed_at
+    clock.advance(hours=1)
+    assert snapshots.page_figures(session, supervisor, scope).computed_at > first.computed_at
