@@ -15,7 +15,6 @@ the citizen sends lands on it and the bot stays quiet, except for `status` and `
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +25,9 @@ from pandawa.catalog.queries import active_catalog
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound
 from pandawa.citizens.models import Conversation
-from pandawa.conversations import faq, keywords, regions, validators
+from pandawa.conversations import faq, keywords, regions
+from pandawa.conversations.courtesy import is_courtesy
+from pandawa.conversations.details import attach_collected, read_detail
 from pandawa.conversations.flood import check_flood
 from pandawa.conversations.satisfaction import handle_answer
 from pandawa.core.clock import now
@@ -39,50 +40,6 @@ from pandawa.tickets.returns import recently_resolved, reopen_recent
 
 log = logging.getLogger(__name__)
 
-DETAIL_VALIDATORS: dict[str, Callable[[str], Any]] = {
-    "nik": validators.valid_nik,
-    "card_number": validators.valid_card_number,
-    "date": validators.valid_date,
-    "text": validators.valid_text,
-    "phone": validators.normalise_phone,
-}
-# a thank-you after a resolution does not reopen the ticket: a message made only of these
-COURTESY_WORDS = {
-    "terima",
-    "kasih",
-    "terimakasih",
-    "makasih",
-    "makasi",
-    "trims",
-    "thanks",
-    "thank",
-    "you",
-    "thx",
-    "ok",
-    "oke",
-    "okay",
-    "baik",
-    "siap",
-    "sip",
-    "mantap",
-    "banyak",
-    "sekali",
-    "ya",
-    "yah",
-    "kak",
-    "pak",
-    "bu",
-    "ibu",
-    "bapak",
-    "min",
-    "admin",
-    "mas",
-    "mbak",
-    "sudah",
-    "beres",
-    "👍",
-    "🙏",
-}
 # state_data keys that outlive a change of state (the office a citizen chose)
 KEEP = ("office_chosen", "slow_down_at")
 
@@ -129,7 +86,7 @@ class Bot:
                 turn.replies.extend(answer)
                 self._send(turn)
                 return turn
-        if ticket is None and self._after_resolution(intent) and self._courtesy(message):
+        if ticket is None and self._after_resolution(intent) and is_courtesy(message.body or ""):
             self._send(turn)  # "terima kasih" after a resolution: nothing to add, no new menu
             return turn
         if ticket is None and self._after_resolution(intent):
@@ -174,11 +131,6 @@ class Bot:
         if intent is not None or self.conversation.state not in ("idle", "satisfaction"):
             return False
         return recently_resolved(self.session, self.conversation.id, now()) is not None
-
-    @staticmethod
-    def _courtesy(message: Message) -> bool:
-        words = keywords.normalise(message.body or "").split()
-        return set(words) <= COURTESY_WORDS  # also an empty or emoji-only message
 
     # -- a deferred ticket: the bot keeps answering until the office opens ---------------------
     def _bot_answers(self, intent: str | None) -> bool:
@@ -315,7 +267,7 @@ class Bot:
             self._show_menu(turn, [])
             return
         step = item.collect[data["step"]]
-        value = self._validate(step.type, message)
+        value = read_detail(step.type, message)
         if value is None:
             turn.replies.append(
                 step.invalid.get(self.language) if step.invalid else self.text("ask_detail_invalid")
@@ -344,33 +296,8 @@ class Bot:
         )
         turn.ticket_id = handoff.ticket.id
         turn.replies.extend(handoff.replies)
-        self._attach_collected(details, handoff.ticket.id)
+        attach_collected(self.session, details, handoff.ticket.id)
         self._set_state("idle", {})
-
-    def _attach_collected(self, details: dict, ticket_id: int) -> None:
-        """Photos sent while the bot collected details belong on the ticket too."""
-        ids = [
-            ref["message_id"]
-            for value in details.values()
-            if isinstance(value, list)
-            for ref in value
-            if isinstance(ref, dict) and "message_id" in ref
-        ]
-        if ids:
-            self.session.execute(
-                sa.update(Message)
-                .where(Message.id.in_(ids))
-                .values(ticket_id=ticket_id)
-                .execution_options(synchronize_session=False)
-            )
-
-    def _validate(self, kind: str, message: Message) -> Any:
-        if kind == "photo":
-            # where the photos are: they reach the ticket with the handoff (see _hand_off)
-            media = message.media or []
-            return [{"message_id": message.id, "index": i} for i in range(len(media))] or None
-        check = DETAIL_VALIDATORS.get(kind, validators.valid_text)
-        return check(message.body or "")
 
     # -- helpers ---------------------------------------------------------------------------
     def _open_ticket(self) -> Ticket | None:
