@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Hashable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
@@ -32,16 +33,12 @@ from pandawa.catalog.texts import (
 )
 
 if TYPE_CHECKING:
-    from pandawa.catalog.schema import (
-        Catalog,
-        HolidayCalendar,
-        LocalizedText,
-        MenuItem,
-        OfficeSpec,
-        TemplateSpec,
-    )
+    from pandawa.catalog.fields import LocalizedText
+    from pandawa.catalog.offices import HolidayCalendar, OfficeSpec
+    from pandawa.catalog.schema import Catalog, MenuItem, TemplateSpec
 
 MAX_MENU_DEPTH = 3
+T = TypeVar("T", bound=Hashable)
 
 Loc = tuple[str | int, ...]
 
@@ -67,6 +64,16 @@ class Problems:
 
     def __bool__(self) -> bool:
         return bool(self._errors)
+
+
+def repeats(values: Iterable[T]) -> Iterator[tuple[int, T, int]]:
+    """(index, value, index of its first occurrence) for each value seen before in `values`."""
+    first: dict[T, int] = {}
+    for index, value in enumerate(values):
+        if value in first:
+            yield index, value, first[value]
+        else:
+            first[value] = index
 
 
 def suggestion(value: str, known: list[str] | tuple[str, ...]) -> str:
@@ -163,16 +170,13 @@ def check_menu_item(item: MenuItem) -> Problems:
                 )
     if item.submenu is not None and not item.submenu:
         problems.add(("submenu",), "the submenu is empty", "add options or remove it")
-    fields: dict[str, int] = {}
-    for index, step in enumerate(item.collect):
-        if step.field in fields:
-            problems.add(
-                ("collect", index, "field"),
-                f"{step.field!r} is collected twice (also collect[{fields[step.field]}])",
-                "give each detail its own field name",
-                step.field,
-            )
-        fields.setdefault(step.field, index)
+    for index, name, first in repeats(step.field for step in item.collect):
+        problems.add(
+            ("collect", index, "field"),
+            f"{name!r} is collected twice (also collect[{first}])",
+            "give each detail its own field name",
+            name,
+        )
     return problems
 
 
@@ -211,16 +215,13 @@ def check_catalog(catalog: Catalog) -> Problems:
 
 
 def _check_unique(problems: Problems, where: str, codes: list[str], noun: str) -> None:
-    first: dict[str, int] = {}
-    for index, code in enumerate(codes):
-        if code in first:
-            problems.add(
-                (where, index, "code"),
-                f"{noun} {code} is used twice (also {where}[{first[code]}])",
-                f"give each entry its own {noun}",
-                code,
-            )
-        first.setdefault(code, index)
+    for index, code, first in repeats(codes):
+        problems.add(
+            (where, index, "code"),
+            f"{noun} {code} is used twice (also {where}[{first}])",
+            f"give each entry its own {noun}",
+            code,
+        )
 
 
 def _check_shared_numbers(problems: Problems, offices: list[OfficeSpec]) -> None:

@@ -20,7 +20,8 @@ from flask import has_app_context
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from pandawa.catalog.schema import SHIPPED_CATALOG, Catalog, LocalizedText, dotted_path
+from pandawa.catalog.fields import LocalizedText
+from pandawa.catalog.schema import SHIPPED_CATALOG, Catalog, dotted_path
 from pandawa.core.config import current_settings
 
 __all__ = ["SHIPPED_CATALOG", "CatalogError", "Problem", "default_catalog_path", "load_file"]

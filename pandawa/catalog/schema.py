@@ -1,10 +1,11 @@
 """The service catalogue's shape (format version 1), validated with pydantic.
 
 One model per part of the YAML file; `Catalog` is the whole document. Every model refuses
-unknown keys, so a typo fails loudly instead of being ignored. Checks that need the whole
-document (menu → queue, shared sender numbers → regions, texts → their fields) live in
-`checks.py` and run in `Catalog`'s after-validator; the text and template specifications
-live in `texts.py`. Both are re-exported here, so callers import from this module only.
+unknown keys, so a typo fails loudly instead of being ignored. The constrained field types and
+the texts in two languages are in `fields.py`, the offices (hours, holidays, closures, regions)
+in `offices.py`. Checks that need the whole document (menu → queue, shared sender numbers →
+regions, texts → their fields) live in `checks.py` and run in `Catalog`'s after-validator; the
+text and template specifications live in `texts.py`. Those two are re-exported here.
 
 Problems raised here carry `what` and `fix` in their context; `loader.py` turns them into
 `file:line: key: what; fix: ...` messages.
@@ -14,31 +15,32 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import ConfigDict, Field, TypeAdapter, model_validator
 
 # `import X as X`: re-exported, these names were defined in this module before the split
 from pandawa.catalog.checks import MAX_MENU_DEPTH as MAX_MENU_DEPTH
 from pandawa.catalog.checks import Loc as Loc
 from pandawa.catalog.checks import Problems as Problems
-from pandawa.catalog.checks import (
-    check_catalog,
-    check_holidays,
-    check_menu_item,
-    interval,
-    not_blank,
-    pattern,
-    time_zone,
-)
+from pandawa.catalog.checks import check_catalog, check_menu_item
 from pandawa.catalog.checks import dotted_path as dotted_path
 from pandawa.catalog.checks import problem as problem
 from pandawa.catalog.checks import suggestion as suggestion
+from pandawa.catalog.fields import (
+    ContentSid,
+    Identifier,
+    Language,
+    Localized,
+    LocalizedText,
+    MenuKey,
+    NonBlank,
+    QueueCode,
+    Strict,
+)
+from pandawa.catalog.offices import OfficeSpec, region_key
 from pandawa.catalog.texts import LANGUAGE_NAMES as LANGUAGE_NAMES
 from pandawa.catalog.texts import LANGUAGES, TEXT_SPECS
 from pandawa.catalog.texts import MAX_MESSAGE_CHARS as MAX_MESSAGE_CHARS
@@ -48,186 +50,6 @@ from pandawa.catalog.texts import TextSpec as TextSpec
 from pandawa.catalog.texts import placeholders as placeholders
 
 SHIPPED_CATALOG = Path(__file__).with_name("default.yaml")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-Language = Literal["id", "en"]
-
-
-NonBlank = Annotated[str, AfterValidator(not_blank)]
-Name = Annotated[str, Field(max_length=200), AfterValidator(not_blank)]
-Identifier = Annotated[
-    str, pattern(r"[a-z][a-z0-9_]{0,31}", "name", "use lower-case letters, digits and _, e.g. nik")
-]
-OfficeCode = Annotated[
-    str,
-    pattern(
-        r"[A-Z0-9-]{2,32}", "office code", "use 2–32 capital letters, digits or -, e.g. JKT-PUSAT"
-    ),
-]
-QueueCode = Annotated[
-    str,
-    pattern(
-        r"[A-Z0-9_]{2,32}", "queue code", "use 2–32 capital letters, digits or _, e.g. PENGADUAN"
-    ),
-]
-MenuKey = Annotated[
-    str, pattern(r"[0-9]{1,2}", "menu key", 'use the number the citizen types, e.g. "1"')
-]
-WhatsAppAddress = Annotated[
-    str,
-    pattern(
-        r"whatsapp:\+[1-9][0-9]{6,14}",
-        "WhatsApp sender id",
-        'write it as "whatsapp:+62…" with the country code and no spaces, in quotes',
-    ),
-]
-TimeZoneName = Annotated[str, AfterValidator(time_zone)]
-Interval = Annotated[str, AfterValidator(interval)]
-ContentSid = Annotated[
-    str,
-    pattern(
-        r"HX[0-9a-fA-F]{32}",
-        "Twilio Content SID",
-        "copy the SID (HX + 32 hex digits) from the Twilio console, Content Template Builder",
-    ),
-]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# -- texts in two languages -----------------------------------------------------------------
-class LocalizedText(Strict):
-    """A text in Bahasa Indonesia (`id`) and English (`en`); may be empty (see TEXT_SPECS)."""
-
-    id: Annotated[str, Field(max_length=MAX_MESSAGE_CHARS)]
-    en: Annotated[str, Field(max_length=MAX_MESSAGE_CHARS)]
-
-    def get(self, language: str | None) -> str:
-        return self.en if language == "en" else self.id
-
-
-class Localized(LocalizedText):
-    """A label, answer or prompt: both languages must say something."""
-
-    id: Annotated[str, Field(max_length=MAX_MESSAGE_CHARS), AfterValidator(not_blank)]
-    en: Annotated[str, Field(max_length=MAX_MESSAGE_CHARS), AfterValidator(not_blank)]
-
-
-# -- offices --------------------------------------------------------------------------------
-class WeeklyHours(Strict):
-    mon: list[Interval] = []
-    tue: list[Interval] = []
-    wed: list[Interval] = []
-    thu: list[Interval] = []
-    fri: list[Interval] = []
-    sat: list[Interval] = []
-    sun: list[Interval] = []
-
-    @model_validator(mode="after")
-    def _ascending(self) -> WeeklyHours:
-        problems = Problems()
-        for day in WEEKDAYS:
-            intervals = getattr(self, day)
-            for index in range(1, len(intervals)):
-                if intervals[index][:5] < intervals[index - 1][6:]:
-                    problems.add(
-                        (day, index),
-                        f"{intervals[index]!r} overlaps or comes before {intervals[index - 1]!r}",
-                        "list the intervals of a day in time order without overlaps",
-                        intervals[index],
-                    )
-        problems.raise_any("WeeklyHours")
-        return self
-
-    def intervals(self, day: str) -> list[tuple[time, time]]:
-        return [(time.fromisoformat(i[:5]), time.fromisoformat(i[6:])) for i in getattr(self, day)]
-
-    def document(self) -> dict[str, list[list[str]]]:
-        """The `Office.weekly_hours` JSON: {"mon": [["08:00", "15:00"]], ...}, all 7 days."""
-        return {day: [[i[:5], i[6:]] for i in getattr(self, day)] for day in WEEKDAYS}
-
-
-class HolidayCalendar(Strict):
-    """Public holidays from the `holidays` package; `government` adds Indonesia's cuti bersama."""
-
-    country: str = "ID"
-    categories: list[str] = ["public"]
-
-    @model_validator(mode="after")
-    def _known(self) -> HolidayCalendar:
-        check_holidays(self).raise_any("HolidayCalendar")
-        return self
-
-    def calendar(self, years: int | list[int]) -> holidays_lib.HolidayBase:
-        return holidays_lib.country_holidays(
-            self.country, years=years, categories=tuple(self.categories)
-        )
-
-
-class Closure(Strict):
-    date: date
-    reason: NonBlank
-
-
-class Region(Strict):
-    province: Name
-    # empty: the whole province
-    regencies: list[Name] = []
-
-
-class OfficeSpec(Strict):
-    code: OfficeCode
-    name: Name
-    whatsapp: WhatsAppAddress
-    timezone: TimeZoneName
-    hours: WeeklyHours
-    holidays: HolidayCalendar | None = None
-    closures: list[Closure] = []
-    regions: list[Region] = []
-
-    @model_validator(mode="after")
-    def _sane(self) -> OfficeSpec:
-        problems = Problems()
-        if not any(getattr(self.hours, day) for day in WEEKDAYS):
-            problems.add(
-                ("hours",),
-                "the office is never open",
-                'add opening intervals, e.g. mon: ["08:00-15:00"]',
-            )
-        seen: dict[date, int] = {}
-        for index, closure in enumerate(self.closures):
-            if closure.date in seen:
-                problems.add(
-                    ("closures", index, "date"),
-                    f"{closure.date} is listed twice (also closures[{seen[closure.date]}])",
-                    "keep one entry per date",
-                    closure.date.isoformat(),
-                )
-            seen.setdefault(closure.date, index)
-        problems.raise_any("OfficeSpec")
-        return self
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    def closure_dates(self) -> set[date]:
-        return {closure.date for closure in self.closures}
-
-    def region_names(self) -> set[str]:
-        names = set()
-        for region in self.regions:
-            names.update(_region_key(n) for n in region.regencies or [region.province])
-        return names
-
-
-def _region_key(name: str) -> str:
-    words = name.casefold().replace(".", " ").split()
-    while words and words[0] in ("kabupaten", "kab", "kota", "provinsi", "prov"):
-        words = words[1:]
-    return " ".join(words)
 
 
 # -- queues, menu, FAQ, templates -----------------------------------------------------------
@@ -382,7 +204,7 @@ class Catalog(Strict):
 
     def office_for_region(self, whatsapp_address: str, answer: str) -> OfficeSpec | None:
         """The office of that number serving the regency or province the citizen named."""
-        wanted = _region_key(answer)
+        wanted = region_key(answer)
         matches = [
             o
             for o in self.offices_for_address(whatsapp_address)

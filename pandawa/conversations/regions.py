@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
-from pandawa.catalog.schema import Catalog, OfficeSpec
+from pandawa.catalog.offices import OfficeSpec
+from pandawa.catalog.schema import Catalog
 
 # a typed name at least this similar to a region's name counts ("makasar" → "Kota Makassar")
 MATCH_THRESHOLD = 80

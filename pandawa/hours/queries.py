@@ -19,8 +19,8 @@ import holidays as holidays_lib
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from pandawa.catalog.offices import OfficeSpec
 from pandawa.catalog.queries import CatalogMissing, active_catalog
-from pandawa.catalog.schema import OfficeSpec
 from pandawa.core.clock import now
 from pandawa.hours.calendar import OfficeCalendar, Override, build_calendar
 from pandawa.hours.models import Office, OfficeClosure, OfficeOverride

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, render_template, request
 
+from pandawa.catalog.offices import OfficeSpec
 from pandawa.catalog.queries import CatalogMissing, active_catalog
-from pandawa.catalog.schema import OfficeSpec
 from pandawa.channels.ingest import InboundMessage, store_inbound
 from pandawa.channels.models import Message
 from pandawa.core.clock import as_utc

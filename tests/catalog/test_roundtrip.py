@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pandawa.catalog.loader import parse
-from pandawa.catalog.schema import REQUIRED_TEXTS, TEXT_SPECS, WEEKDAYS, Catalog
+from pandawa.catalog.offices import WEEKDAYS
+from pandawa.catalog.schema import REQUIRED_TEXTS, TEXT_SPECS, Catalog
 
 ZONES = ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", "UTC", "Europe/Amsterdam"]
 

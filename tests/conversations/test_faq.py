@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pandawa.catalog.fields import Localized
 from pandawa.catalog.loader import load_file
-from pandawa.catalog.schema import SHIPPED_CATALOG, FaqEntry, Localized
+from pandawa.catalog.schema import SHIPPED_CATALOG, FaqEntry
 from pandawa.conversations.faq import THRESHOLD, best_answers
 
 
