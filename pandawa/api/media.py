@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-from flask import Response, send_file
+from flask import Response
 
 from pandawa.api.blueprint import bp
-from pandawa.channels.media import STORED_TYPES, stored_path
-from pandawa.channels.models import Message
-from pandawa.core.config import current_settings
-from pandawa.core.extensions import db
+from pandawa.channels.media_store import STORED_TYPES
 from pandawa.tickets.queries import get_visible_ticket
 from pandawa.web.errors import not_found
+from pandawa.web.media import send_stored_media
 from pandawa.web.tokens import current_user
 
 MEDIA_ROUTE = "/tickets/<number>/media/<int:message_id>/<int:index>"
@@ -34,34 +31,9 @@ def download_media(number: str, message_id: int, index: int) -> Response:
     ticket = get_visible_ticket(number, current_user())
     if ticket is None:
         raise not_found(f"Tiket {number}", f"Ticket {number}")
-    message = db.session.scalar(
-        sa.select(Message).where(
-            Message.id == message_id,
-            Message.ticket_id == ticket.id,
-            Message.direction == "in",
-        )
-    )
-    items = (message.media or []) if message is not None else []
-    item = items[index] if index < len(items) and isinstance(items[index], dict) else {}
-    path = stored_path(current_settings(), item)
-    content_type = item.get("content_type")
-    if path is None or content_type not in STORED_TYPES or not path.is_file():
+    response = send_stored_media(ticket, message_id, index)
+    if response is None:
         raise not_found("Berkas", "File")
-
-    response = send_file(
-        path,
-        mimetype=content_type,
-        as_attachment=not content_type.startswith("image/"),  # PDFs download, images show
-        download_name=f"{ticket.number}-{message_id}-{index}.{STORED_TYPES[content_type]}",
-        etag=item.get("sha256") or True,
-        conditional=True,
-        max_age=None,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # documents carry NIK and family data: no shared cache, nothing kept on a shared computer
-    response.headers["Cache-Control"] = "private, no-store"
-    # opened directly, the file can run nothing, even if a browser misjudged its type
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 

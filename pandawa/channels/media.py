@@ -3,8 +3,8 @@
 The webhook stores each item as `{"url", "content_type"}`; `channels.fetch_media` then turns
 every item without a `status` into one of:
 
-- `stored`: the bytes are under MEDIA_STORAGE_DIR as `<sha256>.<ext>` (never a name from the
-  URL), with `sha256`, `size`, `content_type` (checked against the bytes) and `stored_name`;
+- `stored`: the bytes are in the store (`channels.media_store`), with `sha256`, `size`,
+  `content_type` (checked against the bytes) and `stored_name`;
 - `parsed`: a contact card (vCard, read by `channels.vcards`) in the message's
   `extra["contacts"]`;
 - `refused` (not the provider's media host, or a redirect off Twilio's media CDN),
@@ -19,23 +19,20 @@ CDN hosts below or back to the API's own origin, and never carries the credentia
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import re
-import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
+from pandawa.channels.media_store import STORED_TYPES, WrongBytes, store
 from pandawa.channels.models import Message
 from pandawa.channels.vcards import parse_vcards
 from pandawa.core import clock
@@ -46,14 +43,6 @@ log = logging.getLogger(__name__)
 FETCH_MEDIA_TASK = "channels.fetch_media"
 FETCHING_PROVIDERS = frozenset({"twilio"})  # the simulator has no media host: nothing to fetch
 
-# what an agent may be shown, and the extension it is stored under
-STORED_TYPES = {
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "image/heic": "heic",
-    "application/pdf": "pdf",
-}
 TYPE_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/heif": "image/heic"}
 VCARD_TYPES = frozenset({"text/vcard", "text/x-vcard", "text/directory"})
 VCARD_MAX_BYTES = 256 * 1024
@@ -63,9 +52,6 @@ CDN_HOSTS = frozenset({"mms.twiliocdn.com", "media.twiliocdn.com"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 2
 CHUNK_BYTES = 64 * 1024
-SNIFF_BYTES = 16
-HEIC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"})
-STORED_NAME = re.compile(r"^[0-9a-f]{64}\.(?:jpg|png|webp|heic|pdf)$")
 MEDIA_PATH = re.compile(
     r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-fA-F]{32})"
     r"/Messages/(?:SM|MM)[0-9a-fA-F]{32}/Media/ME[0-9a-fA-F]{32}$"
@@ -258,75 +244,13 @@ def _chunks(response: requests.Response, limit: int, deadline: float) -> Iterato
         yield chunk
 
 
-def sniff(head: bytes) -> str | None:
-    """The type the bytes' magic number says, among the types we store."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS:
-        return "image/heic"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    return None
-
-
 def _store(
     response: requests.Response, served: str, settings: Settings, limit: int, deadline: float
 ) -> dict:
-    media_dir = media_dir_of(settings)
-    media_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, temp = tempfile.mkstemp(dir=media_dir, prefix=".incoming-", suffix=".part")
-    digest, size, head, checked = hashlib.sha256(), 0, b"", False
     try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in _chunks(response, limit, deadline):
-                if not checked:
-                    head += chunk[: SNIFF_BYTES - len(head)]
-                    if len(head) >= SNIFF_BYTES:
-                        _check_magic(head, served)
-                        checked = True
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
-            if not checked:
-                _check_magic(head, served)
-            out.flush()
-            os.fsync(out.fileno())
-        name = f"{digest.hexdigest()}.{STORED_TYPES[served]}"
-        os.replace(temp, media_dir / name)  # atomic; the same bytes twice are one file
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    return {
-        "status": "stored",
-        "sha256": digest.hexdigest(),
-        "size": size,
-        "content_type": served,
-        "stored_name": name,
-        "stored_at": clock.now().isoformat(),
-    }
-
-
-def _check_magic(head: bytes, served: str) -> None:
-    found = sniff(head)
-    if found != served:
-        raise _Outcome("unsupported_type", f"served as {served}, the bytes are {found or 'other'}")
-
-
-def media_dir_of(settings: Settings) -> Path:
-    return settings.media_dir or settings.instance_path / "media"
-
-
-def stored_path(settings: Settings, item: dict) -> Path | None:
-    """Where a stored item's bytes are; None unless it is stored under a name we made."""
-    name = item.get("stored_name") if isinstance(item, dict) else None
-    if item.get("status") != "stored" or not isinstance(name, str) or not STORED_NAME.match(name):
-        return None
-    return media_dir_of(settings) / name
+        return store(_chunks(response, limit, deadline), served, settings)
+    except WrongBytes as exc:
+        raise _Outcome("unsupported_type", str(exc)) from None
 
 
 # -- contact cards -----------------------------------------------------------------------------

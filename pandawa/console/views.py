@@ -10,22 +10,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import sqlalchemy as sa
 from flask import (
     abort,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from pandawa.accounts import presence
-from pandawa.channels.media import STORED_TYPES, stored_path
-from pandawa.channels.models import Message
 from pandawa.channels.window import window_closes_at, window_is_open
 from pandawa.citizens.masking import mask_details, mask_text
 from pandawa.citizens.models import Conversation
@@ -33,12 +29,12 @@ from pandawa.console.canned import responses_for
 from pandawa.console.notes import add_note
 from pandawa.console.queries import before_ticket, earlier_tickets, work_page
 from pandawa.core.clock import now
-from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
 from pandawa.tickets import claims, operations, queries
 from pandawa.tickets.models import Ticket
 from pandawa.web.auth import login_manager
 from pandawa.web.i18n import t
+from pandawa.web.media import send_stored_media
 from pandawa.web.shell import page_blueprint
 
 log = logging.getLogger(__name__)
@@ -134,28 +130,9 @@ def ticket(number: str) -> str:
 @bp.get("/tickets/<number>/media/<int:message_id>/<int:index>")
 def media(number: str, message_id: int, index: int) -> Response:
     item = _visible(number)
-    message = db.session.scalar(
-        sa.select(Message).where(
-            Message.id == message_id, Message.ticket_id == item.id, Message.direction == "in"
-        )
-    )
-    items = (message.media or []) if message is not None else []
-    entry = items[index] if index < len(items) and isinstance(items[index], dict) else {}
-    path = stored_path(current_settings(), entry)
-    content_type = entry.get("content_type")
-    if path is None or content_type not in STORED_TYPES or not path.is_file():
+    response = send_stored_media(item, message_id, index)
+    if response is None:
         abort(404)
-    response = send_file(
-        path,
-        mimetype=content_type,
-        as_attachment=not content_type.startswith("image/"),
-        download_name=f"{item.number}-{message_id}-{index}.{STORED_TYPES[content_type]}",
-        etag=entry.get("sha256") or True,
-        conditional=True,
-        max_age=None,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
