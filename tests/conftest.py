@@ -3,8 +3,7 @@ transaction (savepoints), so what a test commits is gone in the next one."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,15 +12,18 @@ from flask import Flask
 from sqlalchemy import Connection
 
 from pandawa.app import create_app
+from pandawa.core import live
 from pandawa.core.clock import FixedClock
 from pandawa.core.extensions import db
 from pandawa.core.migrations import upgrade
 from tests.fakes.twilio import FakeTwilio
+from tests.harness import (
+    TEST_ACCOUNT_SID,
+    TEST_AUTH_TOKEN,
+    app_environ,
+    signed_headers,
+)
 from tests.services import temporary_database, temporary_redis_db
-
-TEST_ACCOUNT_SID = "AC" + "0" * 30 + "42"
-TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
-PUBLIC_BASE_URL = "https://pandawa.example.go.id"
 
 
 @pytest.fixture(scope="session")
@@ -42,24 +44,6 @@ def fake_twilio() -> Iterator[FakeTwilio]:
     server.start()
     yield server
     server.stop()
-
-
-def app_environ(database_url: str, redis_url: str, fake_twilio_url: str, instance: Path) -> dict:
-    return {
-        "PANDAWA_ENV": "test",
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": redis_url,
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": "test-secret-key-0123456789",
-        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-        "WHATSAPP_PROVIDER": "twilio",
-        "TWILIO_ACCOUNT_SID": TEST_ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
-        "TWILIO_API_BASE_URL": fake_twilio_url,
-        "TWILIO_TIMEOUT_SECONDS": "5",
-        "PANDAWA_INSTANCE_PATH": str(instance),
-        "PATH": os.environ.get("PATH", ""),
-    }
 
 
 @pytest.fixture(scope="session")
@@ -152,3 +136,66 @@ def sqlite_app(app, tmp_path, clock):
         db.session.remove()
         db.engine.dispose()
     app.extensions["celery"].set_default()  # the session's app stays Celery's default
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database(request, app) -> Flask:
+    """The app on each database the product runs on: PostgreSQL (the session's app with real
+    commits, emptied afterwards: `live_db`) and the embedded default (SQLite: `sqlite_app`).
+    Work in its app context."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_app")
+    request.getfixturevalue("live_db")
+    return app
+
+
+@pytest.fixture
+def post_signed(app: Flask) -> Callable[..., object]:
+    """POST a form signed as Twilio signs it: for PUBLIC_BASE_URL + path unless told."""
+
+    def post(client, path: str, form: dict, *, signed_for: str | None = None, **kwargs):
+        headers = {**signed_headers(path, form, signed_for=signed_for), **kwargs.pop("headers", {})}
+        return client.post(path, data=form, headers=headers, **kwargs)
+
+    return post
+
+
+@pytest.fixture
+def stream_reader(app) -> Callable[[list[str]], Callable[[], list[live.Entry]]]:
+    """`reader = stream_reader([codes])` notes where the queues' live streams are now;
+    `reader()` returns what was published to them since."""
+
+    def start(codes: list[str]) -> Callable[[], list[live.Entry]]:
+        with app.app_context():
+            bus = live.get_bus()
+            cursor = bus.heads(codes)
+
+        def read() -> list[live.Entry]:
+            return bus.read(dict(cursor))
+
+        return read
+
+    return start
+
+
+@pytest.fixture
+def default_text() -> str:
+    """The shipped catalogue's text."""
+    from pandawa.catalog.schema import SHIPPED_CATALOG
+
+    return SHIPPED_CATALOG.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def write_catalog(tmp_path) -> Callable[..., Path]:
+    """Write text to catalog.yaml in a fresh directory; return its path."""
+
+    def write(text: str | bytes, name: str = "catalog.yaml") -> Path:
+        path = tmp_path / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    return write

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.console.helpers import (
+from tests.harness import (
     PASSWORD,
     csrf_token,
     reset_throttle,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.console.helpers import reset_throttle
+from tests.harness import reset_throttle
 
 
 @pytest.fixture(autouse=True)

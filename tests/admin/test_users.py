@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from pandawa.accounts.models import User
 from pandawa.core.extensions import db
-from tests.console.helpers import csrf_token, sign_in, with_password
+from tests.harness import csrf_token, sign_in, with_password
 
 
 def test_agents_and_supervisors_are_refused(client, session, make_user):

@@ -6,7 +6,7 @@ import pytest
 
 from pandawa.catalog.loader import load_file
 from pandawa.catalog.schema import SHIPPED_CATALOG
-from tests.catalog.conftest import EXAMPLE
+from tests.harness import EXAMPLE
 
 
 @pytest.fixture(scope="module")

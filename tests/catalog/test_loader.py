@@ -6,8 +6,8 @@ import pytest
 
 from pandawa.catalog.loader import CatalogError, load_file
 from pandawa.catalog.schema import REQUIRED_TEXTS, SHIPPED_CATALOG, TEXT_SPECS, Catalog
-from tests.catalog.conftest import EXAMPLE
 from tests.catalog.editing import edit, line_of
+from tests.harness import EXAMPLE
 
 
 def test_the_shipped_default_loads():

@@ -1,4 +1,5 @@
-"""Helpers for the channel tests: signed Twilio requests, the tasks, what reached the broker."""
+"""Fixtures of the channel tests: the tasks run as a worker runs them, what reached the broker,
+the fake Twilio reset around a test. (Signed webhook requests: tests/harness.py, `post_signed`.)"""
 
 from __future__ import annotations
 
@@ -13,47 +14,8 @@ import pytest
 import redis
 from celery.exceptions import Retry
 from flask import Flask
-from twilio.request_validator import RequestValidator
 
 import pandawa.channels.tasks  # noqa: F401  (registers the tasks with the Celery app)
-from tests.conftest import PUBLIC_BASE_URL, TEST_AUTH_TOKEN
-
-INBOUND_PATH = "/webhooks/twilio/whatsapp"
-STATUS_PATH = "/webhooks/twilio/status"
-CITIZEN = "whatsapp:+6281234567890"
-OFFICE = "whatsapp:+6281100000000"
-
-
-def sign(url: str, params: dict) -> str:
-    return RequestValidator(TEST_AUTH_TOKEN).compute_signature(url, params)
-
-
-def inbound_form(sid: str = "SM" + "a" * 32, **overrides: str) -> dict:
-    form = {
-        "MessageSid": sid,
-        "AccountSid": "AC" + "0" * 30 + "42",
-        "From": CITIZEN,
-        "To": OFFICE,
-        "Body": "Halo, saya mau tanya soal iuran",
-        "NumMedia": "0",
-        "ProfileName": "Siti",
-        "WaId": "6281234567890",
-        "MessageType": "text",
-    }
-    form.update(overrides)
-    return {k: v for k, v in form.items() if v is not None}
-
-
-@pytest.fixture
-def post_signed(app: Flask):
-    """POST a form signed as Twilio signs it: for PUBLIC_BASE_URL + path unless told."""
-
-    def post(client, path: str, form: dict, *, signed_for: str | None = None, **kwargs):
-        signature = sign(signed_for or PUBLIC_BASE_URL + path, form)
-        headers = {"X-Twilio-Signature": signature, **kwargs.pop("headers", {})}
-        return client.post(path, data=form, headers=headers, **kwargs)
-
-    return post
 
 
 @dataclass

@@ -9,8 +9,7 @@ import sqlalchemy as sa
 from pandawa.channels.models import Message
 from pandawa.core.extensions import db
 from pandawa.core.metrics import REGISTRY
-from tests.channels.conftest import CITIZEN, INBOUND_PATH, OFFICE, inbound_form
-from tests.conftest import PUBLIC_BASE_URL
+from tests.harness import CITIZEN, INBOUND_PATH, OFFICE, PUBLIC_BASE_URL, inbound_form
 
 TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
@@ -64,7 +63,7 @@ def test_signature_for_another_url_is_refused(client, session, post_signed):
 
 
 def test_signature_for_another_form_is_refused(client, session):
-    from tests.channels.conftest import sign
+    from tests.harness import sign
 
     signature = sign(PUBLIC_BASE_URL + INBOUND_PATH, inbound_form(Body="asli"))
     response = client.post(

@@ -20,8 +20,7 @@ from pandawa.channels.tasks import MEDIA_MAX_RETRIES
 from pandawa.channels.vcards import parse_vcards
 from pandawa.core.clock import now
 from pandawa.core.config import settings_of
-from tests.channels.conftest import CITIZEN, INBOUND_PATH, OFFICE, inbound_form
-from tests.conftest import TEST_ACCOUNT_SID
+from tests.harness import CITIZEN, INBOUND_PATH, OFFICE, TEST_ACCOUNT_SID, inbound_form
 
 FETCH = "channels.fetch_media"
 LIMIT = 64 * 1024

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import MAX_BODY, queue_notification, queue_outbound, queue_template
 from pandawa.core.extensions import db
-from tests.channels.conftest import CITIZEN, OFFICE
+from tests.harness import CITIZEN, OFFICE
 
 pytestmark = pytest.mark.usefixtures("live_db")
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound
 from pandawa.channels.split import MAX_BODY
-from tests.channels.conftest import CITIZEN, OFFICE
+from tests.harness import CITIZEN, OFFICE
 
 
 def test_a_long_reply_becomes_ordered_pending_parts(session, broker, clock):

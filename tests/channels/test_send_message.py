@@ -17,8 +17,7 @@ from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound
 from pandawa.core.config import settings_of
 from pandawa.core.extensions import db
-from tests.channels.conftest import CITIZEN, OFFICE
-from tests.conftest import PUBLIC_BASE_URL
+from tests.harness import CITIZEN, OFFICE, PUBLIC_BASE_URL
 
 pytestmark = pytest.mark.usefixtures("live_db")
 

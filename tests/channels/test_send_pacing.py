@@ -22,8 +22,7 @@ from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound
 from pandawa.core.config import settings_of
 from pandawa.core.extensions import db
-from tests.channels.conftest import CITIZEN
-from tests.conftest import app_environ
+from tests.harness import CITIZEN, app_environ
 
 pytestmark = pytest.mark.usefixtures("live_db")
 

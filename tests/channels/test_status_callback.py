@@ -6,7 +6,7 @@ import pytest
 
 from pandawa.channels.models import Message
 from pandawa.core.clock import now
-from tests.channels.conftest import CITIZEN, OFFICE, STATUS_PATH
+from tests.harness import CITIZEN, OFFICE, STATUS_PATH
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from flask import Flask
 from pandawa.app import create_app
 from pandawa.channels.models import Message
 from pandawa.core.extensions import db
-from tests.channels.conftest import INBOUND_PATH, inbound_form
-from tests.conftest import app_environ
+from tests.harness import INBOUND_PATH, app_environ, inbound_form
 
 
 @contextmanager

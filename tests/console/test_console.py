@@ -14,7 +14,7 @@ from pandawa.core.clock import now
 from pandawa.core.extensions import db
 from pandawa.tickets import claims
 from pandawa.tickets.models import Ticket
-from tests.console.helpers import csrf_token, sign_in, with_password
+from tests.harness import csrf_token, sign_in, with_password
 from tests.statements import statements_sent
 
 XSS = "<script>alert(1)</script><img src=x onerror=alert(1)>"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pandawa.core.extensions import db
-from tests.console.helpers import csrf_token, reset_throttle, sign_in, with_password
+from tests.harness import csrf_token, reset_throttle, sign_in, with_password
 
 
 def test_work_view_claim_and_ticket_on_sqlite(

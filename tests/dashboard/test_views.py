@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.console.helpers import reset_throttle, sign_in, with_password
+from tests.harness import reset_throttle, sign_in, with_password
 
 WIB = timezone(timedelta(hours=7))
 URLS = (

@@ -20,13 +20,12 @@ import pytest
 import requests
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
-from twilio.request_validator import RequestValidator
 
 from pandawa.app import create_app
 from pandawa.core.clock import FileClock
 from pandawa.core.extensions import db
 from pandawa.core.migrations import upgrade
-from tests.conftest import PUBLIC_BASE_URL, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, app_environ
+from tests.harness import TEST_ACCOUNT_SID, app_environ, signed_headers
 from tests.services import temporary_database
 
 pytestmark = pytest.mark.e2e
@@ -65,7 +64,7 @@ class Stack:
         return FileClock(self.environ["PANDAWA_CLOCK"].removeprefix("file:"))
 
     def sign(self, path: str, form: dict) -> str:
-        return RequestValidator(TEST_AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + path, form)
+        return signed_headers(path, form)["X-Twilio-Signature"]
 
     def post_webhook(
         self, form: dict, path: str = "/webhooks/twilio/whatsapp"
@@ -74,7 +73,7 @@ class Stack:
             self.base_url + path,
             data=form,
             timeout=10,
-            headers={"X-Twilio-Signature": self.sign(path, form)},
+            headers=signed_headers(path, form),
         )
 
     def scalar(self, stmt):

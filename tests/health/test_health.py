@@ -2,7 +2,7 @@ import pytest
 
 from pandawa.app import create_app
 from pandawa.core.extensions import db
-from tests.conftest import app_environ
+from tests.harness import app_environ
 
 
 def test_liveness_and_readiness(client):

@@ -12,7 +12,7 @@ from pandawa.hours import operations
 from pandawa.hours.models import OfficeOverride
 from pandawa.hours.queries import calendar_for, calendars_for_offices, office_by_code
 from pandawa.provisioning.operations import load_catalog
-from tests.catalog.conftest import EXAMPLE
+from tests.harness import EXAMPLE
 from tests.hours.conftest import WIB, WIT, WITA, local
 
 

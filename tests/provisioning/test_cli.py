@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from pandawa.catalog.models import CatalogRevision
 from pandawa.catalog.schema import SHIPPED_CATALOG
 from pandawa.hours.models import Office
-from tests.catalog.conftest import EXAMPLE
 from tests.catalog.editing import edit, line_of
+from tests.harness import EXAMPLE
 
 
 def revisions(session) -> int:

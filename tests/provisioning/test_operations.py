@@ -16,8 +16,8 @@ from pandawa.core.config import settings_of
 from pandawa.hours.models import Office
 from pandawa.provisioning.operations import load_catalog, load_default
 from pandawa.tickets.models import Queue
-from tests.catalog.conftest import EXAMPLE
 from tests.catalog.editing import edit
+from tests.harness import EXAMPLE
 
 
 def offices(session) -> dict[str, Office]:

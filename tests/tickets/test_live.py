@@ -1,5 +1,6 @@
-"""The places that change what the console shows announce it: the conversation task, the
-status callback and the send task."""
+"""pandawa.tickets.live: the changes of tickets and of their messages become the console's
+events, without personal data; the places that change what the console shows announce it:
+the conversation task, the status callback and the send task."""
 
 from __future__ import annotations
 
@@ -12,9 +13,83 @@ from pandawa.conversations.tasks import process_inbound
 from pandawa.core.clock import now
 from pandawa.hours.models import Office
 from pandawa.provisioning.operations import load_default
-from tests.channels.conftest import STATUS_PATH, post_signed  # noqa: F401  (fixture)
+from pandawa.tickets import claims, operations
+from tests.harness import STATUS_PATH
 
 BODY = "Ini foto KTP saya, NIK 3171234567890001"
+CITIZEN_DIGITS = "6281299887766"
+SECRET_BODY = "NIK saya 3171234567890001, tolong dicek"
+
+
+def _inbound(session, ticket, body: str = SECRET_BODY) -> Message:
+    message = Message(
+        direction="in",
+        provider="twilio",
+        provider_message_id=f"SMlive{ticket.id}x{now().timestamp()}",
+        sender=f"whatsapp:+{CITIZEN_DIGITS}",
+        recipient="whatsapp:+6281100000000",
+        body=body,
+        status="processed",
+        ticket_id=ticket.id,
+        conversation_id=ticket.conversation_id,
+        created_at=now(),
+        updated_at=now(),
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def test_a_message_on_a_ticket_is_announced_without_its_body_or_number(
+    session, make_queue, make_ticket, stream_reader
+):
+    queue = make_queue()
+    ticket = make_ticket(queue=queue)
+    read = stream_reader([queue.code])
+    message = _inbound(session, ticket)
+    session.commit()
+
+    [entry] = read()
+    assert entry.event["type"] == "message"
+    assert entry.event["ticket"] == ticket.number
+    assert entry.event["message_id"] == message.id
+    assert entry.event["direction"] == "in"
+    raw = json.dumps(entry.event)
+    assert "3171234567890001" not in raw and "tolong" not in raw
+    assert CITIZEN_DIGITS not in raw and "Siti" not in raw
+
+
+def test_claim_and_transfer_reach_the_queues_concerned(
+    session, make_queue, make_ticket, make_user, stream_reader
+):
+    source, target = make_queue(), make_queue()
+    ticket = make_ticket(queue=source)
+    agent = make_user(queues=[source])
+    supervisor = make_user(role="supervisor")
+    read_source, read_target = stream_reader([source.code]), stream_reader([target.code])
+
+    claims.claim_next(session, agent)
+    session.commit()
+    [claimed] = read_source()
+    assert claimed.event["event"] == "claimed"
+    assert claimed.event["status"] == "assigned"
+    assert claimed.event["assignee"] == agent.id
+    assert read_target() == []
+
+    read_source = stream_reader([source.code])
+    operations.transfer(session, ticket, supervisor, target.code, reason="salah antrean")
+    session.commit()
+    assert [e.event["event"] for e in read_source()] == ["transferred"]
+    [moved] = read_target()
+    assert moved.event == {
+        "type": "ticket",
+        "ticket": ticket.number,
+        "queue": target.code,
+        "event": "transferred",
+        "status": "waiting",
+        "assignee": None,
+    }
+    assert "salah antrean" not in json.dumps(moved.event)
 
 
 def _catalog_conversation(session, make_conversation):
@@ -87,7 +162,7 @@ def test_a_status_callback_moves_the_ticks_live(
     make_queue,
     make_ticket,
     stream_reader,
-    post_signed,  # noqa: F811
+    post_signed,
 ):
     queue = make_queue()
     ticket = make_ticket(queue=queue)
