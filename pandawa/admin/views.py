@@ -57,13 +57,10 @@ def create() -> Response:
             name=(request.form.get("name") or "").strip()[:200],
         )
     except operations.AccountError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("admin.users"))
+        return _refused(str(exc))
     email = user.email
     db.session.commit()
-    flash(t("user_created", email=email), "success")
-    return redirect(url_for("admin.users"))
+    return _back(t("user_created", email=email), "success")
 
 
 @bp.post("/users/<int:user_id>")
@@ -71,8 +68,7 @@ def update(user_id: int) -> Response:
     user = db.session.get(User, user_id) or abort(404)
     role = request.form.get("role", "")
     if role not in ROLES:
-        flash(f"Peran tidak dikenal: {role!r}. / Unknown role {role!r}.", "error")
-        return redirect(url_for("admin.users"))
+        return _back(f"Peran tidak dikenal: {role!r}. / Unknown role {role!r}.", "error")
     codes = request.form.getlist("queues")
     queues = list(db.session.scalars(sa.select(Queue).where(Queue.code.in_(codes))))
     user.role = role
@@ -82,14 +78,11 @@ def update(user_id: int) -> Response:
         try:
             operations.set_password(user, password)
         except operations.AccountError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return redirect(url_for("admin.users"))
+            return _refused(str(exc))
     email = user.email
     db.session.commit()
     log.info("user %s updated by admin %s", user_id, current_user.id)
-    flash(t("user_saved", email=email), "success")
-    return redirect(url_for("admin.users"))
+    return _back(t("user_saved", email=email), "success")
 
 
 @bp.post("/users/<int:user_id>/deactivate")
@@ -100,5 +93,16 @@ def deactivate(user_id: int) -> Response:
     email = user.email
     db.session.commit()
     log.info("user %s deactivated by admin %s", user_id, current_user.id)
-    flash(t("user_deactivated", email=email), "success")
+    return _back(t("user_deactivated", email=email), "success")
+
+
+def _back(message: str, category: str) -> Response:
+    """Back to the list of users, with one message ("error" or "success") on it."""
+    flash(message, category)
     return redirect(url_for("admin.users"))
+
+
+def _refused(message: str) -> Response:
+    """An operation refused: nothing of this request is kept."""
+    db.session.rollback()
+    return _back(message, "error")

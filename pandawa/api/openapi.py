@@ -37,6 +37,12 @@ def _error(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/responses/{name}"}
 
 
+def _object_body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    """A required JSON request body: an object with these properties."""
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 DATETIME = {"type": ["string", "null"], "format": "date-time"}
 NUMBER_PARAM = {
     "name": "number",
@@ -278,20 +284,9 @@ def _ticket_paths() -> dict[str, Any]:
                 "summary": "Reply to the citizen (holder, supervisor or admin)",
                 "operationId": "replyToTicket",
                 "parameters": [NUMBER_PARAM],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["body"],
-                                "properties": {
-                                    "body": {"type": "string", "minLength": 1, "maxLength": 4096}
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": _object_body(
+                    ["body"], {"body": {"type": "string", "minLength": 1, "maxLength": 4096}}
+                ),
                 "responses": {
                     "202": _json(_ref("Reply"), "queued for sending"),
                     "400": _error("BadRequest"),
@@ -305,21 +300,10 @@ def _ticket_paths() -> dict[str, Any]:
                 "summary": "Move the ticket to another queue, waiting again (holder or supervisor)",
                 "operationId": "transferTicket",
                 "parameters": [NUMBER_PARAM],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["queue"],
-                                "properties": {
-                                    "queue": {"type": "string"},
-                                    "reason": {"type": "string", "maxLength": 500},
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": _object_body(
+                    ["queue"],
+                    {"queue": {"type": "string"}, "reason": {"type": "string", "maxLength": 500}},
+                ),
                 "responses": {
                     "200": _json(_ref("Ticket"), "the ticket"),
                     "400": _error("BadRequest"),

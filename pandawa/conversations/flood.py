@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from pandawa.channels.models import Message
 from pandawa.citizens.models import Conversation
-from pandawa.core.clock import as_utc
+from pandawa.core.clock import as_utc, parse_utc
 from pandawa.core.config import current_settings
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def check_flood(
     ):
         return OK
     data = dict(conversation.state_data or {})
-    warned = _parse(data.get(STATE_KEY))
+    warned = parse_utc(data.get(STATE_KEY))
     if warned is not None and as_utc(at) - warned < max(window, MIN_WARN_INTERVAL):
         return SILENT
     data[STATE_KEY] = as_utc(at).isoformat()
@@ -74,12 +74,3 @@ def _recent_count(session: Session, message: Message, window: timedelta, cap: in
         .subquery()
     )
     return session.scalar(sa.select(sa.func.count()).select_from(recent)) or 0
-
-
-def _parse(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return as_utc(datetime.fromisoformat(value))
-    except ValueError:
-        return None

@@ -24,7 +24,7 @@ from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_notification
 from pandawa.channels.window import window_is_open
 from pandawa.citizens.models import Conversation
-from pandawa.core.clock import as_utc, now
+from pandawa.core.clock import as_utc, now, parse_utc
 from pandawa.core.config import current_settings
 from pandawa.tickets.models import Ticket
 from pandawa.tickets.operations import add_event
@@ -125,7 +125,7 @@ def handle_answer(
 def _rated_ticket(session: Session, data: dict, at: datetime) -> Ticket | None:
     """The resolved, not yet rated ticket the question was about, while it is still fresh."""
     ticket_id = data.get("ticket_id")
-    asked = _parse(data.get("asked_at"))
+    asked = parse_utc(data.get("asked_at"))
     if not isinstance(ticket_id, int) or asked is None or at - asked > EXPIRES_AFTER:
         return None
     ticket = session.get(Ticket, ticket_id)
@@ -140,15 +140,6 @@ def _stop_waiting(conversation: Conversation) -> None:
     data = conversation.state_data or {}
     conversation.state_data = {k: v for k, v in data.items() if k not in RATING_KEYS}
     conversation.updated_at = now()
-
-
-def _parse(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return as_utc(datetime.fromisoformat(value))
-    except ValueError:
-        return None
 
 
 def init_app(app: Flask) -> None:

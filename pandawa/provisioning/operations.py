@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from pandawa.catalog.loader import default_catalog_path, parse, read_source
 from pandawa.catalog.models import CatalogRevision
-from pandawa.catalog.schema import Catalog
+from pandawa.catalog.offices import OfficeSpec
+from pandawa.catalog.schema import Catalog, QueueSpec
 from pandawa.core.clock import now
 from pandawa.hours.models import Office
 from pandawa.tickets.models import Queue
@@ -81,50 +83,50 @@ def load_catalog_report(session: Session, path: str | Path) -> LoadReport:
 
 
 def _sync_offices(session: Session, catalog: Catalog, report: LoadReport) -> None:
-    # row locks: two loads at once serialise instead of interleaving their updates
-    existing = {o.code: o for o in session.scalars(sa.select(Office).with_for_update())}
-    for spec in catalog.offices:
-        values = {
-            "name": spec.name,
-            "whatsapp_address": spec.whatsapp,
-            "timezone": spec.timezone,
-            "weekly_hours": spec.hours.document(),
-            "is_active": True,
-        }
-        _upsert(
-            session,
-            Office,
-            existing.get(spec.code),
-            spec.code,
-            values,
-            report,
-            kind="office",
-            stamp=True,
-        )
-    _deactivate(existing, {o.code for o in catalog.offices}, report, "office", stamp=True)
+    _sync(session, Office, catalog.offices, _office_values, report, kind="office", stamp=True)
 
 
 def _sync_queues(session: Session, catalog: Catalog, report: LoadReport) -> None:
-    existing = {q.code: q for q in session.scalars(sa.select(Queue).with_for_update())}
-    for spec in catalog.queues:
-        values = {
-            "name_id": spec.name.id,
-            "name_en": spec.name.en,
-            "sla_seconds": spec.sla_seconds,
-            "is_auto_assign": spec.auto_assign,
-            "is_active": True,
-        }
-        _upsert(
-            session,
-            Queue,
-            existing.get(spec.code),
-            spec.code,
-            values,
-            report,
-            kind="queue",
-            stamp=False,
-        )
-    _deactivate(existing, {q.code for q in catalog.queues}, report, "queue", stamp=False)
+    _sync(session, Queue, catalog.queues, _queue_values, report, kind="queue", stamp=False)
+
+
+def _office_values(spec: OfficeSpec) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "whatsapp_address": spec.whatsapp,
+        "timezone": spec.timezone,
+        "weekly_hours": spec.hours.document(),
+        "is_active": True,
+    }
+
+
+def _queue_values(spec: QueueSpec) -> dict[str, Any]:
+    return {
+        "name_id": spec.name.id,
+        "name_en": spec.name.en,
+        "sla_seconds": spec.sla_seconds,
+        "is_auto_assign": spec.auto_assign,
+        "is_active": True,
+    }
+
+
+def _sync(
+    session: Session,
+    model: type[Office] | type[Queue],
+    specs: Sequence[Any],
+    values_of: Callable[[Any], dict[str, Any]],
+    report: LoadReport,
+    *,
+    kind: str,
+    stamp: bool,
+) -> None:
+    """Add or update a row per spec (by code); deactivate the rows no spec names."""
+    # row locks: two loads at once serialise instead of interleaving their updates
+    existing = {r.code: r for r in session.scalars(sa.select(model).with_for_update())}
+    for spec in specs:
+        row = existing.get(spec.code)
+        _upsert(session, model, row, spec.code, values_of(spec), report, kind=kind, stamp=stamp)
+    _deactivate(existing, {spec.code for spec in specs}, report, kind, stamp=stamp)
 
 
 def _upsert(
