@@ -1,4 +1,5 @@
-"""The agents' console: visibility, the work list, the ticket page and its actions."""
+"""The agents' console (pandawa/console/views.py): visibility, the work list, the ticket page
+and its actions; on the embedded default (SQLite) too, as `pandawa dev` serves it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pandawa.core.clock import now
 from pandawa.core.extensions import db
 from pandawa.tickets import claims
 from pandawa.tickets.models import Ticket
-from tests.harness import csrf_token, sign_in, with_password
+from tests.harness import csrf_token, reset_throttle, sign_in, with_password
 from tests.statements import statements_sent
 
 XSS = "<script>alert(1)</script><img src=x onerror=alert(1)>"
@@ -332,3 +333,32 @@ def test_work_view_pages_hold_mine_first_then_oldest(signed_in, agent, make_tick
     page = signed_in.get("/console").get_data(as_text=True)
     positions = [page.index(t.number) for t in [held, *waiting]]
     assert positions == sorted(positions)
+
+
+def test_work_view_claim_and_ticket_on_each_database(
+    database, make_queue, make_user, make_ticket, add_message
+):
+    with database.app_context():
+        queue = make_queue()
+        email = with_password(make_user(queues=[queue])).email
+        ticket = make_ticket(queue=queue)
+        add_message(ticket, "in", "Saya mau pindah faskes <b>segera</b>")
+        number = ticket.number
+        db.session.commit()
+        db.session.remove()
+    reset_throttle(database)
+    client = database.test_client()
+    sign_in(client, email)
+
+    work = client.get("/console")
+    assert work.status_code == 200
+    page = work.get_data(as_text=True)
+    assert number in page
+    # the last message's preview, shown as text
+    assert "Saya mau pindah faskes &lt;b&gt;segera&lt;/b&gt;" in page
+
+    claimed = client.post("/console/claim", data={"csrf_token": csrf_token(client, "/console")})
+    assert claimed.headers["Location"].endswith(f"/console/tickets/{number}")
+    view = client.get(f"/console/tickets/{number}")
+    assert view.status_code == 200
+    assert "Saya mau pindah faskes" in view.get_data(as_text=True)
