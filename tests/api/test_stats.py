@@ -108,10 +108,7 @@ def test_percentile_matches_percentile_cont():
     assert percentile([10.0, 20.0], 0.9) == 19.0
 
 
-# -- the dashboard's figures in the API (fixture with known times: tests/dashboard) --------
-from tests.reports import test_figures  # noqa: E402
-
-known = test_figures.known
+# -- the dashboard's figures in the API (the fixture `known`: tests/figures.py) ------------
 
 
 def test_queue_stats_carry_the_figures_of_tickets_created_in_range(client, known, bearer):

@@ -16,12 +16,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.browser.helpers import ARTIFACTS, DESKTOP, shot
-from tests.e2e.conftest import (  # noqa: F401  (e2e: the per-test fixture, reused as it is)
-    Stack,
-    e2e,
-    running_stack,
-)
 from tests.services import temporary_redis_db
+from tests.stack import Stack, fresh, running_stack
 
 pytestmark = pytest.mark.e2e
 CALL_FAILED = pytest.StashKey[bool]()
@@ -51,6 +47,12 @@ def stack(fake_twilio, tmp_path_factory) -> Iterator[Stack]:
         ) as running,
     ):
         yield running
+
+
+@pytest.fixture
+def e2e(stack, fake_twilio) -> Iterator[Stack]:
+    """The browser stack for one test, as the e2e tests have theirs."""
+    yield from fresh(stack, fake_twilio)
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,12 @@ from pathlib import Path
 from playwright.sync_api import Page
 
 from pandawa.core.extensions import db
-from tests.e2e.conftest import Stack
+from tests.harness import PASSWORD
+from tests.stack import Stack
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 DESKTOP = {"width": 1366, "height": 768}
 TABLET = {"width": 768, "height": 1024}
-PASSWORD = "kata-sandi-uji-2026"
 
 
 def shot(page: Page, name: str) -> Path:

@@ -14,8 +14,15 @@ from playwright.sync_api import Page, expect
 
 from pandawa.tickets.models import Ticket
 from tests.browser.helpers import TABLET, make_agent, shot, sign_in
-from tests.e2e.conftest import inbound_form
-from tests.e2e.test_message_path import SAMPLE_DETAILS, citizen, open_ticket_as, sid
+from tests.stack import (
+    SAMPLE_DETAILS,
+    agent_token,
+    citizen,
+    inbound_form,
+    open_ticket_as,
+    sid,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -166,7 +173,6 @@ def test_html_and_script_from_a_citizen_are_shown_as_text_and_never_run(e2e, fak
     from pandawa.channels.models import Message
 
     wait = sa.select(sa.func.count()).where(Message.ticket_id == ticket_id, Message.body == before)
-    from tests.e2e.conftest import wait_until
 
     wait_until(lambda: e2e.scalar(wait) == 1, 30, what="the message on the ticket")
 
@@ -192,7 +198,6 @@ def test_html_and_script_from_a_citizen_are_shown_as_text_and_never_run(e2e, fak
 
 def test_another_queues_ticket_is_404_by_url_and_by_api(e2e, fake_twilio, page):
     from pandawa.tickets.models import Queue
-    from tests.e2e.test_message_path import agent_token
 
     who = citizen()
     number, queue_b = open_ticket_as(e2e, fake_twilio, who)

@@ -14,8 +14,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import ARTIFACTS, PASSWORD, make_agent, shot
-from tests.e2e.conftest import TUESDAY_10_WIB
-from tests.e2e.test_message_path import agent_token, citizen, open_ticket_as
+from tests.stack import TUESDAY_10_WIB, agent_token, citizen, open_ticket_as
 
 pytestmark = pytest.mark.e2e
 WALL = {"width": 1920, "height": 1080}

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import sqlalchemy as sa
 
 from pandawa.channels.models import Message
 from pandawa.core.extensions import db
 from pandawa.core.metrics import REGISTRY
-from tests.harness import CITIZEN, INBOUND_PATH, OFFICE, PUBLIC_BASE_URL, inbound_form
+from tests.harness import CITIZEN, INBOUND_PATH, OFFICE, PUBLIC_BASE_URL, at_once, inbound_form
 
 TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
@@ -126,19 +124,11 @@ def test_a_repeated_message_sid_is_stored_once(client, session, post_signed, bro
 
 def test_the_same_message_twice_at_once_is_stored_once(app, live_db, post_signed):
     form = inbound_form("SMconcurrent")
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def deliver() -> None:
-        client = app.test_client()
-        barrier.wait()
-        statuses.append(post_signed(client, INBOUND_PATH, form).status_code)
-
-    threads = [threading.Thread(target=deliver) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    statuses = at_once(
+        lambda client: post_signed(client, INBOUND_PATH, form).status_code,
+        [app.test_client() for _ in range(2)],
+        timeout=30,
+    )
 
     assert statuses == [200, 200]
     with app.app_context():

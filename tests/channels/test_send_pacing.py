@@ -8,7 +8,6 @@ import itertools
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from datetime import timedelta
@@ -23,6 +22,7 @@ from pandawa.channels.outbox import queue_outbound
 from pandawa.core.config import settings_of
 from pandawa.core.extensions import db
 from tests.harness import CITIZEN, app_environ
+from tests.stack import celery_worker_command
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
@@ -166,23 +166,7 @@ def worker(app, pg_url, redis_url, fake_twilio, tmp_path):
         with log.open("w") as handle:
             started.append(
                 subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "celery",
-                        "-A",
-                        "pandawa.worker",
-                        "worker",
-                        "--pool",
-                        "threads",
-                        "--concurrency",
-                        "8",
-                        "--loglevel",
-                        "INFO",
-                        "--without-gossip",
-                        "--without-mingle",
-                        "--without-heartbeat",
-                    ],
+                    celery_worker_command("threads", 8),
                     env={**os.environ, **environ},
                     stdout=handle,
                     stderr=subprocess.STDOUT,

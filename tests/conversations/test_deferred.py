@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pandawa.channels.models import Message
 from pandawa.provisioning.operations import load_default
 from pandawa.tickets.models import Ticket
-from tests.conversations.test_no_dead_ends import _citizen, _say
+from tests.conversations.helpers import citizen, say
 
 SATURDAY_20_WIB = datetime(2026, 11, 28, 20, 0, tzinfo=timezone(timedelta(hours=7)))
 
@@ -17,17 +17,17 @@ SATURDAY_20_WIB = datetime(2026, 11, 28, 20, 0, tzinfo=timezone(timedelta(hours=
 def test_the_bot_keeps_answering_while_the_ticket_waits_for_opening(session, clock):
     clock.set(SATURDAY_20_WIB)
     load_default(session)
-    conversation = _citizen(session)
-    deferred = _say(session, conversation, "petugas")
+    conversation = citizen(session)
+    deferred = say(session, conversation, "petugas")
     assert "Senin, 30 November 2026 pukul 08.00 WIB" in deferred
     ticket = session.scalar(sa.select(Ticket).where(Ticket.conversation_id == conversation.id))
     assert ticket.status == "deferred"
 
-    assert "mobile jkn" in _say(session, conversation, "bagaimana cara pindah faskes?").lower()
-    menu = _say(session, conversation, "menu")
+    assert "mobile jkn" in say(session, conversation, "bagaimana cara pindah faskes?").lower()
+    menu = say(session, conversation, "menu")
     assert "\n1. " in menu
     handoff_key = next(line.split(".")[0] for line in menu.splitlines() if "faskes" in line)
-    assert ticket.number in _say(session, conversation, handoff_key)  # no second ticket
+    assert ticket.number in say(session, conversation, handoff_key)  # no second ticket
     assert (
         session.scalar(
             sa.select(sa.func.count())
@@ -38,7 +38,7 @@ def test_the_bot_keeps_answering_while_the_ticket_waits_for_opening(session, clo
     )
 
     # what the bot cannot answer is for the agent: silent, and on the ticket
-    _say(session, conversation, "Foto KTP dan KK sudah saya siapkan, Pak")
+    say(session, conversation, "Foto KTP dan KK sudah saya siapkan, Pak")
     last_in = session.scalar(
         sa.select(Message)
         .where(Message.conversation_id == conversation.id, Message.direction == "in")

@@ -1,4 +1,5 @@
-"""Drill-down: each filter lists exactly the tickets the figure counted (fixture: test_figures)."""
+"""Drill-down: each filter lists exactly the tickets the figure counted (the fixture `known`:
+tests/figures.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ import pytest
 from pandawa.dashboard.drilldown import Drill, drill_from_args, iter_ticket_rows, ticket_rows
 from pandawa.reports import series
 from pandawa.reports.scope import ScopeError
-from tests.reports import test_figures
-
-known = test_figures.known  # the fixture with known times, shared
 
 
 def names(known, rows) -> list[str]:

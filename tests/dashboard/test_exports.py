@@ -16,9 +16,6 @@ from pandawa.dashboard.exports import (
     tickets_csv,
 )
 from pandawa.reports import figures as fig
-from tests.reports import test_figures
-
-known = test_figures.known  # the fixture with known times, shared
 
 
 def parse(text: str) -> list[dict[str, str]]:

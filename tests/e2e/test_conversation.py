@@ -9,8 +9,15 @@ import sqlalchemy as sa
 
 from pandawa.channels.models import Message
 from pandawa.tickets.models import Ticket
-from tests.e2e.conftest import inbound_form, wait_until
-from tests.e2e.test_message_path import agent_token, citizen, handoff_path, open_ticket_as, sid
+from tests.stack import (
+    agent_token,
+    citizen,
+    handoff_path,
+    inbound_form,
+    open_ticket_as,
+    sid,
+    wait_until,
+)
 
 
 def say(stack, fake_twilio, who: str, body: str, **extra) -> str:

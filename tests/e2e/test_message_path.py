@@ -3,72 +3,14 @@ routing → ticket in the queue → agent claims and replies → Twilio receives
 
 from __future__ import annotations
 
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 import sqlalchemy as sa
 
 from pandawa.channels.models import Message
-from pandawa.core.extensions import db
 from pandawa.tickets.models import Ticket
-from tests.e2e.conftest import count, inbound_form, wait_until
-
-SAMPLE_DETAILS = {
-    "nik": "3174015708900001",
-    "card_number": "0001234567890",
-    "date": "17-08-1990",
-    "text": "Mohon bantuan pindah faskes",
-    "phone": "081234567890",
-}
-
-
-def sid() -> str:
-    return "SM" + uuid.uuid4().hex
-
-
-def citizen() -> str:
-    return "whatsapp:+62812" + str(uuid.uuid4().int)[:8]
-
-
-def handoff_path(stack):
-    """The first menu option that hands off to a queue, and the answers its details need."""
-    from pandawa.catalog.queries import active_catalog
-
-    with stack.app.app_context():
-        catalog = active_catalog()
-        for item in catalog.menu_items(()):
-            if item.queue and all(step.type in SAMPLE_DETAILS for step in item.collect):
-                db.session.remove()
-                return item.key, [SAMPLE_DETAILS[s.type] for s in item.collect], item.queue
-    raise AssertionError("the default catalogue has no simple handoff option")
-
-
-def agent_token(stack, queue_code: str, email: str = "petugas@example.go.id") -> str:
-    from pandawa.accounts.operations import create_token
-    from pandawa.admin.operations import create_user
-
-    with stack.app.app_context():
-        user = create_user(db.session, email, "agent", [queue_code])
-        token = create_token(db.session, user)
-        db.session.commit()
-        db.session.remove()
-    return token
-
-
-def open_ticket_as(stack, fake_twilio, who: str) -> tuple[str, str]:
-    """Drive a citizen from hello to a ticket; return (ticket number, queue code)."""
-    key, answers, queue_code = handoff_path(stack)
-    for body in ["Halo", key, *answers]:
-        before = len(fake_twilio.sent_to(who))
-        assert stack.post_webhook(inbound_form(sid(), who, body)).status_code == 200
-        wait_until(lambda b=before: len(fake_twilio.sent_to(who)) > b, 30, what="bot reply")
-    last = fake_twilio.sent_to(who)[-1].body
-    number = stack.scalar(
-        sa.select(Ticket.number).join(Ticket.queue).where(Ticket.status == "waiting")
-    )
-    assert number and number in last, last
-    return number, queue_code
+from tests.stack import agent_token, citizen, count, inbound_form, open_ticket_as, sid, wait_until
 
 
 def test_citizen_to_agent_and_back(e2e, fake_twilio):

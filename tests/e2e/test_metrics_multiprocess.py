@@ -11,7 +11,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.conftest import inbound_form, running_stack
+from tests.stack import inbound_form, running_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOKS = 24

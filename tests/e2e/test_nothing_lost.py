@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from pandawa.app import create_app
 from pandawa.channels.models import Message
 from pandawa.core.extensions import db
-from tests.e2e.conftest import inbound_form
-from tests.e2e.test_message_path import citizen, sid
+from tests.stack import citizen, inbound_form, sid
 
 
 def test_message_stored_while_the_broker_is_down_is_answered_after_the_sweep(e2e, fake_twilio):

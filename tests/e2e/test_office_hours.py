@@ -5,7 +5,6 @@ window has closed, held agent replies delivered when the citizen answers."""
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime, timedelta, timezone
 
 import requests
@@ -15,8 +14,8 @@ from pandawa.channels.models import Message
 from pandawa.core.extensions import db
 from pandawa.hours.models import Office
 from pandawa.tickets.models import Ticket, TicketEvent
-from tests.e2e.conftest import WIB, inbound_form, wait_until
-from tests.e2e.test_message_path import agent_token, citizen, handoff_path, sid
+from tests.harness import at_once
+from tests.stack import WIB, agent_token, citizen, handoff_path, inbound_form, sid, wait_until
 
 WIT = timezone(timedelta(hours=9))
 SATURDAY_10_WIB = datetime(2026, 11, 28, 10, 0, tzinfo=WIB)
@@ -137,18 +136,7 @@ def test_two_beats_release_each_ticket_once(e2e, fake_twilio):
     for who in people:
         hand_off(e2e, fake_twilio, who)
     e2e.clock.set(datetime(2026, 11, 30, 8, 0, 30, tzinfo=WIB))
-    results: list[int] = []
-    barrier = threading.Barrier(2)
-
-    def beat():
-        barrier.wait()
-        results.append(run_task(e2e, "release_deferred"))
-
-    threads = [threading.Thread(target=beat) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(lambda _: run_task(e2e, "release_deferred"), range(2))
     assert sum(results) == 3  # between them, each ticket once
     released = e2e.scalar(
         sa.select(sa.func.count()).select_from(TicketEvent).where(TicketEvent.kind == "released")

@@ -14,12 +14,12 @@ import pytest
 import requests
 
 from pandawa.core.extensions import db
-from tests.e2e.conftest import Stack, running_stack
+from tests.harness import PASSWORD
 from tests.services import temporary_redis_db
+from tests.stack import Stack, running_stack
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "kata-sandi-uji-2026"
 QUEUE = "KEPESERTAAN"  # a queue of the default catalogue
 FAST = 3.0  # seconds: "at once" for a refusal, "without waiting" for an ordinary request
 

@@ -11,6 +11,7 @@ from pandawa.tickets.assign import assign_waiting
 from pandawa.tickets.claims import claim_next
 from pandawa.tickets.models import Ticket, TicketEvent
 from pandawa.tickets.tasks import auto_assign
+from tests.harness import at_once
 
 
 def _online(user, *, capacity: int = 2, presence: str = "online", seen_ago: float = 0):
@@ -167,7 +168,6 @@ def test_beat_task_assigns_and_commits(session, clock, make_queue, make_user, ma
 def test_two_beats_at_once_never_exceed_capacity(
     app, live_db, clock, make_conversation, make_ticket
 ):
-    import threading
 
     from pandawa.accounts.models import User
     from pandawa.core.extensions import db
@@ -204,21 +204,12 @@ def test_two_beats_at_once_never_exceed_capacity(
             make_ticket(queue=queue, conversation=conversation)
         db.session.commit()
 
-    barrier = threading.Barrier(4)
-    counts: list[int] = []
+    def beat(_: int) -> int:
+        count = assign_waiting(db.session, now())
+        db.session.commit()
+        return count
 
-    def beat() -> None:
-        with app.app_context():
-            barrier.wait()
-            counts.append(assign_waiting(db.session, now()))
-            db.session.commit()
-            db.session.remove()
-
-    threads = [threading.Thread(target=beat) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    counts = at_once(beat, range(4), app=app)
 
     with app.app_context():
         held = db.session.execute(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from datetime import timedelta
 
 import pytest
@@ -21,6 +20,7 @@ from pandawa.provisioning.operations import load_catalog, load_default
 from pandawa.tickets import idle
 from pandawa.tickets.models import Ticket, TicketEvent
 from pandawa.tickets.tasks import close_idle as close_idle_task
+from tests.harness import at_once
 
 _sid = itertools.count(1)
 
@@ -252,27 +252,11 @@ def test_two_beats_at_once_close_each_ticket_once(
         db.session.commit()
         db.session.remove()
 
-    barrier = threading.Barrier(2)
-    counts: list[int] = []
-    errors: list[BaseException] = []
+    def beat(_: int) -> int:
+        return idle.close_idle(db.session, now())
 
-    def beat() -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=60)
-                counts.append(idle.close_idle(db.session, now()))
-            except BaseException as exc:
-                errors.append(exc)
-            finally:
-                db.session.remove()
+    counts = at_once(beat, range(2), app=app)  # fails on any error in a beat
 
-    threads = [threading.Thread(target=beat) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    assert errors == []
     assert sum(counts) == len(ticket_ids)
     with app.app_context():
         kinds = db.session.execute(
