@@ -45,15 +45,15 @@ def list_offices() -> dict[str, Any]:
 
 @bp.post("/offices/<code>/open-now")
 def open_now(code: str) -> tuple[dict[str, Any], int]:
-    return _override(code, operations.open_now)
+    return _override(code, "open")
 
 
 @bp.post("/offices/<code>/close-now")
 def close_now(code: str) -> tuple[dict[str, Any], int]:
-    return _override(code, operations.close_now)
+    return _override(code, "closed")
 
 
-def _override(code: str, operation: Any) -> tuple[dict[str, Any], int]:
+def _override(code: str, kind: str) -> tuple[dict[str, Any], int]:
     user = current_user()
     if user.role not in MANAGER_ROLES:
         raise ApiError(
@@ -67,7 +67,7 @@ def _override(code: str, operation: Any) -> tuple[dict[str, Any], int]:
     if office is None or not office.is_active:
         raise not_found(f"Kantor {code}", f"Office {code}")
     at = now()
-    row = operation(db.session, office, at, actor_id=user.id, reason=reason)
+    row = operations.override_now(db.session, office, kind, at, actor_id=user.id, reason=reason)
     body = office_json(office, queries.calendar_for(db.session, office), at)
     body["override"] = override_json(row, user.email)
     db.session.commit()

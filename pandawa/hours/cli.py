@@ -253,7 +253,7 @@ def _clock(at: datetime, calendar: OfficeCalendar, day: date) -> str:
 def open_now_command(code: str, reason: str) -> None:
     """Open office CODE now, until its usual closing time (or midnight on a day off)."""
     office = _office(code)
-    row = operations.open_now(db.session, office, now(), reason=reason)
+    row = operations.override_now(db.session, office, "open", now(), reason=reason)
     db.session.commit()
     click.echo(
         f"{office.code}: buka sampai {format_local(row.ends_at, office.timezone, 'id')} "
@@ -269,7 +269,7 @@ def close_now_command(code: str, reason: str) -> None:
     """Close office CODE now, for the rest of its local day."""
     office = _office(code)
     at = now()
-    row = operations.close_now(db.session, office, at, reason=reason)
+    row = operations.override_now(db.session, office, "closed", at, reason=reason)
     calendar = queries.calendar_for(db.session, office)
     db.session.commit()
     opening = format_local(calendar.next_opening(row.ends_at), office.timezone, "id")

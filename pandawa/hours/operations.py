@@ -95,36 +95,30 @@ def delete_closure(session: Session, office: Office, day: date) -> bool:
     return bool(deleted)
 
 
-def open_now(
+def override_now(
     session: Session,
     office: Office,
+    kind: str,
     at: datetime,
     actor_id: int | None = None,
     reason: str = "",
 ) -> OfficeOverride:
-    """Open the office from `at`.
+    """Open (`kind="open"`) or close (`"closed"`) the office from `at`.
 
     Opening early on a working day lasts until that day's last regular closing, so the office
     simply stays open through its hours; on a holiday or after hours, until local midnight.
+    Closing lasts to the end of the office's local day.
     """
     calendar = calendar_for(session, office)
     day = calendar.local_date(at)
-    regular = calendar.regular_intervals(day)
-    ends_at = regular[-1][1] if regular and regular[-1][1] > at else calendar.day_bounds(day)[1]
-    return _override(session, office, "open", at, ends_at, actor_id, reason)
-
-
-def close_now(
-    session: Session,
-    office: Office,
-    at: datetime,
-    actor_id: int | None = None,
-    reason: str = "",
-) -> OfficeOverride:
-    """Close the office from `at` to the end of its local day."""
-    calendar = calendar_for(session, office)
-    ends_at = calendar.day_bounds(calendar.local_date(at))[1]
-    return _override(session, office, "closed", at, ends_at, actor_id, reason)
+    ends_at = calendar.day_bounds(day)[1]
+    if kind == "open":
+        regular = calendar.regular_intervals(day)
+        if regular and regular[-1][1] > at:
+            ends_at = regular[-1][1]
+    elif kind != "closed":
+        raise ValueError(f"an override opens or closes, not {kind!r}")
+    return _override(session, office, kind, at, ends_at, actor_id, reason)
 
 
 def _override(

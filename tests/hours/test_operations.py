@@ -28,7 +28,9 @@ def test_opening_early_lasts_through_the_regular_hours(session, make_office, mak
     at = local(WIB, 2026, 12, 1, 7, 0)  # Tuesday, an hour before opening
     assert not calendar_for(session, office).is_open(at)
 
-    row = operations.open_now(session, office, at, actor_id=supervisor.id, reason="Antrean panjang")
+    row = operations.override_now(
+        session, office, "open", at, actor_id=supervisor.id, reason="Antrean panjang"
+    )
 
     calendar = calendar_for(session, office)
     assert calendar.is_open(at)
@@ -42,8 +44,8 @@ def test_opening_on_a_weekend_or_in_the_evening_lasts_until_midnight(session, ma
     saturday = local(WIT, 2026, 12, 5, 10, 0)
     evening = local(WIT, 2026, 12, 1, 17, 0)
 
-    operations.open_now(session, office, saturday)
-    operations.open_now(session, office, evening)
+    operations.override_now(session, office, "open", saturday)
+    operations.override_now(session, office, "open", evening)
 
     calendar = calendar_for(session, office)
     assert calendar.is_open(saturday) and calendar.is_open(evening)
@@ -55,7 +57,7 @@ def test_opening_on_a_holiday_lasts_until_midnight(session, make_office):
     office = make_office()
     christmas = local(WIB, 2026, 12, 25, 9, 0)  # Friday, Hari Raya Natal
 
-    operations.open_now(session, office, christmas)
+    operations.override_now(session, office, "open", christmas)
 
     assert calendar_for(session, office).next_closing(christmas) == local(WIB, 2026, 12, 26, 0, 0)
 
@@ -64,13 +66,13 @@ def test_closing_for_the_day_and_opening_again(session, make_office, clock):
     office = make_office()
     at = clock.now()  # Tuesday 10:00 WIB
 
-    operations.close_now(session, office, at, reason="Listrik padam")
+    operations.override_now(session, office, "closed", at, reason="Listrik padam")
     calendar = calendar_for(session, office)
     assert not calendar.is_open(at)
     assert calendar.next_opening(at) == local(WIB, 2026, 12, 2, 8, 0)
 
     later = local(WIB, 2026, 12, 1, 11, 0)
-    operations.open_now(session, office, later, reason="Listrik menyala")
+    operations.override_now(session, office, "open", later, reason="Listrik menyala")
     calendar = calendar_for(session, office)
     assert calendar.is_open(later)
     assert calendar.next_opening(at) == later
@@ -89,7 +91,9 @@ def test_a_second_change_of_the_same_day_replaces_the_first(session, make_office
 def test_changes_are_logged_without_personal_data(session, make_office, caplog):
     office = make_office("JKT-UJI")
     with caplog.at_level(logging.INFO, logger="pandawa.hours.operations"):
-        operations.close_now(session, office, local(WIB, 2026, 12, 1, 10, 0), reason="Rahasia")
+        operations.override_now(
+            session, office, "closed", local(WIB, 2026, 12, 1, 10, 0), reason="Rahasia"
+        )
 
     (record,) = caplog.records
     assert "JKT-UJI" in record.getMessage() and "closed" in record.getMessage()

@@ -97,13 +97,13 @@ def test_overrides_that_ended_long_ago_are_not_read(session, make_office, clock)
     session.flush()
 
     assert calendar_for(session, office).overrides == ()
-    operations.close_now(session, office, clock.now())
+    operations.override_now(session, office, "closed", clock.now())
     assert [o.kind for o in calendar_for(session, office).overrides] == ["closed"]
 
 
 def test_all_offices_in_a_constant_number_of_queries(session, connection, make_office):
     first = make_office(timezone=WIB)
-    operations.close_now(session, first, local(WIB, 2026, 12, 1, 10, 0))
+    operations.override_now(session, first, "closed", local(WIB, 2026, 12, 1, 10, 0))
     statements = []
 
     def count(*_args):
@@ -116,7 +116,7 @@ def test_all_offices_in_a_constant_number_of_queries(session, connection, make_o
         others = [make_office(timezone=zone) for zone in (WITA, WIT, WIB)]
         for office in others:
             operations.add_closure(session, office, date(2026, 12, 3), "Rapat")
-            operations.open_now(session, office, local(WIB, 2026, 12, 1, 7, 0))
+            operations.override_now(session, office, "open", local(WIB, 2026, 12, 1, 7, 0))
         statements.clear()
         calendars = calendars_for_offices(session)
         with_four = len(statements)
