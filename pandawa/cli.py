@@ -37,7 +37,6 @@ def db_upgrade(revision: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
-
     app.cli.add_command(db_group, "db")
     app.cli.add_command(catalog_group, "catalog")
     app.cli.add_command(users_group, "users")

@@ -102,7 +102,6 @@ def prepare(settings: Settings) -> None:
 
 
 def _load_catalogue() -> None:
-
     if db.session.scalar(sa.select(CatalogRevision.id).limit(1)) is not None:
         return
 
@@ -111,7 +110,6 @@ def _load_catalogue() -> None:
 
 
 def _demo_accounts() -> None:
-
     queues = list(db.session.scalars(sa.select(Queue.code).order_by(Queue.id)))
     lines = []
     for email, role in DEMO_ACCOUNTS:

@@ -180,7 +180,6 @@ SCHEMAS: dict[str, Any] = {
 
 
 def _all_schemas() -> dict[str, Any]:
-
     return {**SCHEMAS, **OFFICE_SCHEMAS, **STATS_SCHEMAS}
 
 
@@ -196,7 +195,6 @@ def _list_of(name: str) -> dict[str, Any]:
 
 
 def _paths() -> dict[str, Any]:
-
     return {
         **_ticket_paths(),
         **stats_paths({"401": _error("Unauthorized")}, _json, _list_of, _error),

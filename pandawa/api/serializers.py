@@ -61,7 +61,6 @@ MEDIA_KEYS = ("content_type", "status", "reason", "size", "sha256", "contacts")
 
 
 def media_json(ticket_number: str, message: Message) -> list[dict[str, Any]]:
-
     return [
         {
             **{k: item[k] for k in MEDIA_KEYS if k in item},

@@ -153,7 +153,6 @@ def bubbles(number: str) -> str:
 
 
 def _visible_queue_codes() -> list[str]:
-
     user = current_user._get_current_object()
     if user.sees_all_queues:
         codes = list(db.session.scalars(sa.select(Queue.code).order_by(Queue.code)))

@@ -209,7 +209,6 @@ def percent_text(share: float | None, language: str = "id") -> str:
 
 
 def hour_chart(counts: Sequence[int], link: Callable[..., str]) -> Markup:
-
     hours = [f"{h:02d}" for h in range(24)]
     return bar_chart(
         chart_id="chart-hour",
@@ -227,7 +226,6 @@ def hour_chart(counts: Sequence[int], link: Callable[..., str]) -> Markup:
 
 
 def weekday_chart(counts: Sequence[int], link: Callable[..., str]) -> Markup:
-
     lang = language()
     return bar_chart(
         chart_id="chart-weekday",

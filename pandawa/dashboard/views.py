@@ -134,7 +134,6 @@ def _plain(value: Any) -> Any:
 
 @bp.get("/figures")
 def figures_page() -> str:
-
     user = _user()
     scope = scope_from_args(db.session, user, request.args)
     link = _linker(scope)
@@ -210,7 +209,6 @@ def _options() -> dict[str, list[tuple[str, str]]]:
 
 @bp.get("/tickets")
 def tickets() -> str:
-
     user = _user()
     scope = scope_from_args(db.session, user, request.args)
     drill = drill_from_args(request.args)
@@ -247,7 +245,6 @@ def _local(at: datetime | None, zone: str) -> str:
 
 @bp.get("/export/figures.csv")
 def export_figures() -> Response:
-
     user = _user()
     scope = scope_from_args(db.session, user, request.args)
     by = request.args.get("by", "queue")
@@ -259,7 +256,6 @@ def export_figures() -> Response:
 
 @bp.get("/export/tickets.csv")
 def export_tickets() -> Response:
-
     user = _user()
     scope = scope_from_args(db.session, user, request.args)
     drill = drill_from_args(request.args)

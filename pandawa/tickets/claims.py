@@ -129,7 +129,6 @@ _CLAIM_SQL = sa.text(
 
 
 def _claim_portable(session: Session, user: User, at: datetime) -> int | None:
-
     mine = sa.select(queue_member.c.queue_id).where(queue_member.c.user_id == user.id)
     tried: list[int] = []
     while True:

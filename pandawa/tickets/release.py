@@ -152,6 +152,5 @@ def _unnoticed_waiting(session: Session, office_id: int, closed_at: datetime) ->
 
 
 def _language(session: Session, ticket: Ticket) -> str:
-
     contact = session.get(Contact, ticket.contact_id)
     return (contact.language if contact else None) or "id"
