@@ -1,8 +1,8 @@
 """The dashboard's interface strings, Bahasa Indonesia first, English on request.
 
-The language is the console's (`lang` cookie, see pandawa/web/i18n.py). In dashboard
-templates `t` looks here first and then in the console's strings, so the shared page frame
-(base.html) keeps working; `dt` is the same function, registered app-wide for base.html's link.
+The language is the shell's (`lang` cookie, see pandawa/web/i18n.py). In dashboard
+templates `t` looks here first and then in the shell's strings, so the shared page frame
+(base.html) keeps working.
 """
 
 from __future__ import annotations

@@ -86,12 +86,6 @@ def page_globals() -> dict[str, Any]:
     }
 
 
-@bp.app_template_global("dt")
-def dashboard_text(key: str, **values: object) -> str:
-    """For base.html (a console template): the dashboard's nav link text."""
-    return t(key, **values)
-
-
 # --- the live board ---------------------------------------------------------------------------
 
 
