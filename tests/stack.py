@@ -128,14 +128,16 @@ def celery_worker_command(pool: str, concurrency: int) -> list[str]:
     ]
 
 
-def _start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
+def start_process(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
+    """`cmd` in a session of its own, its output to `log`."""
     with log.open("w") as handle:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
             cmd, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
         )
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop_process(proc: subprocess.Popen) -> None:
+    """SIGTERM to the process group, SIGKILL after 15 s."""
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -170,7 +172,7 @@ def running_stack(
         env = {**os.environ, **environ}
         port = free_port()
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        web = _start(
+        web = start_process(
             [
                 gunicorn,
                 "-w",
@@ -184,7 +186,7 @@ def running_stack(
             env,
             logs / "web.log",
         )
-        worker = _start(celery_worker_command("prefork", 2), env, logs / "worker.log")
+        worker = start_process(celery_worker_command("prefork", 2), env, logs / "worker.log")
         stack = Stack(base_url=f"http://127.0.0.1:{port}", environ=environ, app=app, logs=logs)
         try:
             wait_until(lambda: _healthy(stack.base_url), 30, what="gunicorn /healthz")
@@ -193,8 +195,8 @@ def running_stack(
             )
             yield stack
         finally:
-            _stop(web)
-            _stop(worker)
+            stop_process(web)
+            stop_process(worker)
             with app.app_context():
                 db.engine.dispose()
             for log_name in ("web.log", "worker.log"):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
-import signal
 import subprocess
 import time
 import uuid
@@ -22,7 +21,7 @@ from pandawa.channels.outbox import queue_outbound
 from pandawa.core.config import settings_of
 from pandawa.core.extensions import db
 from tests.harness import CITIZEN, app_environ
-from tests.stack import celery_worker_command
+from tests.stack import celery_worker_command, start_process, stop_process
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
@@ -163,16 +162,9 @@ def worker(app, pg_url, redis_url, fake_twilio, tmp_path):
         environ = app_environ(pg_url, redis_url, fake_twilio.url, tmp_path / "instance")
         environ.update(extra_env)
         log = tmp_path / "worker.log"
-        with log.open("w") as handle:
-            started.append(
-                subprocess.Popen(
-                    celery_worker_command("threads", 8),
-                    env={**os.environ, **environ},
-                    stdout=handle,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            )
+        started.append(
+            start_process(celery_worker_command("threads", 8), {**os.environ, **environ}, log)
+        )
         deadline = time.monotonic() + 60
         while "ready" not in log.read_text():
             assert started[0].poll() is None, log.read_text()
@@ -182,12 +174,7 @@ def worker(app, pg_url, redis_url, fake_twilio, tmp_path):
 
     yield start
     for proc in started:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_process(proc)
 
 
 def test_a_worker_sends_no_faster_than_the_rate(app, sender, queue, broker, worker, twilio_fake):
