@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.orm import configure_mappers
 
 from pandawa.admin import views as admin_views
 from pandawa.api import offices
@@ -71,6 +72,9 @@ def create_app(
     satisfaction.init_app(app)
     shell.init_app(app)
     _register_blueprints(app, settings)
+    # every model is imported by now: resolve relationships and backrefs (tickets gives User
+    # its `queues`) before the first request, not lazily inside whichever query comes first
+    configure_mappers()
     register_cli(app)
     return app
 
