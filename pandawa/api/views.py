@@ -170,7 +170,7 @@ def agent_stats() -> dict[str, Any]:
 
 
 def _range_figures(user: User, scope: Scope, by: str) -> list[Figures]:
-    """Supervisors share the dashboard's figures snapshots (dashboard/snapshots.py); an
+    """Supervisors share the dashboard's figures snapshots (reports/snapshots.py); an
     agent's figures, over their own queues, are computed for them."""
     if not user.sees_all_queues:
         return figures(db.session, user, scope, by=by)  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ BEAT_SCHEDULE = {
         "task": "dashboard.mark_sla_breaches",
         "schedule": timedelta(seconds=60),
     },
-    # the figures of the standard ranges, ready for the dashboard (dashboard/snapshots.py);
+    # the figures of the standard ranges, ready for the dashboard (reports/snapshots.py);
     # a run that waited past the next one is dropped, not stacked
     "refresh-figures": {
         "task": "dashboard.refresh_figures",

@@ -1,7 +1,7 @@
 """Prometheus metrics: one registry for the whole process, names starting with `pandawa_`.
 
 Only the process's own metrics live here; the `/metrics` view (health/views.py) adds the queue
-gauges read from the database at scrape time (dashboard/board.py's QueueCollector).
+gauges read from the database at scrape time (reports/board.py's QueueCollector).
 
 Several processes: with PROMETHEUS_MULTIPROC_DIR set, prometheus_client keeps every counter and
 histogram in a file per process in that directory and `/metrics` sums the files, so the answer
