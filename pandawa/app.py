@@ -12,21 +12,25 @@ from sqlalchemy import event
 from sqlalchemy.orm import configure_mappers
 
 from pandawa.admin import views as admin_views
+from pandawa.admin.cli import tokens_group, users_group
 from pandawa.api import offices
 from pandawa.api import views as api_views
 from pandawa.channels import views as channel_views
-from pandawa.cli import register_cli
 from pandawa.console import events as console_events
 from pandawa.console import views as console_views
 from pandawa.conversations import satisfaction
 from pandawa.core import jobs, live
 from pandawa.core.celery_app import celery_init_app
+from pandawa.core.cli import db_group
 from pandawa.core.clock import Clock, clock_from_setting
 from pandawa.core.config import EXTENSION_KEY, Settings
 from pandawa.core.extensions import csrf, db
 from pandawa.core.logs import configure_logging
 from pandawa.dashboard import views as dashboard_views
+from pandawa.devstack import dev_command
 from pandawa.health import views as health_views
+from pandawa.hours.cli import closures_group, hours_group, office_group
+from pandawa.provisioning.cli import catalog_group
 from pandawa.simulator import views as simulator_views
 from pandawa.tickets import live as ticket_live
 from pandawa.web import shell
@@ -75,7 +79,7 @@ def create_app(
     # every model is imported by now: resolve relationships and backrefs (tickets gives User
     # its `queues`) before the first request, not lazily inside whichever query comes first
     configure_mappers()
-    register_cli(app)
+    _register_commands(app)
     return app
 
 
@@ -95,6 +99,21 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         app.register_blueprint(blueprint)
     if settings.whatsapp_provider == "simulator":
         app.register_blueprint(simulator_views.bp)
+
+
+def _register_commands(app: Flask) -> None:
+    """The `pandawa` command's groups, each from its feature's cli.py."""
+    for name, command in (
+        ("db", db_group),
+        ("catalog", catalog_group),
+        ("users", users_group),
+        ("tokens", tokens_group),
+        ("dev", dev_command),
+        ("closures", closures_group),
+        ("hours", hours_group),
+        ("office", office_group),
+    ):
+        app.cli.add_command(command, name)
 
 
 def _engine_options(url: str, extra: dict[str, Any] | None) -> dict[str, Any]:
