@@ -305,7 +305,8 @@ def print_report(result: dict, out: Path) -> None:
 
 
 def _calls(session, user, scope, scope_q) -> list[tuple[str, object]]:
-    from pandawa.reports import board, drilldown, figures, snapshots
+    from pandawa.dashboard import drilldown
+    from pandawa.reports import board, figures, series, snapshots
     from pandawa.tickets import queries
 
     f = figures
@@ -315,11 +316,11 @@ def _calls(session, user, scope, scope_q) -> list[tuple[str, object]]:
         ("figures(by=agent)", lambda: f.figures(session, user, scope, "agent")),
         ("figures(by=all)", lambda: f.figures(session, user, scope, "all")),
         ("figures(by=queue), one queue", lambda: f.figures(session, user, scope_q, "queue")),
-        ("volume_by_hour", lambda: f.volume_by_hour(session, user, scope)),
-        ("volume_by_weekday", lambda: f.volume_by_weekday(session, user, scope)),
-        ("wait_distribution", lambda: f.wait_distribution(session, user, scope)),
-        ("sla_by_day", lambda: f.sla_by_day(session, user, scope)),
-        ("carryover", lambda: f.carryover(session, user, scope)),
+        ("volume_by_hour", lambda: series.volume_by_hour(session, user, scope)),
+        ("volume_by_weekday", lambda: series.volume_by_weekday(session, user, scope)),
+        ("wait_distribution", lambda: series.wait_distribution(session, user, scope)),
+        ("sla_by_day", lambda: series.sla_by_day(session, user, scope)),
+        ("carryover", lambda: series.carryover(session, user, scope)),
         (
             "drilldown.ticket_rows (first page)",
             lambda: drilldown.ticket_rows(session, user, scope, drilldown.Drill(), cursor=None),
