@@ -1,13 +1,20 @@
-"""Run Alembic from code: `pandawa db upgrade`, tests, the dev stack."""
+"""Run Alembic from code: `pandawa db upgrade`, tests, the dev stack.
+
+Alembic (with Mako and Pygments behind it, ~9 MiB) is imported when a migration runs, not when
+a web or worker process imports this module through the `pandawa` command's registration:
+serving requests never needs it.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 def migrations_dir() -> Path:
@@ -18,6 +25,8 @@ def migrations_dir() -> Path:
 
 
 def alembic_config(database_url: str, connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir()))
     cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
@@ -30,4 +39,6 @@ def alembic_config(database_url: str, connection: Connection | None = None) -> C
 def upgrade(
     database_url: str, revision: str = "head", connection: Connection | None = None
 ) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(database_url, connection), revision)
