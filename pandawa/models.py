@@ -1,6 +1,7 @@
 """Import every feature's models, so metadata is complete (Alembic, tests)."""
 
-from pandawa.accounts.models import ApiToken, User
+from pandawa.accounts.models import ApiToken, SignInThrottle, User
+from pandawa.audit.models import AuditEvent
 from pandawa.catalog.models import CatalogRevision
 from pandawa.channels.models import Message
 from pandawa.citizens.models import Contact, Conversation
@@ -10,6 +11,7 @@ from pandawa.tickets.models import Queue, Ticket, TicketEvent, queue_member
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "CatalogRevision",
     "Contact",
     "Conversation",
@@ -19,6 +21,7 @@ __all__ = [
     "OfficeClosure",
     "OfficeOverride",
     "Queue",
+    "SignInThrottle",
     "Ticket",
     "TicketEvent",
     "User",

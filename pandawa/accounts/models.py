@@ -31,6 +31,9 @@ class User(db.Model):
     presence: Mapped[str] = mapped_column(String(16), default="offline", server_default="offline")
     # how many tickets automatic assignment may give the agent at once
     capacity: Mapped[int] = mapped_column(default=5, server_default="5")
+    # every browser session carries the version it began with; raising it (sign-out, password
+    # change, deactivation, "sign out everywhere") ends all of the user's sessions at once
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # `queues` (the queues the user works) is added by the ticket layer: tickets.models.Queue
 
@@ -59,6 +62,19 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class SignInThrottle(db.Model):
+    """Failed sign-ins by key (a digest of the account, the address, or both), when REDIS_URL
+    is unset: the database is then what every web process shares."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)

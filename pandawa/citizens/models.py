@@ -22,6 +22,8 @@ class Contact(db.Model):
     name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(2), default="id")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # set when the citizen's data was erased (UU 27/2022); `address` then holds no number
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Conversation(db.Model):

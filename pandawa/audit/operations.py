@@ -1,0 +1,67 @@
+"""Writing audit events. The caller's transaction carries the row: an act and its record
+commit together, or neither does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pandawa.audit.models import AuditEvent
+from pandawa.core import clock
+
+ACTIONS = frozenset(
+    {
+        # sign-in and sessions
+        "sign_in",
+        "sign_in_failed",
+        "sign_in_throttled",
+        "sign_out",
+        "sign_out_everywhere",
+        "session_expired",
+        "password_changed",
+        "user_deactivated",
+        # API tokens
+        "token_created",
+        "token_used",
+        "token_revoked",
+        "token_rejected",
+        # personal data
+        "reveal",
+        "document_view",
+        "privacy_export",
+        "privacy_erase",
+        "retention_erase",
+        "audit_export",
+    }
+)
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor_id: int | None = None,
+    actor_label: str = "",
+    contact_id: int | None = None,
+    ticket_number: str | None = None,
+    field: str | None = None,
+    address: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add one audit row to `session` (the caller commits)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    event = AuditEvent(
+        at=clock.now(),
+        action=action,
+        actor_id=actor_id,
+        actor_label=actor_label[:100],
+        contact_id=contact_id,
+        ticket_number=ticket_number,
+        field=field,
+        address=(address or "")[:64],
+        details=details or {},
+    )
+    session.add(event)
+    return event
