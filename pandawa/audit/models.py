@@ -28,9 +28,7 @@ class AuditEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     # sign_in, sign_in_failed, reveal, document_view, privacy_erase… (see operations.ACTIONS)
     action: Mapped[str] = mapped_column(String(48))
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     # who, when there is no account: "cli", "retention", an email digest for a failed sign-in
     actor_label: Mapped[str] = mapped_column(String(100), default="")
     contact_id: Mapped[int | None] = mapped_column()
