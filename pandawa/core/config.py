@@ -49,6 +49,14 @@ class Settings:
     flood_window_seconds: int = 60
     idle_close_hours: float = 72.0
     live_max_streams: int | None = None  # None: derived from the web process's threads
+    # personal data and sessions (issue 13)
+    metrics_token: str | None = None  # bearer token /metrics requires; unset: open (not prod)
+    trusted_proxies: int = 0  # proxy hops whose X-Forwarded-* headers are believed
+    retention_days: int = 365  # closed conversations older than this are erased
+    session_idle_minutes: int = 8 * 60  # a browser session unused this long ends
+    session_max_hours: int = 24  # and none lives longer than this, used or not
+    api_token_days: int = 90  # new API tokens expire after this many days
+    reveal_roles: tuple[str, ...] = ("agent", "supervisor", "admin")  # who may press "show"
 
     @property
     def is_production(self) -> bool:
@@ -64,7 +72,11 @@ class Settings:
                 f"PANDAWA_ENV={mode!r}: expected one of development, production, test"
             )
 
-        provider = env.get("WHATSAPP_PROVIDER", "simulator").strip().lower()
+        production = mode == "production"
+        # production has no default provider: the operator names the real one
+        provider = env.get("WHATSAPP_PROVIDER", "" if production else "simulator").strip().lower()
+        if production:
+            _refuse_in_production(env, provider)
         if provider not in PROVIDERS:
             raise ConfigError(
                 f"WHATSAPP_PROVIDER={provider!r}: expected one of {', '.join(PROVIDERS)}"
@@ -131,7 +143,54 @@ class Settings:
                 "TICKET_IDLE_CLOSE_HOURS", env.get("TICKET_IDLE_CLOSE_HOURS", "72")
             ),
             live_max_streams=_optional_count("LIVE_MAX_STREAMS", env.get("LIVE_MAX_STREAMS")),
+            metrics_token=env.get("METRICS_TOKEN") or None,
+            trusted_proxies=_optional_count("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES")) or 0,
+            retention_days=int(_positive_float("RETENTION_DAYS", env.get("RETENTION_DAYS", "365"))),
+            session_idle_minutes=int(
+                _positive_float("SESSION_IDLE_MINUTES", env.get("SESSION_IDLE_MINUTES", "480"))
+            ),
+            session_max_hours=int(
+                _positive_float("SESSION_MAX_HOURS", env.get("SESSION_MAX_HOURS", "24"))
+            ),
+            api_token_days=int(_positive_float("API_TOKEN_DAYS", env.get("API_TOKEN_DAYS", "90"))),
+            reveal_roles=_roles("REVEAL_ROLES", env.get("REVEAL_ROLES", "agent,supervisor,admin")),
         )
+
+
+def _refuse_in_production(env: Mapping[str, str], provider: str) -> None:
+    """Development conveniences never run in production: each refusal names its setting."""
+    if not provider:
+        raise ConfigError(
+            "WHATSAPP_PROVIDER: required in production; expected twilio "
+            "(there is no default provider in production)"
+        )
+    if provider == "simulator":
+        raise ConfigError(
+            "WHATSAPP_PROVIDER=simulator: the simulator is refused in production; expected twilio"
+        )
+    if (env.get("FLASK_DEBUG") or "").strip().lower() not in ("", "0", "false", "no", "off"):
+        raise ConfigError("FLASK_DEBUG: the debugger is refused in production; unset it")
+    base = (env.get("PUBLIC_BASE_URL") or "").strip()
+    if urlsplit(base).scheme != "https":
+        raise ConfigError(
+            f"PUBLIC_BASE_URL={base!r}: production needs the public https:// URL "
+            "the provider calls (signatures are checked against it)"
+        )
+    if not env.get("METRICS_TOKEN"):
+        raise ConfigError(
+            "METRICS_TOKEN: required in production; /metrics answers only "
+            "`Authorization: Bearer <METRICS_TOKEN>` (generate one like SECRET_KEY)"
+        )
+
+
+def _roles(name: str, value: str) -> tuple[str, ...]:
+    roles = tuple(part.strip().lower() for part in value.split(",") if part.strip())
+    unknown = [role for role in roles if role not in ("agent", "supervisor", "admin")]
+    if unknown:
+        raise ConfigError(
+            f"{name}={value!r}: unknown role {unknown[0]!r}; expected agent, supervisor, admin"
+        )
+    return roles
 
 
 def normalise_database_url(url: str) -> str:

@@ -29,6 +29,11 @@ def test_a_rehearsal_clock_is_refused_in_production(tmp_path):
         Settings.from_env(
             {
                 "PANDAWA_ENV": "production",
+                "WHATSAPP_PROVIDER": "twilio",
+                "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+                "TWILIO_AUTH_TOKEN": "t" * 32,
+                "PUBLIC_BASE_URL": "https://wa.example.go.id",
+                "METRICS_TOKEN": "m" * 32,
                 "SECRET_KEY": "x" * 32,
                 "PANDAWA_CLOCK": f"file:{tmp_path}/c",
             }

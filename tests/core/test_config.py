@@ -99,9 +99,19 @@ def test_bad_redis_url(base):
         settings(base, REDIS_URL="http://127.0.0.1:6379")
 
 
+PRODUCTION = {
+    "PANDAWA_ENV": "production",
+    "WHATSAPP_PROVIDER": "twilio",
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "t" * 32,
+    "PUBLIC_BASE_URL": "https://wa.example.go.id",
+    "METRICS_TOKEN": "m" * 32,
+}
+
+
 def test_production_requires_secret_key(base, tmp_path):
     with pytest.raises(ConfigError, match="SECRET_KEY"):
-        settings(base, PANDAWA_ENV="production")
+        settings(base, **PRODUCTION)
     assert not (tmp_path / "instance" / "secret_key").exists()
 
 
