@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import configure_mappers
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pandawa.admin import views as admin_views
 from pandawa.admin.cli import tokens_group, users_group
@@ -80,6 +81,12 @@ def create_app(
     # its `queues`) before the first request, not lazily inside whichever query comes first
     configure_mappers()
     _register_commands(app)
+    if settings.trusted_proxies > 0:
+        # the client's address and scheme as the proxies in front saw them, believing exactly
+        # TRUSTED_PROXIES hops: sign-in throttling and the audit use this address
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
+        )
     return app
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
@@ -14,6 +15,7 @@ from pandawa.accounts import passwords
 from pandawa.accounts.models import ROLES, ApiToken, User
 from pandawa.accounts.tokens import hash_token, new_token
 from pandawa.core.clock import now
+from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
 
 log = logging.getLogger(__name__)
@@ -69,10 +71,25 @@ def create_account(
 
 
 def set_password(user: User, password: str) -> None:
+    """A new password (from the user, an admin or the CLI) ends every session of the user."""
     problem = passwords.password_problem(password)
     if problem:
         raise AccountError(problem)
     user.password_hash = passwords.hash_password(password)
+    end_sessions(user)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """The signed-in user's own change: the current password first."""
+    if not user.password_hash or not passwords.verify_password(user.password_hash, current):
+        raise AccountError("Kata sandi saat ini salah. / The current password is wrong.")
+    set_password(user, new)
+
+
+def end_sessions(user: User) -> None:
+    """End every browser session of `user`: each carries the version it began with, and a
+    session whose version differs is refused (pandawa.web.auth.load_user)."""
+    user.session_version = (user.session_version or 0) + 1
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -96,17 +113,48 @@ def _dummy_hash() -> str:
     return passwords.hash_password("pandawa-dummy-password")
 
 
-def create_token(session: Session, user: User, name: str = "") -> str:
+def create_token(session: Session, user: User, name: str = "", days: int | None = None) -> str:
     """A new bearer token for `user`; the raw value is returned once, only its digest kept."""
+    return issue_token(session, user, name=name, days=days)[1]
+
+
+def issue_token(
+    session: Session, user: User, name: str = "", days: int | None = None
+) -> tuple[ApiToken, str]:
+    """A new token row and its raw value; it expires after `days` (API_TOKEN_DAYS if None)."""
     if not user.is_active:
         raise AccountError(f"Pengguna {user.email} nonaktif. / User {user.email} is inactive.")
+    days = current_settings().api_token_days if days is None else days
+    if days < 1:
+        raise AccountError("Masa berlaku minimal 1 hari. / A token lives at least 1 day.")
     raw = new_token()
-    session.add(
-        ApiToken(user_id=user.id, token_hash=hash_token(raw), name=name[:100], created_at=now())
+    at = now()
+    token = ApiToken(
+        user_id=user.id,
+        token_hash=hash_token(raw),
+        name=name[:100],
+        created_at=at,
+        expires_at=at + timedelta(days=days),
     )
+    session.add(token)
     session.flush()
-    log.info("api token created for user %s", user.id)
-    return raw
+    log.info("api token %s created for user %s", token.id, user.id)
+    return token, raw
+
+
+def user_tokens(session: Session, user: User) -> list[ApiToken]:
+    """The user's tokens, newest first (revoked and expired ones included)."""
+    stmt = sa.select(ApiToken).where(ApiToken.user_id == user.id)
+    return list(session.scalars(stmt.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def revoke_token(session: Session, token: ApiToken) -> bool:
+    """Revoke one token; False when it was already revoked."""
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = now()
+    session.flush()
+    return True
 
 
 def revoke_tokens(session: Session, user: User, name: str | None = None) -> int:
@@ -133,22 +181,44 @@ def _token_with_user() -> sa.Select:
     )
 
 
-def user_for_token(raw: str | None) -> User | None:
-    """The active user a live token belongs to, or None.
+@dataclass(frozen=True)
+class TokenCheck:
+    """What a presented token turned out to be: `user` when accepted; otherwise `token` (when
+    it exists) and why it was refused. `touched` when its last use was recorded just now."""
 
-    Records the token's last use at most once a minute and flags the session (LAST_USE_RECORDED)
-    so the boundary knows a read-only request has something to commit.
-    """
+    user: User | None
+    token: ApiToken | None = None
+    refused: str | None = None  # unknown, revoked, expired, inactive
+    touched: bool = False
+
+
+def check_token(raw: str | None) -> TokenCheck:
+    """Look up a presented token. Records its last use at most once a minute and flags the
+    session (LAST_USE_RECORDED) so the boundary knows a read-only request has something to
+    commit."""
     if not raw or len(raw) > 200:
-        return None
+        return TokenCheck(None, refused="unknown")
     token = db.session.scalar(_token_with_user(), {"token_hash": hash_token(raw)})
-    if token is None or token.revoked_at is not None or not token.user.is_active:
-        return None
+    if token is None:
+        return TokenCheck(None, refused="unknown")
     at = now()
-    if token.last_used_at is None or at - token.last_used_at >= TOKEN_TOUCH_INTERVAL:
+    if token.revoked_at is not None:
+        return TokenCheck(None, token, "revoked")
+    # a token from before expiry existed (expires_at NULL) lives until revoked
+    if token.expires_at is not None and at >= token.expires_at:
+        return TokenCheck(None, token, "expired")
+    if not token.user.is_active:
+        return TokenCheck(None, token, "inactive")
+    touched = token.last_used_at is None or at - token.last_used_at >= TOKEN_TOUCH_INTERVAL
+    if touched:
         token.last_used_at = at
         # presence: an agent working through the API is online (tickets/estimates.py)
         token.user.last_seen_at = at
         db.session.flush()
         db.session.info[LAST_USE_RECORDED] = True
-    return token.user
+    return TokenCheck(token.user, token, touched=touched)
+
+
+def user_for_token(raw: str | None) -> User | None:
+    """The active user a live (unrevoked, unexpired) token belongs to, or None."""
+    return check_token(raw).user
