@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from pandawa.accounts.models import ROLES, User
+from pandawa.accounts.models import ROLES, ApiToken, User
 from pandawa.accounts.operations import (
     AccountError,
-    create_token,
     find_user,
+    issue_token,
+    revoke_token,
     revoke_tokens,
     set_password,
+    user_tokens,
 )
 from pandawa.admin.operations import create_user
+from pandawa.audit.operations import record
+from pandawa.core.clock import now
 from pandawa.core.extensions import db
+
+# who an act from the command line is recorded as (the audit has no account for an operator)
+CLI = "cli"
 
 
 @click.group()
@@ -86,9 +94,10 @@ def set_password_command(email: str) -> None:
     """Set a user's web sign-in password, read from the first line of stdin."""
     user = _user_or_fail(email)
     try:
-        set_password(user, _read_password())
+        set_password(user, _read_password())  # ends the user's browser sessions too
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    _audit("password_changed", user)
     db.session.commit()
     click.echo(f"password set for {user.email}")
 
@@ -114,25 +123,91 @@ def list_users_command() -> None:
 @tokens_group.command("create")
 @click.argument("email")
 @click.option("--name", default="", help="What the token is for (shown in listings).")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Days until it expires (default: API_TOKEN_DAYS, 90).",
+)
 @with_appcontext
-def create_token_command(email: str, name: str) -> None:
+def create_token_command(email: str, name: str, days: int | None) -> None:
     """Create an API token and print it alone on stdout (it is shown only once)."""
     user = _user_or_fail(email)
     try:
-        raw = create_token(db.session, user, name=name)
+        token, raw = issue_token(db.session, user, name=name, days=days)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    _audit("token_created", user, token_id=token.id)
     db.session.commit()
     click.echo(raw)
 
 
-@tokens_group.command("revoke")
+@tokens_group.command("list")
 @click.argument("email")
-@click.option("--name", default=None, help="Revoke only the tokens with this name.")
 @with_appcontext
-def revoke_tokens_command(email: str, name: str | None) -> None:
-    """Revoke a user's tokens (all of them, or those called --name)."""
+def list_tokens_command(email: str) -> None:
+    """List a user's tokens: id, name, created, last used, expires, state."""
     user = _user_or_fail(email)
+    tokens = user_tokens(db.session, user)
+    if not tokens:
+        click.echo(f"no tokens for {user.email}")
+        return
+    at = now()
+    click.echo("id\tname\tcreated\tlast_used\texpires\tstate")
+    for token in tokens:
+        if token.revoked_at is not None:
+            state = "revoked"
+        elif token.expires_at is not None and token.expires_at <= at:
+            state = "expired"
+        else:
+            state = "live"
+        click.echo(
+            "\t".join(
+                (
+                    str(token.id),
+                    token.name or "-",
+                    _when(token.created_at),
+                    _when(token.last_used_at),
+                    _when(token.expires_at),
+                    state,
+                )
+            )
+        )
+
+
+@tokens_group.command("revoke")
+@click.argument("target")
+@click.option("--name", default=None, help="With an EMAIL: only the tokens with this name.")
+@with_appcontext
+def revoke_tokens_command(target: str, name: str | None) -> None:
+    """Revoke one token by its ID (see `pandawa tokens list`), or a user's tokens by EMAIL."""
+    if target.isdigit():
+        token = db.session.get(ApiToken, int(target))
+        if token is None:
+            raise click.ClickException(f"no token {target}; see `pandawa tokens list EMAIL`")
+        if revoke_token(db.session, token):
+            _audit("token_revoked", token.user, token_id=token.id)
+        db.session.commit()
+        click.echo(f"revoked token {token.id} of {token.user.email}")
+        return
+    user = _user_or_fail(target)
+    live = [t.id for t in user_tokens(db.session, user) if t.revoked_at is None]
     count = revoke_tokens(db.session, user, name=name)
+    if count:
+        _audit("token_revoked", user, token_ids=live if name is None else None, name=name)
     db.session.commit()
     click.echo(f"revoked {count} token(s) of {user.email}")
+
+
+def _when(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value is not None else "-"
+
+
+def _audit(action: str, user: User, **details: object) -> None:
+    record(
+        db.session,
+        action,
+        actor_label=CLI,
+        address=CLI,
+        details={"user_id": user.id, **{k: v for k, v in details.items() if v is not None}},
+    )

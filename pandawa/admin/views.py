@@ -10,12 +10,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from pandawa.accounts import operations, presence
-from pandawa.accounts.models import ROLES, User
+from pandawa.accounts.models import ROLES, ApiToken, User
 from pandawa.admin import operations as membership
+from pandawa.audit.operations import record
+from pandawa.core.clock import now
 from pandawa.core.extensions import db
 from pandawa.tickets.models import Queue
 from pandawa.tickets.queries import active_queues
-from pandawa.web.auth import login_manager
+from pandawa.web.auth import client_address, login_manager
 from pandawa.web.i18n import t
 from pandawa.web.shell import page_blueprint
 
@@ -76,9 +78,10 @@ def update(user_id: int) -> Response:
     password = request.form.get("password") or ""
     if password:
         try:
-            operations.set_password(user, password)
+            operations.set_password(user, password)  # ends the user's sessions too
         except operations.AccountError as exc:
             return _refused(str(exc))
+        _audit("password_changed", user)
     email = user.email
     db.session.commit()
     log.info("user %s updated by admin %s", user_id, current_user.id)
@@ -89,11 +92,60 @@ def update(user_id: int) -> Response:
 def deactivate(user_id: int) -> Response:
     user = db.session.get(User, user_id) or abort(404)
     user.is_active = False
-    operations.revoke_tokens(db.session, user)
+    operations.end_sessions(user)
+    revoked = operations.revoke_tokens(db.session, user)
+    _audit("user_deactivated", user, revoked_tokens=revoked)
     email = user.email
     db.session.commit()
     log.info("user %s deactivated by admin %s", user_id, current_user.id)
     return _back(t("user_deactivated", email=email), "success")
+
+
+@bp.post("/users/<int:user_id>/sign-out-everywhere")
+def sign_out_everywhere(user_id: int) -> Response:
+    """Keluar dari semua perangkat, for another user: every browser session of theirs ends."""
+    user = db.session.get(User, user_id) or abort(404)
+    operations.end_sessions(user)
+    _audit("sign_out_everywhere", user)
+    email = user.email
+    db.session.commit()
+    log.info("sessions of user %s ended by admin %s", user_id, current_user.id)
+    return _back(t("signed_out_everywhere", email=email), "success")
+
+
+@bp.get("/users/<int:user_id>/tokens")
+def tokens(user_id: int) -> str:
+    user = db.session.get(User, user_id) or abort(404)
+    return render_template(
+        "admin/tokens.html",
+        user=user,
+        tokens=operations.user_tokens(db.session, user),
+        now=now(),
+        presence=presence.get_presence(current_user._get_current_object()),
+    )
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int) -> Response:
+    token = db.session.get(ApiToken, token_id) or abort(404)
+    if operations.revoke_token(db.session, token):
+        _audit("token_revoked", token.user, token_id=token.id)
+    user_id = token.user_id
+    db.session.commit()
+    log.info("api token %s revoked by admin %s", token_id, current_user.id)
+    flash(t("token_revoked"), "success")
+    return redirect(url_for("admin.tokens", user_id=user_id))
+
+
+def _audit(action: str, user: User, **details: object) -> None:
+    """An audit row for an admin's act on `user`: the admin is the actor."""
+    record(
+        db.session,
+        action,
+        actor_id=current_user.id,
+        address=client_address(),
+        details={"user_id": user.id, **details},
+    )
 
 
 def _back(message: str, category: str) -> Response:
