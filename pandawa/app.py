@@ -31,6 +31,7 @@ from pandawa.dashboard import views as dashboard_views
 from pandawa.devstack import dev_command
 from pandawa.health import views as health_views
 from pandawa.hours.cli import closures_group, hours_group, office_group
+from pandawa.privacy.cli import privacy_group
 from pandawa.provisioning.cli import catalog_group
 from pandawa.simulator import views as simulator_views
 from pandawa.tickets import live as ticket_live
@@ -119,6 +120,7 @@ def _register_commands(app: Flask) -> None:
         ("closures", closures_group),
         ("hours", hours_group),
         ("office", office_group),
+        ("privacy", privacy_group),
     ):
         app.cli.add_command(command, name)
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask, has_app_context
 
 from pandawa.core import metrics
@@ -34,6 +35,8 @@ BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=120),
         "options": {"expires": 110},
     },
+    # closed conversations past RETENTION_DAYS, erased once a day at 02:30 WIB
+    "erase-expired": {"task": "privacy.erase_expired", "schedule": crontab(hour=19, minute=30)},
 }
 
 
@@ -75,6 +78,7 @@ def celery_init_app(app: Flask) -> Celery:
             "pandawa.conversations.tasks",
             "pandawa.tickets.tasks",
             "pandawa.reports.tasks",
+            "pandawa.privacy.tasks",
         ],
     )
     celery.set_default()
