@@ -126,3 +126,48 @@ def test_set_password(cli, session, make_user):
     result = cli("users", "set-password", "lupa@example.go.id", input="sandi-baru-panjang\n")
     assert result.exit_code == 0, result.output
     assert authenticate(session, "lupa@example.go.id", "sandi-baru-panjang") is not None
+
+
+def test_tokens_expire_list_and_revoke_by_id(cli, session, client, clock, make_user):
+    from datetime import timedelta
+
+    from pandawa.accounts.models import ApiToken
+    from pandawa.audit.models import AuditEvent
+
+    user = make_user("skrip@example.go.id")
+    result = cli("tokens", "create", "skrip@example.go.id", "--name", "laporan", "--days", "7")
+    assert result.exit_code == 0, result.output
+    raw = result.stdout.strip()
+    token = session.scalar(sa.select(ApiToken).where(ApiToken.user_id == user.id))
+    assert token.name == "laporan" and token.expires_at == clock.now() + timedelta(days=7)
+    default = cli("tokens", "create", "skrip@example.go.id")
+    assert default.exit_code == 0
+    later = session.scalar(sa.select(ApiToken).where(ApiToken.name == ""))
+    assert later.expires_at == clock.now() + timedelta(days=90)
+
+    listing = cli("tokens", "list", "skrip@example.go.id")
+    assert listing.exit_code == 0
+    assert f"{token.id}\tlaporan\t" in listing.stdout and "\tlive" in listing.stdout
+    assert raw not in listing.stdout
+
+    revoked = cli("tokens", "revoke", str(token.id))
+    assert revoked.exit_code == 0, revoked.output
+    headers = {"Authorization": f"Bearer {raw}"}
+    assert client.get("/api/v1/queues", headers=headers).status_code == 401
+    assert f"{token.id}\tlaporan\t" in cli("tokens", "list", "skrip@example.go.id").stdout
+    assert "\trevoked" in cli("tokens", "list", "skrip@example.go.id").stdout
+    assert cli("tokens", "revoke", "999999").exit_code == 1
+
+    actions = session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.actor_label == "cli").order_by(AuditEvent.id)
+    ).all()
+    assert actions == ["token_created", "token_created", "token_revoked"]
+
+
+def test_cli_password_reset_ends_sessions(cli, session, make_user):
+    user = make_user("reset@example.go.id")
+    before = user.session_version
+    result = cli("users", "set-password", "reset@example.go.id", input="sandi-baru-panjang\n")
+    assert result.exit_code == 0
+    session.refresh(user)
+    assert user.session_version == before + 1

@@ -68,3 +68,41 @@ def test_bad_input_is_explained(client, session, make_user):
         follow_redirects=True,
     )
     assert "Alamat email tidak valid" in response.get_data(as_text=True)
+
+
+def test_admin_lists_and_revokes_a_users_tokens(client, session, clock, make_user):
+    from pandawa.accounts.models import ApiToken
+    from pandawa.accounts.operations import issue_token
+    from pandawa.audit.models import AuditEvent
+
+    admin = with_password(make_user(role="admin"))
+    agent = make_user("api.agent@example.go.id")
+    token, raw = issue_token(session, agent, name="skrip-laporan", days=30)
+    sign_in(client, admin.email)
+
+    page = client.get(f"/admin/users/{agent.id}/tokens").get_data(as_text=True)
+    assert "skrip-laporan" in page and "belum pernah" in page and "Cabut" in page
+    response = client.post(
+        f"/admin/tokens/{token.id}/revoke",
+        data={"csrf_token": csrf_token(client, f"/admin/users/{agent.id}/tokens")},
+    )
+    assert response.status_code == 302
+    assert db.session.get(ApiToken, token.id).revoked_at == clock.now()
+    assert "dicabut" in client.get(f"/admin/users/{agent.id}/tokens").get_data(as_text=True)
+    api = client.get("/api/v1/queues", headers={"Authorization": f"Bearer {raw}"})
+    assert api.status_code == 401
+    row = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "token_revoked"))
+    assert row.actor_id == admin.id and row.details == {"user_id": agent.id, "token_id": token.id}
+
+
+def test_agents_cannot_reach_the_token_pages(client, session, make_user):
+    from pandawa.accounts.operations import issue_token
+
+    agent = with_password(make_user())
+    token, _raw = issue_token(session, agent)
+    sign_in(client, agent.email)
+    assert client.get(f"/admin/users/{agent.id}/tokens").status_code == 403
+    token_value = csrf_token(client, "/console")
+    response = client.post(f"/admin/tokens/{token.id}/revoke", data={"csrf_token": token_value})
+    assert response.status_code == 403
+    assert token.revoked_at is None

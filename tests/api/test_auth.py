@@ -101,3 +101,49 @@ def test_wrong_method_is_405_json(client):
     assert "GET" in response.headers["Allow"]
     _assert_error(client.post("/api/v1/queues"), 405, "method_not_allowed")
     _assert_error(client.get("/api/v1/tickets/claim/"), 404, "not_found")
+
+
+def test_a_token_past_its_expiry_is_401_and_recorded(session, client, clock, make_user):
+    from pandawa.accounts.operations import issue_token
+    from pandawa.audit.models import AuditEvent
+
+    user = make_user()
+    token, raw = issue_token(session, user, name="laptop", days=90)
+    assert token.expires_at == clock.now() + timedelta(days=90)
+    headers = {"Authorization": f"Bearer {raw}"}
+    assert client.get("/api/v1/queues", headers=headers).status_code == 200
+
+    clock.advance(days=90)
+    _assert_error(client.get("/api/v1/queues", headers=headers), 401, "unauthorized")
+    rows = session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(r.action, r.actor_id, r.details) for r in rows] == [
+        ("token_used", user.id, {"token_id": token.id}),
+        ("token_rejected", user.id, {"token_id": token.id, "reason": "expired"}),
+    ]
+
+
+def test_token_use_is_recorded_at_most_once_a_minute(session, client, clock, make_user, make_token):
+    from pandawa.audit.models import AuditEvent
+
+    headers = {"Authorization": f"Bearer {make_token(make_user())}"}
+    for _ in range(3):
+        assert client.get("/api/v1/queues", headers=headers).status_code == 200
+    clock.advance(minutes=1)
+    assert client.get("/api/v1/queues", headers=headers).status_code == 200
+    used = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "token_used")).all()
+    assert len(used) == 2 and {r.address for r in used} == {"127.0.0.1"}
+
+
+def test_a_revoked_token_is_recorded_when_presented(session, client, clock, make_user, make_token):
+    from pandawa.audit.models import AuditEvent
+
+    raw = make_token(make_user())
+    session.scalars(sa.select(ApiToken)).one().revoked_at = clock.now()
+    session.flush()
+    _assert_error(
+        client.get("/api/v1/queues", headers={"Authorization": f"Bearer {raw}"}),
+        401,
+        "unauthorized",
+    )
+    row = session.scalars(sa.select(AuditEvent)).one()
+    assert row.action == "token_rejected" and row.details["reason"] == "revoked"
