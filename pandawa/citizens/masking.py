@@ -1,8 +1,10 @@
-"""Masking of NIK and card numbers where the full value is not needed.
+"""Masking of NIK, KK, card and phone numbers wherever staff look.
 
-The ticket keeps what the citizen gave (the agent holding it needs the real number); lists,
-notifications, logs and anyone without the ticket get `3174********0001`: the first and last
-four digits, every other digit a `*`, the length unchanged (so the shape still reads as a NIK).
+The ticket keeps what the citizen gave; every page, API answer, export and log shows
+`3174********0001`: the first and last four digits, every other digit a `*`, the length
+unchanged (so the shape still reads as a NIK). The full value is shown only when a user
+deliberately reveals it (an audited act). The text functions live in pandawa.core.masking (logs
+use them too); a ticket's details are masked here.
 """
 
 from __future__ import annotations
@@ -10,43 +12,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pandawa.core.masking import mask_address, mask_digits, mask_phone, mask_text
+
+__all__ = ["mask_address", "mask_details", "mask_digits", "mask_phone", "mask_text"]
+
 # keys whose values are identity numbers whatever their length: nik, card_number, nik_pelapor…
-_SENSITIVE_KEY = re.compile(r"(?:.*_)?(?:nik|card_number|no_kartu|nomor_kartu|noka)(?:_.*)?")
-# a NIK (16) or card number (13) inside any text, also typed in groups ("3174 0101 …")
-_NUMBER_IN_TEXT = re.compile(r"(?<!\d)\d(?:[ .-]?\d){12,15}(?!\d)")
-_URL = re.compile(r"https?://", re.IGNORECASE)
-_KEEP = 4
-
-
-def mask_digits(value: str) -> str:
-    """Keep the first and last four digits, mask the others; non-digits stay in place.
-
-    Short values keep less (a quarter of their digits at each end), so at least half of the
-    digits are always hidden.
-    """
-    count = sum(ch.isdigit() for ch in value)
-    keep = _KEEP if count >= 3 * _KEEP else count // 4
-    out = []
-    seen = 0
-    for ch in value:
-        if ch.isdigit():
-            seen += 1
-            if keep < seen <= count - keep:
-                ch = "*"
-        out.append(ch)
-    return "".join(out)
-
-
-def mask_text(text: str) -> str:
-    """Mask every 13–16 digit number inside free text (a NIK typed into a complaint)."""
-    return _NUMBER_IN_TEXT.sub(lambda match: mask_digits(match.group()), text)
+_SENSITIVE_KEY = re.compile(r"(?:.*_)?(?:nik|kk|card_number|no_kartu|nomor_kartu|noka)(?:_.*)?")
 
 
 def mask_details(details: dict) -> dict:
     """A copy of a ticket's details with identity numbers masked, nested values included.
 
     Values under `nik`, `card_number` (and similar keys) are masked whatever they hold; any
-    other text has its 13–16 digit numbers masked. Links (media URLs) are left alone.
+    other text has its NIK, KK, card and phone numbers masked (links too: a link can carry a
+    number percent-encoded).
     """
     return {key: _mask_value(value, _is_sensitive(key)) for key, value in details.items()}
 
@@ -66,23 +45,12 @@ def _mask_value(value: Any, sensitive: bool) -> Any:
         return value
     if isinstance(value, int):
         digits = str(value)
-        return mask_digits(digits) if sensitive or 13 <= len(digits.lstrip("-")) <= 16 else value
+        if sensitive:
+            return mask_digits(digits)
+        masked = mask_text(digits)
+        return masked if masked != digits else value
     if not isinstance(value, str):
         return value
     if sensitive:
         return mask_digits(value)
-    if _URL.match(value.strip()):
-        return value
     return mask_text(value)
-
-
-def mask_phone(address: str | None) -> str:
-    """`whatsapp:+6281234567890` → `+62812****7890`: the country and operator prefix and the
-    last four digits; the rest hidden, the length kept."""
-    value = (address or "").removeprefix("whatsapp:")
-    digits = [i for i, ch in enumerate(value) if ch.isdigit()]
-    if len(digits) < 9:
-        return "*" * len(value)
-    head = 5 if len(digits) >= 11 else 2
-    hidden = set(digits[head:-4])
-    return "".join("*" if i in hidden else ch for i, ch in enumerate(value))
