@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import configure_mappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from pandawa.admin import privacy as admin_privacy
 from pandawa.admin import views as admin_views
 from pandawa.admin.cli import tokens_group, users_group
 from pandawa.api import offices
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         console_views.bp,
         console_events.bp,
         admin_views.bp,
+        admin_privacy.bp,
         dashboard_views.bp,
     ):
         app.register_blueprint(blueprint)

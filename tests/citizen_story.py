@@ -1,6 +1,6 @@
-"""A citizen's whole story, played through the real webhook and the real operations: the bot
-collects a NIK, a photo reaches the stored media, an agent replies, notes and resolves, the
-citizen rates. The privacy tests export and erase what this leaves."""
+"""A citizen's whole story (fixture `story`), played through the real webhook and the real
+operations: the bot collects a NIK, a photo reaches the stored media, an agent replies, notes
+and resolves, the citizen rates. The privacy tests export and erase what this leaves."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def twilio_fake(fake_twilio):
 
 
 @pytest.fixture
-def write(client, session, clock, post_signed) -> Callable[..., int]:
+def citizen_writes(client, session, clock, post_signed) -> Callable[..., int]:
     """The citizen (CITIZEN in tests.harness) writes to the shipped catalogue's first office;
     the message is processed as the worker does. Returns the message id."""
     counter = iter(range(1, 1000))
@@ -81,16 +81,16 @@ def write(client, session, clock, post_signed) -> Callable[..., int]:
 
 
 @pytest.fixture
-def story(session, clock, write, make_user, media_dir, twilio_fake) -> Story:
+def story(session, clock, citizen_writes, make_user, media_dir, twilio_fake) -> Story:
     load_default(session)
     session.commit()
-    write("halo")
-    write("3")
-    write(NIK)
-    write("Puskesmas Menteng, Kecamatan Tebet")
+    citizen_writes("halo")
+    citizen_writes("3")
+    citizen_writes(NIK)
+    citizen_writes("Puskesmas Menteng, Kecamatan Tebet")
     ticket = session.scalar(sa.select(Ticket).order_by(Ticket.id.desc()).limit(1))
     url = twilio_fake.add_media(JPEG, "image/jpeg")
-    photo = write(
+    photo = citizen_writes(
         "foto KTP saya",
         MessageType="image",
         NumMedia="1",
@@ -107,7 +107,7 @@ def story(session, clock, write, make_user, media_dir, twilio_fake) -> Story:
     add_note(session, claimed, agent, "Warga 081234567890 minta ditelepon balik.")
     resolve(session, claimed, agent)
     session.commit()
-    write("5 terima kasih, cepat sekali")
+    citizen_writes("5 terima kasih, cepat sekali")
     session.expire_all()
     contact = session.scalar(sa.select(Contact).where(Contact.address == f"whatsapp:{NUMBER}"))
     [item] = session.get(Message, photo).media

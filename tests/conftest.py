@@ -116,7 +116,7 @@ def live_db(app) -> Iterator[None]:
             conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
-pytest_plugins = ["tests.factories", "tests.figures"]
+pytest_plugins = ["tests.factories", "tests.figures", "tests.citizen_story"]
 
 
 @pytest.fixture

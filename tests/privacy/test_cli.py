@@ -17,7 +17,7 @@ from pandawa.core.extensions import db
 from pandawa.reports.scope import scope_for_days
 from pandawa.reports.snapshots import AllQueues, compute
 from pandawa.tickets.models import Ticket
-from tests.privacy.conftest import JPEG, NIK, NUMBER_FORMS
+from tests.citizen_story import JPEG, NIK, NUMBER_FORMS
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from pandawa.core.config import current_settings
 from pandawa.reports.scope import scope_for_days
 from pandawa.reports.snapshots import AllQueues, compute
 from pandawa.tickets.models import Ticket
+from tests.citizen_story import NIK
 from tests.factories import inbound
-from tests.privacy.conftest import NIK
 
 OPEN_NIK = "3174015708900002"
 CLOSED_NIK = "3174015708900003"
