@@ -261,6 +261,11 @@ def choose_language() -> Response:
     response = redirect(back)
     if chosen in LANGUAGES:
         response.set_cookie(
-            COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True, secure=False
+            COOKIE,
+            chosen,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_settings().public_base_url.startswith("https://"),
         )
     return response
