@@ -1,26 +1,26 @@
 """CSV exports of the figures and of the tickets behind them.
 
-Citizens write their own names, so every text cell is neutralised: a spreadsheet reads a cell
-starting with = + - @ (or a tab/CR) as a formula (CSV injection); a leading apostrophe makes
-it text. Personal data (the citizen's name and WhatsApp number) is masked unless the role may
-see it (admins); supervisors get the figures without the people.
+Citizens write their own names, so every text cell is neutralised (pandawa.core.csvcells: a
+spreadsheet would run a cell starting with = + - @ as a formula). The citizen's WhatsApp number
+is masked for every role, and NIK, KK or phone numbers typed into a name too; names are masked
+unless the role may see them (admins); supervisors get the figures without the people.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, fields
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pandawa.accounts.models import User
-from pandawa.citizens.masking import mask_digits, mask_text
+from pandawa.citizens.masking import mask_address, mask_text
+from pandawa.core.csvcells import csv_line as _line
+from pandawa.core.csvcells import neutralise
 from pandawa.dashboard.drilldown import TicketRow
 from pandawa.reports.figures import Figures
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["figures_csv", "mask_name", "may_reveal_personal", "neutralise", "tickets_csv"]
 
 FIGURE_COLUMNS = [f.name for f in fields(Figures)]
 TICKET_COLUMNS = [
@@ -44,13 +44,8 @@ TICKET_COLUMNS = [
 ]
 
 
-def neutralise(cell: str) -> str:
-    """'=HYPERLINK(…)' → "'=HYPERLINK(…)"; other text unchanged."""
-    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
-
-
 def may_reveal_personal(user: User) -> bool:
-    """Only admins export citizens' names and numbers in clear."""
+    """Only admins export citizens' names in clear (their numbers: nobody)."""
     return user.role == "admin"
 
 
@@ -58,22 +53,6 @@ def mask_name(name: str) -> str:
     """'Siti Rahayu' → 'S*** R*****': initials stay (enough to tell rows apart on a call)."""
     words = mask_text(name).split(" ")
     return " ".join(w[:1] + "*" * (len(w) - 1) if w else w for w in words)
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int | float):
-        return str(value)  # numbers are ours: a negative one must stay a number
-    return neutralise(str(value))
-
-
-def _line(values: Iterable[object]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([_cell(v) for v in values])
-    return buffer.getvalue()
 
 
 def figures_csv(rows: list[Figures]) -> str:
@@ -97,9 +76,10 @@ def tickets_csv(
 
     yield _line(TICKET_COLUMNS)
     for row in rows:
-        name, address = row.contact_name or "", row.contact_address or ""
+        name = mask_text(row.contact_name or "")
+        address = mask_address(row.contact_address or "")
         if not reveal_personal:
-            name, address = mask_name(name), mask_digits(address)
+            name = mask_name(name)
         yield _line(
             [
                 row.number,

@@ -29,7 +29,7 @@ from flask_login import current_user
 
 from pandawa.accounts.models import User
 from pandawa.accounts.presence import get_presence
-from pandawa.citizens.masking import mask_phone
+from pandawa.citizens.masking import mask_phone, mask_text
 from pandawa.core.extensions import db
 from pandawa.dashboard import charts
 from pandawa.dashboard.drilldown import drill_from_args, iter_ticket_rows, ticket_rows
@@ -216,8 +216,9 @@ def tickets() -> str:
         scope=scope,
         rows=rows,
         reveal=reveal,
-        name_of=lambda name: (name if reveal else mask_name(name)) if name else "–",
-        phone_of=(lambda address: address or "–") if reveal else mask_phone,
+        # names in clear for admins only; numbers (and any typed into a name) for nobody
+        name_of=lambda name: (mask_text(name) if reveal else mask_name(name)) if name else "–",
+        phone_of=mask_phone,
         local=lambda at: _local(at, scope.timezone),
         described=describe(drill, scope),
         next_url=url_for("dashboard.tickets", **args, cursor=next_cursor) if next_cursor else None,

@@ -45,12 +45,14 @@ def test_supervisors_get_masked_names_and_numbers(session, known):
     assert rows[known.t["T8"].number]["sla_met"] == ""  # not counted
 
 
-def test_admins_see_names_neutralised(session, known):
+def test_admins_see_names_neutralised_and_numbers_masked(session, known):
     rows = export(session, known, known.admin)
     by_ticket = {name: rows[t.number]["contact_name"] for name, t in known.t.items()}
     assert by_ticket["T1"] == '\'=HYPERLINK("http://x")'
     assert (by_ticket["T5"], by_ticket["T2"], by_ticket["T3"]) == ("'+1 Budi", "'-2 Ani", "'@x")
-    assert rows[known.t["T1"].number]["contact_address"].startswith("whatsapp:+62")
+    address = known.t["T1"].conversation.contact.address
+    shown = rows[known.t["T1"].number]["contact_address"]
+    assert shown.startswith("whatsapp:+62812") and "****" in shown and shown != address
     assert not may_reveal_personal(known.boss) and not may_reveal_personal(known.a)
 
 
