@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
 
+from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
 from pandawa.core.metrics import REGISTRY, multiproc_dir
 from pandawa.reports.board import QueueCollector
@@ -59,8 +61,15 @@ def _broker_ok() -> bool:
 def metrics():
     """Prometheus text format. With PROMETHEUS_MULTIPROC_DIR (several gunicorn workers, Celery
     workers on the machine) every process's samples are summed from that directory, not just
-    the answering worker's; the queue gauges are read from the database at scrape time."""
+    the answering worker's; the queue gauges are read from the database at scrape time.
 
+    With METRICS_TOKEN set (always in production) only `Authorization: Bearer <token>` is
+    answered: queue names and counts are the agency's business, not the internet's."""
+    token = current_settings().metrics_token
+    if token and not _bearer_matches(token):
+        response = Response("Unauthorized: Authorization: Bearer <METRICS_TOKEN>\n", status=401)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
     registry = CollectorRegistry()
     if multiproc_dir():
         MultiProcessCollector(registry, path=multiproc_dir())
@@ -68,6 +77,14 @@ def metrics():
         registry.register(_Forward(REGISTRY))
     registry.register(_Guarded(QueueCollector(db.session)))
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _bearer_matches(token: str) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    # compared in constant time: the answer's timing says nothing of how much was right
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )
 
 
 class _Forward:

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Flask, render_template, request
 
 from pandawa.web import auth
-from pandawa.web.csp import secure_headers
+from pandawa.web.csp import secure_headers, strict_transport
 from pandawa.web.filters import register_filters
 
 bp = Blueprint(
@@ -35,8 +35,8 @@ def page_blueprint(name: str, import_name: str, **options: Any) -> Blueprint:
 
 
 def init_app(app: Flask) -> None:
-    """Login manager, the shell and sign-in blueprints, filters, the 404 page and the security
-    headers of every HTML page."""
+    """Login manager, the shell and sign-in blueprints, filters, the 404 page, the security
+    headers of every HTML page and HSTS on every answer when served over https."""
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config.get("SESSION_COOKIE_SECURE"))
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     auth.login_manager.init_app(app)
@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
     register_filters(app)
     app.register_error_handler(404, _not_found)
     app.after_request(_html_headers)
+    app.after_request(strict_transport)
 
 
 def _not_found(error: Exception) -> Any:
