@@ -45,6 +45,7 @@ def test_admin_downloads_the_export_and_it_is_audited(client, session, make_user
     admin = _admin(client, make_user)
     page = client.get(PAGE)
     assert page.status_code == 200 and "Nomor WhatsApp warga" in page.get_data(as_text=True)
+    assert f'href="{PAGE}"' in client.get("/admin/users").get_data(as_text=True)  # the nav
 
     response = client.post(
         f"{PAGE}/export",
