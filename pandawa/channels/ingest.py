@@ -15,12 +15,15 @@ from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from pandawa.channels.fields import clean_text
 from pandawa.channels.media import FETCH_MEDIA_TASK
 from pandawa.channels.models import Message
 from pandawa.core import clock
 from pandawa.core.jobs import enqueue_after_commit
 
 PROCESS_INBOUND_TASK = "conversations.process_inbound"
+# the row's flag when invisible control characters were removed from what the citizen wrote
+CLEANED_FLAG = "control characters removed"
 
 _table = Message.__table__
 _statements: dict[str, Insert] = {}
@@ -95,13 +98,19 @@ def _insert_for(session: Session) -> Insert:
 
 
 def _storable(msg: InboundMessage) -> InboundMessage:
-    """PostgreSQL text cannot hold NUL characters; a body with one would fail the INSERT and
-    answer 503 forever (the provider retrying). Store it with U+FFFD instead, and flag it."""
-    if "\x00" not in msg.body and "\x00" not in json.dumps(msg.extra):
-        return msg
-    return replace(
-        msg,
-        body=msg.body.replace("\x00", "\ufffd"),
-        extra=json.loads(json.dumps(msg.extra).replace("\\u0000", "\\ufffd")),
-        flag=msg.flag or "NUL characters replaced",
-    )
+    """PostgreSQL text cannot hold NUL characters; a message with one would fail the INSERT and
+    answer 503 forever (the provider retrying). What a person wrote (the body, the profile name
+    and the like) loses its NUL and other C0 controls, tab and line breaks kept, and the row is
+    flagged; a NUL left anywhere else (structured media data) becomes U+FFFD."""
+    body = clean_text(msg.body)
+    extra = {k: clean_text(v) if isinstance(v, str) else v for k, v in msg.extra.items()}
+    if body != msg.body or extra != msg.extra:
+        msg = replace(msg, body=body, extra=extra, flag=msg.flag or CLEANED_FLAG)
+    if "\\u0000" in json.dumps([msg.media, msg.extra]):
+        msg = replace(
+            msg,
+            media=json.loads(json.dumps(msg.media).replace("\\u0000", "\\ufffd")),
+            extra=json.loads(json.dumps(msg.extra).replace("\\u0000", "\\ufffd")),
+            flag=msg.flag or CLEANED_FLAG,
+        )
+    return msg

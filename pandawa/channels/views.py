@@ -17,7 +17,7 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from pandawa.channels import twilio
+from pandawa.channels import fields, twilio
 from pandawa.channels.ingest import store_inbound
 from pandawa.channels.status import apply_status
 from pandawa.core import live, metrics
@@ -38,7 +38,8 @@ _status_seconds = metrics.WEBHOOK_REQUEST_SECONDS.labels(webhook="twilio_status"
 
 
 def twilio_webhook(histogram: Any, required: tuple[str, ...]) -> Callable:
-    """Timing, provider check, signature (403), required fields (400), in that order."""
+    """Timing, provider check, signature (403), required fields (400), fields that could never
+    be stored (400), in that order."""
 
     def decorate(view: Callable[[Settings], Response]) -> Callable[[], Any]:
         @wraps(view)
@@ -53,6 +54,11 @@ def twilio_webhook(histogram: Any, required: tuple[str, ...]) -> Callable:
                 for name in required:
                     if not request.form.get(name):
                         return _error(400, "missing_field", f"{name} is required.", field=name)
+                # a field that can never be stored is refused once, not answered 503 for ever
+                refused = fields.refused_field(request.form.items(multi=True))
+                if refused is not None:
+                    name, why = refused
+                    return _error(400, "bad_field", f"{name} {why}.", field=name)
                 return view(settings)
             finally:
                 histogram.observe(time.perf_counter() - started)
@@ -94,7 +100,7 @@ def twilio_status(settings: Settings) -> Response:
             provider_message_id=form["MessageSid"],
             status=form["MessageStatus"],
             error_code=form.get("ErrorCode") or None,
-            error_message=form.get("ErrorMessage") or None,
+            error_message=fields.clean_text(form.get("ErrorMessage") or "") or None,
         )
         if moved:  # the console's ticks move live
             live.status_after_commit(
