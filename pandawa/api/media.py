@@ -1,6 +1,7 @@
 """GET /api/v1/tickets/<number>/media/<message_id>/<index>: a stored file of the citizen's.
 
-Routes on the API blueprint (imported by pandawa/api/views.py). The same 404 answers a ticket
+Routes on the API blueprint (imported by pandawa/api/views.py). Every download is a
+`document_view` audit row (the file may be a KTP or KK). The same 404 answers a ticket
 the user may not see, a message of another ticket, an item that is not (yet) stored and a file
 gone from the disk: nothing about the citizen's files is disclosed beyond the user's sight.
 """
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 
 from pandawa.api.blueprint import bp
 from pandawa.channels.media_store import STORED_TYPES
+from pandawa.core.extensions import db
 from pandawa.tickets.queries import get_visible_ticket
 from pandawa.web.errors import not_found
 from pandawa.web.media import send_stored_media
@@ -28,12 +30,16 @@ def download_url(number: str, message_id: int, index: int) -> str:
 
 @bp.get(MEDIA_ROUTE)
 def download_media(number: str, message_id: int, index: int) -> Response:
-    ticket = get_visible_ticket(number, current_user())
+    user = current_user()
+    ticket = get_visible_ticket(number, user)
     if ticket is None:
         raise not_found(f"Tiket {number}", f"Ticket {number}")
-    response = send_stored_media(ticket, message_id, index)
+    response = send_stored_media(
+        ticket, message_id, index, viewer=user, address=request.remote_addr or ""
+    )
     if response is None:
         raise not_found("Berkas", "File")
+    db.session.commit()  # the document_view audit row
     return response
 
 
@@ -43,6 +49,8 @@ def media_paths(error: Any) -> dict[str, Any]:
         "/tickets/{number}/media/{message_id}/{index}": {
             "get": {
                 "summary": "A photo or PDF the citizen sent, as stored (inline / attachment)",
+                "description": "Any such file may show an identity document: every download "
+                "is recorded in the access audit (`document_view`).",
                 "operationId": "getTicketMedia",
                 "parameters": [
                     {

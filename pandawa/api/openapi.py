@@ -73,7 +73,11 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "id": {"type": "integer"},
             "name": {"type": ["string", "null"]},
-            "address": {"type": "string", "examples": ["whatsapp:+6281234567890"]},
+            "address": {
+                "type": "string",
+                "description": "masked; the full number: POST /tickets/{number}/reveal (phone)",
+                "examples": ["whatsapp:+62812****7890"],
+            },
         },
     },
     "Ticket": {
@@ -114,7 +118,11 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "id": {"type": "integer"},
             "direction": {"enum": ["in", "out"]},
-            "body": {"type": "string"},
+            "body": {
+                "type": "string",
+                "description": "NIK, KK and phone numbers masked (`3174********0001`); the "
+                "full text: POST /tickets/{number}/reveal (message.<id>)",
+            },
             "message_type": {"type": "string"},
             "media": {"type": "array", "items": {"type": "object"}},
             "created_at": {"type": "string", "format": "date-time"},
@@ -310,6 +318,45 @@ def _ticket_paths() -> dict[str, Any]:
                 },
             }
         },
+        "/tickets/{number}/reveal": {
+            "post": {
+                "summary": "Show one masked value in full; recorded in the access audit",
+                "description": "Every answer writes one `reveal` audit row (who, ticket, "
+                "field, client address). Fields: `phone` (the citizen's WhatsApp number), "
+                "`details.<key>` (a collected detail, e.g. `details.nik`), `message.<id>` (a "
+                "message's text). Roles in REVEAL_ROLES only (403); tickets out of sight 404. "
+                "The answer is never cached (`Cache-Control: no-store`).",
+                "operationId": "revealField",
+                "parameters": [NUMBER_PARAM],
+                "requestBody": _object_body(
+                    ["field"],
+                    {
+                        "field": {
+                            "type": "string",
+                            "examples": ["phone", "details.nik", "message.42"],
+                        }
+                    },
+                ),
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["field", "value"],
+                            "properties": {
+                                "field": {"type": "string"},
+                                "value": {"type": "string"},
+                            },
+                        },
+                        "the full value",
+                    ),
+                    "400": _error("BadRequest"),
+                    "403": _error("Forbidden"),
+                    "422": _error("Unprocessable"),
+                    **unauthorized,
+                    "404": _error("NotFound"),
+                },
+            }
+        },
         "/tickets/{number}/resolve": {
             "post": {
                 "summary": "Resolve the ticket; the citizen gets the closing message",
@@ -351,7 +398,7 @@ def openapi_document(public_base_url: str) -> dict[str, Any]:
                     ("NotFound", "no such ticket, or not one of my queues'"),
                     ("Conflict", "not_holder or ticket_closed"),
                     ("Unprocessable", "invalid_body, unknown_queue"),
-                    ("Forbidden", "a supervisor's or admin's action"),
+                    ("Forbidden", "a supervisor's or admin's action, or a role not allowed"),
                 ]
             },
         },

@@ -1,4 +1,8 @@
-"""JSON shapes of the API (see PRODUCT.md, "Shapes every client may rely on")."""
+"""JSON shapes of the API (see PRODUCT.md, "Shapes every client may rely on").
+
+NIK, KK and phone numbers are masked in every answer, for every role: the contact's address
+(`whatsapp:+62812****7890`), the details and message bodies. The full value of one field is
+`POST /tickets/<number>/reveal` (audited)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 from pandawa.api.media import download_url
 from pandawa.channels.models import Message
 from pandawa.channels.window import window_closes_at, window_is_open
-from pandawa.citizens.masking import mask_details
+from pandawa.citizens.masking import mask_address, mask_details, mask_text
 from pandawa.citizens.models import Contact
 from pandawa.reports.figures import Figures
 from pandawa.tickets.models import Ticket
@@ -20,15 +24,18 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
-def ticket_json(ticket: Ticket, contact: Contact, *, mask: bool = False) -> dict[str, Any]:
-    """A ticket; with `mask`, NIK and card numbers in its details are masked (lists show
-    every ticket of a queue; the full values are in the detail view of the ticket)."""
+def ticket_json(ticket: Ticket, contact: Contact) -> dict[str, Any]:
+    """A ticket, its contact's number and NIK or card numbers in its details masked."""
     return {
         "number": ticket.number,
         "status": ticket.status,
         "queue": ticket.queue.code,
         "office": ticket.office.code,
-        "contact": {"id": contact.id, "name": contact.name, "address": contact.address},
+        "contact": {
+            "id": contact.id,
+            "name": contact.name,
+            "address": mask_address(contact.address),
+        },
         "assignee": ticket.assignee.email if ticket.assignee else None,
         "created_at": iso(ticket.created_at),
         "released_at": iso(ticket.released_at),
@@ -37,7 +44,7 @@ def ticket_json(ticket: Ticket, contact: Contact, *, mask: bool = False) -> dict
         "resolved_at": iso(ticket.resolved_at),
         "cancelled_at": iso(ticket.cancelled_at),
         "satisfaction": ticket.satisfaction,
-        "details": mask_details(ticket.details or {}) if mask else (ticket.details or {}),
+        "details": mask_details(ticket.details or {}),
     }
 
 
@@ -86,7 +93,7 @@ def message_json(message: Message, author: str | None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": message.id,
         "direction": message.direction,
-        "body": message.body,
+        "body": mask_text(message.body or ""),
         "message_type": message.message_type,
         "media": message.media or [],
         "created_at": iso(message.created_at),

@@ -27,6 +27,7 @@ from pandawa.reports.scope import Scope, scope_for_days
 from pandawa.reports.snapshots import page_figures
 from pandawa.tickets import claims, operations, queries
 from pandawa.tickets.models import OPEN_STATUSES, TICKET_STATUSES, Ticket
+from pandawa.web import reveal as revealing
 from pandawa.web.errors import (
     ApiError,
     error_response,
@@ -73,9 +74,7 @@ def list_tickets() -> dict[str, Any]:
         limit=_limit(),
     )
     return {
-        "items": [
-            serializers.ticket_json(ticket, contact, mask=True) for ticket, contact in page.rows
-        ],
+        "items": [serializers.ticket_json(ticket, contact) for ticket, contact in page.rows],
         "next_cursor": page.next_cursor,
     }
 
@@ -86,6 +85,37 @@ def ticket_detail(number: str) -> dict[str, Any]:
     if found is None:
         raise _ticket_not_found(number)
     return _detail(found)
+
+
+@bp.post("/tickets/<number>/reveal")
+def reveal(number: str) -> Any:
+    """One masked value in full (`phone`, `details.<key>`, `message.<id>`), recorded in the
+    access audit. Role first (403 says nothing of the ticket), then sight (404)."""
+    payload = json_object()
+    user = current_user()
+    if not revealing.may_reveal(user):
+        raise ApiError(
+            403,
+            "forbidden",
+            "Peran Anda tidak boleh menampilkan data pribadi. / "
+            "Your role may not reveal personal data.",
+        )
+    ticket = _visible_ticket(number)
+    field = payload.get("field")
+    if not isinstance(field, str) or not field:
+        raise ApiError(
+            422,
+            "invalid_parameter",
+            "Kolom field wajib diisi. / Field field is required.",
+        )
+    try:
+        value = revealing.reveal(db.session, user, ticket, field, request.remote_addr or "")
+    except revealing.UnknownField:
+        raise not_found(f"Data {field}", f"Field {field}") from None
+    db.session.commit()
+    response = jsonify(field=field, value=value)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/tickets/claim")

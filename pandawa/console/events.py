@@ -37,6 +37,7 @@ from pandawa.core.config import settings_of
 from pandawa.core.extensions import db
 from pandawa.tickets.models import Queue
 from pandawa.tickets.queries import get_visible_ticket
+from pandawa.web.reveal import may_reveal
 from pandawa.web.shell import page_blueprint
 
 log = logging.getLogger(__name__)
@@ -149,7 +150,12 @@ def bubbles(number: str) -> str:
     )
     messages = list(db.session.scalars(stmt))
     db.session.rollback()
-    return render_template("console/_live_bubbles.html", ticket=ticket, messages=messages)
+    return render_template(
+        "console/_live_bubbles.html",
+        ticket=ticket,
+        messages=messages,
+        may_reveal=may_reveal(current_user._get_current_object()),
+    )
 
 
 def _visible_queue_codes() -> list[str]:

@@ -3,6 +3,10 @@
 Every page needs a signed-in user; agents see their queues' tickets, supervisors and admins
 all (the same rule as the API: a ticket out of sight answers 404, as if it did not exist).
 Actions are POST + CSRF + redirect; each commits once.
+
+NIK, KK and phone numbers are masked for every role, whoever holds the ticket; the "Tampilkan /
+Show" buttons post to `reveal`, which answers one value (JSON, never cached) and leaves an audit
+row (pandawa.web.reveal).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 from flask import (
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -32,6 +37,7 @@ from pandawa.core.clock import now
 from pandawa.core.extensions import db
 from pandawa.tickets import claims, operations, queries
 from pandawa.tickets.models import Ticket
+from pandawa.web import reveal as revealing
 from pandawa.web.auth import login_manager
 from pandawa.web.i18n import t
 from pandawa.web.media import send_stored_media
@@ -102,19 +108,19 @@ def ticket(number: str) -> str:
     assert conversation is not None
     at = now()
     holds = item.status == "assigned" and item.assignee_id == user.id
-    # the full NIK only for whoever holds the ticket (or oversees it); masked otherwise
-    details = item.details if holds or user.sees_all_queues else mask_details(item.details or {})
+    raw_details = item.details or {}
+    details = mask_details(raw_details)
     return render_template(
         "console/ticket.html",
         ticket=item,
         contact=contact,
         messages=queries.ticket_messages(item.id),
-        # what the citizen typed for the bot holds their NIK: masked like the details
-        before=[
-            (m, m.body if holds or user.sees_all_queues else mask_text(m.body or ""))
-            for m in before_ticket(db.session, item)
-        ],
+        # what the citizen typed for the bot holds their NIK: masked like everything else
+        before=[(m, mask_text(m.body or "")) for m in before_ticket(db.session, item)],
         details=details,
+        # the keys whose value is masked: each gets a "show" button
+        revealable={key for key, value in details.items() if value != raw_details.get(key)},
+        may_reveal=revealing.may_reveal(user),
         earlier=earlier_tickets(db.session, item),
         window_open=window_is_open(conversation.last_inbound_at, at),
         window_until=window_closes_at(conversation.last_inbound_at),
@@ -130,9 +136,36 @@ def ticket(number: str) -> str:
 @bp.get("/tickets/<number>/media/<int:message_id>/<int:index>")
 def media(number: str, message_id: int, index: int) -> Response:
     item = _visible(number)
-    response = send_stored_media(item, message_id, index)
+    response = send_stored_media(
+        item,
+        message_id,
+        index,
+        viewer=current_user._get_current_object(),
+        address=request.remote_addr or "",
+    )
     if response is None:
         abort(404)
+    db.session.commit()  # the document_view audit row
+    return response
+
+
+@bp.post("/tickets/<number>/reveal")
+def reveal(number: str) -> Response:
+    """One masked value in full, for the page's script: role first (403 says nothing about the
+    ticket), then sight (404), then the field (404); one audit row per answer."""
+    user = current_user._get_current_object()
+    if not revealing.may_reveal(user):
+        abort(403)
+    item = _visible(number)
+    try:
+        value = revealing.reveal(
+            db.session, user, item, request.form.get("field", ""), request.remote_addr or ""
+        )
+    except revealing.UnknownField:
+        abort(404)
+    db.session.commit()
+    response = jsonify(field=request.form.get("field", ""), value=value)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from pandawa.citizens.masking import mask_phone
+from pandawa.citizens.masking import mask_phone, mask_text
 from pandawa.core.clock import as_utc
 from pandawa.web.i18n import detail_label, language, t
 
@@ -38,6 +38,8 @@ def preview(text: str | None, length: int = 80) -> str:
 
 def register_filters(app: Flask) -> None:
     app.add_template_filter(mask_phone, "mask_phone")
+    # every message body, preview and note a page shows: NIK, KK and phone numbers masked
+    app.add_template_filter(lambda text: mask_text(text or ""), "mask_text")
     app.add_template_filter(duration, "duration")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(preview, "preview")

@@ -258,7 +258,9 @@ def test_ticket_page_shows_window_details_and_canned(signed_in, agent, make_tick
     ticket.details = {"nik": "3174010101010001", "layanan": "KTP"}
     db.session.flush()
     page = signed_in.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
-    assert "3174010101010001" in page  # the holder sees the full NIK
+    # masked even for the holder: the full NIK is one deliberate (audited) click away
+    assert "3174010101010001" not in page and "3174********0001" in page
+    assert 'data-reveal="details.nik"' in page
     assert "Jendela 24 jam terbuka sampai" in page
     assert ticket.number in page and 'data-canned="Selamat pagi' in page
     assert '<ol id="conversation" data-ticket="' + ticket.number + '">' in page
@@ -320,7 +322,8 @@ def test_ticket_page_shows_the_exchange_with_the_bot_before_the_ticket(
     claims.claim_next(db.session, user)
     db.session.flush()
     page = signed_in.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
-    assert "3174010101010001" in page  # the holder sees what the citizen typed
+    # the holder too sees it masked, with a button to reveal it
+    assert "3174010101010001" not in page and "3174********0001" in page
 
 
 def test_work_view_pages_hold_mine_first_then_oldest(signed_in, agent, make_ticket, clock):
