@@ -12,6 +12,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import configure_mappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from pandawa.admin import audit as admin_audit
+from pandawa.admin import deadletters as admin_deadletters
 from pandawa.admin import privacy as admin_privacy
 from pandawa.admin import views as admin_views
 from pandawa.admin.cli import tokens_group, users_group
@@ -104,6 +106,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         console_events.bp,
         admin_views.bp,
         admin_privacy.bp,
+        admin_deadletters.bp,
         dashboard_views.bp,
     ):
         app.register_blueprint(blueprint)
@@ -123,6 +126,7 @@ def _register_commands(app: Flask) -> None:
         ("hours", hours_group),
         ("office", office_group),
         ("privacy", privacy_group),
+        ("audit", admin_audit.audit_group),
     ):
         app.cli.add_command(command, name)
 
