@@ -22,7 +22,8 @@ STATUS_RANK = {
     "failed": 6,
 }
 OUT_STATUSES = tuple(STATUS_RANK)
-IN_STATUSES = ("received", "processed")
+# dead: processing failed too often, parked (conversations.deadletter); never retried alone
+IN_STATUSES = ("received", "processed", "dead")
 
 
 class Message(db.Model):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.exceptions import Retry
 
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import release_held
-from pandawa.conversations import operations
+from pandawa.conversations import deadletter, operations
 from pandawa.conversations.bot import Bot
+from pandawa.core import metrics
 from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
 from pandawa.core.jobs import publish
@@ -34,8 +36,12 @@ def process_inbound(self, message_id: int) -> int:
     if message.processed_at is not None:
         return 0
     provider = message.provider
-    conversation_id = operations.ensure_conversation(session, message).id
-    session.commit()
+    try:
+        conversation_id = operations.ensure_conversation(session, message).id
+        session.commit()
+    except Exception as exc:
+        _failed(self, session, message_id, exc)  # retries, or returns once the message is parked
+        return 0
 
     handled = 0
     while True:
@@ -48,15 +54,55 @@ def process_inbound(self, message_id: int) -> int:
         if pending is None:
             session.commit()
             return handled
-        previous_inbound_at = conversation.last_inbound_at
-        turn = Bot(session, conversation).handle(pending)
-        operations.mark_processed(pending, conversation, turn.ticket_id)
-        note_reopen_answered(session, conversation.id, previous_inbound_at, pending.created_at)
-        # the citizen wrote: the 24-hour window is open again, held agent replies can go
-        release_held(session, conversation.id)
-        session.commit()
+        pending_id = pending.id
+        try:
+            previous_inbound_at = conversation.last_inbound_at
+            turn = Bot(session, conversation).handle(pending)
+            operations.mark_processed(pending, conversation, turn.ticket_id)
+            note_reopen_answered(session, conversation.id, previous_inbound_at, pending.created_at)
+            # the citizen wrote: the 24-hour window is open again, held agent replies can go
+            release_held(session, conversation.id)
+            session.commit()
+        except Exception as exc:
+            # parked after MAX_ATTEMPTS: the drain goes on with the citizen's later messages
+            _failed(self, session, pending_id, exc, conversation_id)
+            continue
         handled += 1
-        log.info("processed inbound message id=%s conversation=%s", pending.id, conversation_id)
+        log.info("processed inbound message id=%s conversation=%s", pending_id, conversation_id)
+
+
+def _failed(
+    task, session, message_id: int, exc: Exception, conversation_id: int | None = None
+) -> None:
+    """One failed attempt at a message: count it and retry later, or park the message (dead
+    letter) at MAX_ATTEMPTS and return. When even the count cannot be written (the database
+    is down) the original error is raised: the sweeper brings the message back later."""
+    session.rollback()
+    if isinstance(exc, Retry):
+        raise exc
+    try:
+        attempts = deadletter.record_failure(session, message_id, exc, conversation_id)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise exc from None
+    if attempts >= deadletter.MAX_ATTEMPTS:
+        metrics.INBOUND_DEAD_LETTERS.inc()
+        log.error(
+            "inbound message id=%s parked as dead letter after %s attempts (%s)",
+            message_id,
+            attempts,
+            type(exc).__name__,
+        )
+        return
+    log.warning(
+        "inbound message id=%s failed (attempt %s of %s, %s); retrying",
+        message_id,
+        attempts,
+        deadletter.MAX_ATTEMPTS,
+        type(exc).__name__,
+    )
+    raise task.retry(countdown=min(2**attempts, 60), exc=exc)
 
 
 @shared_task(name="conversations.sweep_inbound", acks_late=True)

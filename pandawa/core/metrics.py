@@ -52,6 +52,12 @@ MESSAGES_OUT = Counter(
     registry=REGISTRY,
 )
 
+INBOUND_DEAD_LETTERS = Counter(
+    "pandawa_inbound_dead_letters",  # exposed as pandawa_inbound_dead_letters_total
+    "Inbound messages parked after their processing failed too often (see /admin/dead-letters).",
+    registry=REGISTRY,
+)
+
 TASKS_RETRIED = Counter(
     "pandawa_tasks_retried",  # exposed as pandawa_tasks_retried_total{task}
     "Celery task runs that asked to be retried, by task name.",

@@ -142,6 +142,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "expired": "kedaluwarsa",
         "never": "belum pernah",
         "no_tokens": "Pengguna ini belum punya token API.",
+        "dead_letters": "Pesan gagal diproses",
+        "dead_letters_intro": "Pesan masuk yang pemrosesannya gagal berulang kali; pesan "
+        "berikutnya dari warga yang sama tetap ditangani. Proses ulang setelah penyebabnya "
+        "diperbaiki.",
+        "no_dead_letters": "Tidak ada pesan yang gagal diproses.",
+        "dead_letter_requeued": "Pesan dimasukkan lagi ke antrean pemrosesan.",
+        "dead_letter_received": "Diterima",
+        "dead_letter_sender": "Pengirim",
+        "dead_letter_attempts": "Percobaan",
+        "dead_letter_error": "Galat",
+        "dead_letter_retry": "Proses ulang",
     },
     "en": {
         "app": "Pandawa Agent Console",
@@ -272,6 +283,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "expired": "expired",
         "never": "never",
         "no_tokens": "This user has no API tokens yet.",
+        "dead_letters": "Dead letters",
+        "dead_letters_intro": "Inbound messages whose processing failed again and again; the "
+        "same citizen's later messages are still handled. Retry once the cause is fixed.",
+        "no_dead_letters": "No inbound message failed processing.",
+        "dead_letter_requeued": "The message was queued for processing again.",
+        "dead_letter_received": "Received",
+        "dead_letter_sender": "Sender",
+        "dead_letter_attempts": "Attempts",
+        "dead_letter_error": "Error",
+        "dead_letter_retry": "Retry",
     },
 }
 

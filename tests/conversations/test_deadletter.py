@@ -1,0 +1,149 @@
+"""A message whose processing fails every time is parked after MAX_ATTEMPTS (status `dead`,
+the error's class name, never the body), is not swept up again, and does not block the same
+citizen's later messages: they get their bot reply. Real PostgreSQL, real Redis broker, the
+real webhook and task; the one fault injected is a bot that breaks on one message's text."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from celery.exceptions import Retry
+
+import pandawa.conversations.tasks as conversation_tasks
+from pandawa.channels.models import Message
+from pandawa.conversations import deadletter
+from pandawa.conversations.bot import Bot
+from pandawa.conversations.operations import stale_inbound_ids
+from pandawa.core.clock import now
+from pandawa.core.metrics import REGISTRY
+from pandawa.provisioning.operations import load_default
+from tests.harness import CITIZEN, INBOUND_PATH, inbound_form
+
+POISON = "pesan beracun 3174015708900001"
+
+
+class PoisonError(RuntimeError):
+    pass
+
+
+class BreaksOnPoison(Bot):
+    """The real bot, except that one message's text makes it raise every time."""
+
+    def handle(self, message: Message) -> Any:
+        if message.body == POISON:
+            raise PoisonError(f"cannot handle {message.body!r}")  # the text must not leak
+        return super().handle(message)
+
+
+@pytest.fixture
+def poisoned_bot(monkeypatch):
+    monkeypatch.setattr(conversation_tasks, "Bot", BreaksOnPoison)
+
+
+def run_process_inbound(app, message_id: int) -> str:
+    """One delivery of the task as a worker runs it: SUCCESS, or RETRY (published to the
+    real broker with its countdown)."""
+    task = app.extensions["celery"].tasks["conversations.process_inbound"]
+    task.push_request(
+        id=uuid.uuid4().hex,
+        args=[message_id],
+        kwargs={},
+        retries=0,
+        is_eager=False,
+        called_directly=False,
+        delivery_info={"exchange": "", "routing_key": "celery"},
+    )
+    try:
+        task(message_id)
+        return "SUCCESS"
+    except Retry:
+        return "RETRY"
+    finally:
+        task.pop_request()
+
+
+def _inbound(session) -> list[Message]:
+    return list(session.scalars(sa.select(Message).where(Message.direction == "in")))
+
+
+def _replies_to(session, citizen: str) -> list[Message]:
+    return list(
+        session.scalars(
+            sa.select(Message).where(Message.direction == "out", Message.recipient == citizen)
+        )
+    )
+
+
+def _dead_total() -> float:
+    return REGISTRY.get_sample_value("pandawa_inbound_dead_letters_total") or 0.0
+
+
+def test_a_poison_message_is_parked_and_the_next_message_is_answered(
+    app, client, session, post_signed, poisoned_bot
+):
+    load_default(session)
+    session.commit()
+    post_signed(client, INBOUND_PATH, inbound_form("SM" + "1" * 32, Body=POISON))
+    post_signed(client, INBOUND_PATH, inbound_form("SM" + "2" * 32, Body="halo"))
+    poison, later = sorted(_inbound(session), key=lambda m: m.id)
+    dead_before = _dead_total()
+
+    outcomes = [run_process_inbound(app, poison.id) for _ in range(deadletter.MAX_ATTEMPTS)]
+
+    # retried while attempts remain, then parked; the drain went on with the later message
+    assert outcomes == ["RETRY"] * (deadletter.MAX_ATTEMPTS - 1) + ["SUCCESS"]
+    session.expire_all()
+    assert (poison.status, poison.attempts) == ("dead", deadletter.MAX_ATTEMPTS)
+    assert poison.error_message == "PoisonError"  # the class name, never the text
+    assert POISON not in (poison.error_message or "") + (poison.flag or "")
+    assert poison.body == POISON  # kept for a retry, shown nowhere
+    assert poison.processed_at is not None and poison.conversation_id is not None
+    assert later.status == "processed"
+    assert _replies_to(session, CITIZEN), "the citizen's later message got no reply"
+    assert _dead_total() == dead_before + 1
+
+
+def test_a_parked_message_is_not_swept_up_again_nor_run_again(
+    app, client, session, post_signed, poisoned_bot, clock
+):
+    load_default(session)
+    session.commit()
+    post_signed(client, INBOUND_PATH, inbound_form("SM" + "3" * 32, Body=POISON))
+    [poison] = _inbound(session)
+    for _ in range(deadletter.MAX_ATTEMPTS):
+        run_process_inbound(app, poison.id)
+
+    clock.set(now() + timedelta(hours=1))
+    assert poison.id not in stale_inbound_ids(session, 60)
+    assert run_process_inbound(app, poison.id) == "SUCCESS"  # a stray redelivery does nothing
+    session.expire_all()
+    assert (poison.status, poison.attempts) == ("dead", deadletter.MAX_ATTEMPTS)
+
+
+def test_a_message_that_fails_once_then_succeeds_is_not_parked(
+    app, client, session, post_signed, monkeypatch
+):
+    load_default(session)
+    session.commit()
+    failures = iter([PoisonError("once")])
+
+    class FailsOnce(Bot):
+        def handle(self, message: Message) -> Any:
+            error = next(failures, None)
+            if error is not None:
+                raise error
+            return super().handle(message)
+
+    monkeypatch.setattr(conversation_tasks, "Bot", FailsOnce)
+    post_signed(client, INBOUND_PATH, inbound_form("SM" + "4" * 32, Body="halo"))
+    [message] = _inbound(session)
+
+    assert run_process_inbound(app, message.id) == "RETRY"
+    assert run_process_inbound(app, message.id) == "SUCCESS"
+    session.expire_all()
+    assert (message.status, message.attempts) == ("processed", 1)
+    assert _replies_to(session, CITIZEN)
