@@ -41,6 +41,8 @@ class RedactNumbers(logging.Filter):
         return True
 
 
+HANDLER_NAME = "pandawa"
+
 # loggers outside `pandawa` that may print a citizen's number: the development server's access
 # log (werkzeug), gunicorn's, Celery's. Each gets the filter on every handler it has, and the
 # development server's logger our handler (werkzeug adds an unfiltered one of its own otherwise)
@@ -52,9 +54,10 @@ def configure_logging(level: str, stream=None) -> None:
     logger = logging.getLogger("pandawa")
     logger.setLevel(level)
     filter_handlers()
-    if any(_redacts(h) for h in logger.handlers):
+    if any(h.get_name() == HANDLER_NAME for h in logger.handlers):
         return
     handler = logging.StreamHandler(stream or sys.stderr)
+    handler.set_name(HANDLER_NAME)
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s")
     )

@@ -31,8 +31,8 @@ def test_configure_logging_is_idempotent():
     configure_logging("INFO")
     configure_logging("WARNING")
     logger = logging.getLogger("pandawa")
-    ours = [h for h in logger.handlers if any(isinstance(f, RedactNumbers) for f in h.filters)]
-    assert len(ours) == 1
+    ours = [h for h in logger.handlers if h.get_name() == "pandawa"]
+    assert len(ours) == 1 and any(isinstance(f, RedactNumbers) for f in ours[0].filters)
     assert logger.level == logging.WARNING
 
 
