@@ -12,6 +12,7 @@ import requests
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from pandawa.core.masking import mask_text
 from pandawa.tickets.models import Ticket
 from tests.browser.helpers import TABLET, make_agent, shot, sign_in
 from tests.stack import (
@@ -71,10 +72,15 @@ def test_claim_next_opens_the_ticket_with_the_citizens_messages(e2e, fake_twilio
     expect(page.locator("#ticket-status")).to_have_text("Ditangani")
     expect(page.locator(".flash-success")).to_contain_text(number)
     # the citizen's last answer and the bot's confirmation with the number, as bubbles; the
-    # details the bot collected beside them (the full NIK: this agent holds the ticket)
+    # details the bot collected beside them, the NIK masked until the agent deliberately shows
+    # it (an audited reveal)
     expect(bubble(page, SAMPLE_DETAILS["text"])).to_be_visible()
     expect(bubble(page, number, "out")).to_be_visible()
-    expect(page.locator("dl.details")).to_contain_text(SAMPLE_DETAILS["nik"])
+    details = page.locator("dl.details")
+    expect(details).to_contain_text(mask_text(SAMPLE_DETAILS["nik"]))
+    expect(details).not_to_contain_text(SAMPLE_DETAILS["nik"])
+    details.get_by_role("button", name="Tampilkan").click()
+    expect(details).to_contain_text(SAMPLE_DETAILS["nik"])
     expect(page.locator("#window")).to_have_attribute("data-open", "true")
     expect(page.locator("#reply-body")).to_be_editable()
     assert e2e.scalar(sa.select(Ticket.status).where(Ticket.number == number)) == "assigned"
