@@ -20,7 +20,10 @@ log = logging.getLogger("bench")
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-BASELINE_SRC = Path(os.environ.get("BENCH_BASELINE_DIR", "/work/shared/bench/baseline"))
+# the shared folder sits beside the checkout: ../shared/bench/baseline
+BASELINE_SRC = Path(
+    os.environ.get("BENCH_BASELINE_DIR", REPO.parent / "shared" / "bench" / "baseline")
+)
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"  # the baseline's BENCH_TOKEN default
 ACCOUNT_SID = "AC" + "c0ffee" * 5 + "00"  # the AccountSid the baseline generator writes
 PANDAWA_SENDER = "whatsapp:+6281180001500"
