@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from http.cookiejar import Cookie, DefaultCookiePolicy
 from pathlib import Path
 
 import claimers
@@ -55,8 +56,16 @@ def summary(values: list[float]) -> dict:
     }
 
 
+class BehindTls(DefaultCookiePolicy):
+    """Send Secure cookies over the bench's plain http, as the proxy in front of gunicorn does."""
+
+    def return_ok_secure(self, cookie: Cookie, request: object) -> bool:
+        return True
+
+
 def sign_in(base: str, email: str) -> requests.Session:
     s = requests.Session()
+    s.cookies.set_policy(BehindTls())
     page = s.get(f"{base}/login", timeout=10)
     match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     if not match:
@@ -387,7 +396,10 @@ def main(argv: list[str] | None = None) -> int:
                 "TWILIO_ACCOUNT_SID": "AC" + "c0ffee" * 5 + "00",
                 "TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef",
                 "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
-                "PUBLIC_BASE_URL": base,
+                # production wants https; the bench talks plain http to gunicorn as the
+                # TLS-terminating proxy would (its sessions send the Secure cookies anyway)
+                "PUBLIC_BASE_URL": "https://pandawa.bench.invalid",
+                "METRICS_TOKEN": "bench-metrics-token",
                 "SECRET_KEY": "bench-secret-key-0123456789abcdef",
                 "PANDAWA_ENV": "production",
                 "PANDAWA_INSTANCE_PATH": str(tmp / "instance"),

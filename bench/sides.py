@@ -27,6 +27,7 @@ BASELINE_SRC = Path(
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"  # the baseline's BENCH_TOKEN default
 ACCOUNT_SID = "AC" + "c0ffee" * 5 + "00"  # the AccountSid the baseline generator writes
 PANDAWA_SENDER = "whatsapp:+6281180001500"
+PUBLIC_BASE_URL = "https://pandawa.bench.invalid"  # never called: only signed for
 # names that must come from this script only, never leak in from the caller's shell
 SCRUB = (
     "DATABASE_URL",
@@ -108,7 +109,6 @@ def setup_pandawa(args: Namespace, tmp: Path, redis_db: RedisDb, exits: ExitStac
     stack.recreate_database(name)
     exits.callback(stack.drop_database, name)
     port = stack.free_port()
-    base = f"http://127.0.0.1:{port}"
     env = child_env(
         {
             "DATABASE_URL": stack.pg_url(name),
@@ -119,7 +119,10 @@ def setup_pandawa(args: Namespace, tmp: Path, redis_db: RedisDb, exits: ExitStac
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             # nothing may leave the machine: a send attempted inline would hit a closed port
             "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
-            "PUBLIC_BASE_URL": base,
+            # production wants the https URL Twilio calls; wrk posts plain http to gunicorn, as
+            # the TLS-terminating proxy would, and the signature covers the public URL
+            "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+            "METRICS_TOKEN": "bench-metrics-token",
             "SECRET_KEY": "bench-secret-key-0123456789abcdef",
             "PANDAWA_ENV": "production",
             "PANDAWA_INSTANCE_PATH": str(tmp / "instance"),
@@ -152,7 +155,9 @@ def setup_pandawa(args: Namespace, tmp: Path, redis_db: RedisDb, exits: ExitStac
         "SELECT provider_message_id FROM message WHERE direction = 'in' "
         "AND provider_message_id BETWEEN %s AND %s",
         server,
-        Signer(tmp / "baseline", AUTH_TOKEN, base + path, "2", PANDAWA_SENDER, tmp / "reqs"),
+        Signer(
+            tmp / "baseline", AUTH_TOKEN, PUBLIC_BASE_URL + path, "2", PANDAWA_SENDER, tmp / "reqs"
+        ),
     )
 
 
