@@ -19,6 +19,7 @@ from pandawa.admin import views as admin_views
 from pandawa.admin.cli import tokens_group, users_group
 from pandawa.api import offices
 from pandawa.api import views as api_views
+from pandawa.backup.cli import backup_command, restore_command
 from pandawa.channels import views as channel_views
 from pandawa.console import events as console_events
 from pandawa.console import views as console_views
@@ -127,6 +128,8 @@ def _register_commands(app: Flask) -> None:
         ("office", office_group),
         ("privacy", privacy_group),
         ("audit", admin_audit.audit_group),
+        ("backup", backup_command),
+        ("restore", restore_command),
     ):
         app.cli.add_command(command, name)
 

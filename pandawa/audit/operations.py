@@ -33,6 +33,9 @@ ACTIONS = frozenset(
         "privacy_erase",
         "retention_erase",
         "audit_export",
+        # backups hold everyone's data (issue 14)
+        "backup_created",
+        "backup_restored",
     }
 )
 

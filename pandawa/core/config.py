@@ -57,6 +57,9 @@ class Settings:
     session_max_hours: int = 24  # and none lives longer than this, used or not
     api_token_days: int = 90  # new API tokens expire after this many days
     reveal_roles: tuple[str, ...] = ("agent", "supervisor", "admin")  # who may press "show"
+    # backups (issue 14): where `pandawa backup` writes, and how long archives are kept there
+    backup_dir: Path | None = None  # None: instance/backups
+    backup_retention_days: int = 30
 
     @property
     def is_production(self) -> bool:
@@ -154,6 +157,10 @@ class Settings:
             ),
             api_token_days=int(_positive_float("API_TOKEN_DAYS", env.get("API_TOKEN_DAYS", "90"))),
             reveal_roles=_roles("REVEAL_ROLES", env.get("REVEAL_ROLES", "agent,supervisor,admin")),
+            backup_dir=Path(env.get("BACKUP_DIR") or instance / "backups").resolve(),
+            backup_retention_days=int(
+                _positive_float("BACKUP_RETENTION_DAYS", env.get("BACKUP_RETENTION_DAYS", "30"))
+            ),
         )
 
 
