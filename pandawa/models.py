@@ -5,6 +5,7 @@ from pandawa.audit.models import AuditEvent
 from pandawa.catalog.models import CatalogRevision
 from pandawa.channels.models import Message
 from pandawa.citizens.models import Contact, Conversation
+from pandawa.core.heartbeat import ServiceHeartbeat
 from pandawa.hours.models import Office, OfficeClosure, OfficeOverride
 from pandawa.reports.models import FiguresSnapshot
 from pandawa.tickets.models import Queue, Ticket, TicketEvent, queue_member
@@ -21,6 +22,7 @@ __all__ = [
     "OfficeClosure",
     "OfficeOverride",
     "Queue",
+    "ServiceHeartbeat",
     "SignInThrottle",
     "Ticket",
     "TicketEvent",

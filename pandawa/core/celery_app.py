@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -37,6 +38,12 @@ BEAT_SCHEDULE = {
     },
     # closed conversations past RETENTION_DAYS, erased once a day at 02:30 WIB
     "erase-expired": {"task": "privacy.erase_expired", "schedule": crontab(hour=19, minute=30)},
+    # a worker stamps its heartbeat (core/heartbeat.py); an old one is dropped, not stacked
+    "heartbeat": {
+        "task": "core.heartbeat",
+        "schedule": timedelta(seconds=30),
+        "options": {"expires": 25},
+    },
 }
 
 
@@ -72,8 +79,11 @@ def celery_init_app(app: Flask) -> Celery:
         },
         broker_transport_options=_transport_options(settings.celery_broker_url),
         beat_schedule=BEAT_SCHEDULE,
+        # makes the schedule file's directory at start and stamps beat's heartbeat (core/beat.py)
+        beat_scheduler="pandawa.core.beat:Scheduler",
         beat_schedule_filename=str(settings.instance_path / "celerybeat-schedule"),
         include=[
+            "pandawa.core.heartbeat",
             "pandawa.channels.tasks",
             "pandawa.conversations.tasks",
             "pandawa.tickets.tasks",
@@ -82,6 +92,9 @@ def celery_init_app(app: Flask) -> Celery:
         ],
     )
     celery.set_default()
+    # beat's scheduler stamps its heartbeat through the app, in this process or a forked one
+    celery.flask_app = app  # type: ignore[attr-defined]
+    celery.built_in_pid = os.getpid()  # type: ignore[attr-defined]
     _count_task_outcomes()
     app.extensions["celery"] = celery
     return celery
