@@ -11,9 +11,12 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
 
+from pandawa.core import heartbeat
+from pandawa.core.clock import now
 from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
 from pandawa.core.metrics import REGISTRY, multiproc_dir
+from pandawa.core.redis_client import get_redis
 from pandawa.reports.board import QueueCollector
 
 bp = Blueprint("health", __name__)
@@ -27,34 +30,77 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
+    """Ready when the database, the broker, Redis (when REDIS_URL is set) answer and beat's
+    heartbeat is fresher than two minutes (core/heartbeat.py): 503 otherwise, `failed`
+    naming the checks that failed, so the platform restarts what is stuck and the operator
+    reads why.
+
+    The workers' heartbeat is reported (`worker`: ok, stale or missing, with `heartbeats`
+    saying when each was last seen) but does not decide: it only arrives through beat, so it
+    goes stale whenever beat stops and would repeat that failure, and at opening time a
+    backlog of releases can hold the heartbeat task behind thousands of sends for minutes —
+    taking every web process out of rotation then would refuse the citizens' webhooks at the
+    busiest moment for a delay the workers are already working off. The supervisors' board
+    shows a missing worker (dashboard)."""
     checks = {"database": _database_ok(), "broker": _broker_ok()}
-    ready = all(checks.values())
+    if current_settings().redis_url:
+        checks["redis"] = _redis_ok()
+    beats = _heartbeats() if checks["database"] == "ok" else None
+    at = now()
+    checks["beat"] = beats[heartbeat.BEAT].state(at) if beats else "unknown"
+    failed = [name for name, state in checks.items() if state != "ok"]
     body = {
-        "status": "ready" if ready else "unavailable",
-        "checks": {k: "ok" if v else "unreachable" for k, v in checks.items()},
+        "status": "unavailable" if failed else "ready",
+        "checks": checks,
+        "failed": failed,
+        "worker": beats[heartbeat.WORKER].state(at) if beats else "unknown",
+        "heartbeats": {
+            name: (beat.seen_at.isoformat() if beat.seen_at else None)
+            for name, beat in (beats or {}).items()
+        },
     }
-    return jsonify(body), 200 if ready else 503
+    return jsonify(body), 503 if failed else 200
 
 
-def _database_ok() -> bool:
+def _database_ok() -> str:
     try:
         db.session.execute(text("SELECT 1"))
-        return True
+        return "ok"
     except Exception:
         log.warning("readiness: database unreachable", exc_info=True)
         db.session.rollback()
-        return False
+        return "unreachable"
 
 
-def _broker_ok() -> bool:
+def _heartbeats() -> dict[str, heartbeat.Heartbeat] | None:
+    try:
+        return heartbeat.seen(db.session)
+    except Exception:  # e.g. the release step has not migrated yet
+        log.warning("readiness: heartbeats unreadable", exc_info=True)
+        db.session.rollback()
+        return None
+
+
+def _redis_ok() -> str:
+    try:
+        client = get_redis()
+        if client is not None:
+            client.ping()
+        return "ok"
+    except Exception:
+        log.warning("readiness: redis unreachable", exc_info=True)
+        return "unreachable"
+
+
+def _broker_ok() -> str:
     celery = current_app.extensions["celery"]
     try:
         with celery.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-        return True
+        return "ok"
     except Exception:
         log.warning("readiness: broker unreachable", exc_info=True)
-        return False
+        return "unreachable"
 
 
 @bp.get("/metrics")

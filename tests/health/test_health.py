@@ -1,15 +1,18 @@
 import pytest
 
 from pandawa.app import create_app
+from pandawa.core import heartbeat
 from pandawa.core.extensions import db
 from tests.harness import app_environ
 
 
-def test_liveness_and_readiness(client):
+def test_liveness_and_readiness(client, session):
+    heartbeat.stamp(session, heartbeat.BEAT)
     assert client.get("/healthz").json == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json["checks"] == {"database": "ok", "broker": "ok"}
+    assert ready.json["checks"] == {"database": "ok", "broker": "ok", "redis": "ok", "beat": "ok"}
+    assert ready.json["failed"] == []
 
 
 @pytest.fixture
@@ -38,7 +41,9 @@ def test_readiness_fails_when_the_broker_is_unreachable(make_app):
     app = make_app(CELERY_BROKER_URL="redis://127.0.0.1:1/0")
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.json["checks"] == {"database": "ok", "broker": "unreachable"}
+    assert response.json["checks"]["database"] == "ok"
+    assert response.json["checks"]["broker"] == "unreachable"
+    assert "broker" in response.json["failed"]
 
 
 def test_readiness_fails_when_the_database_is_unreachable(make_app):
@@ -46,6 +51,7 @@ def test_readiness_fails_when_the_database_is_unreachable(make_app):
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"]["database"] == "unreachable"
+    assert response.json["checks"]["beat"] == "unknown"  # its heartbeat lives in the database
 
 
 def test_metrics_parse_and_count_webhook_requests(client):
