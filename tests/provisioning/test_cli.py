@@ -17,12 +17,13 @@ def revisions(session) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(CatalogRevision))
 
 
-def test_load_prints_a_one_line_summary_and_stores_the_catalogue(app, session):
+def test_load_names_the_file_and_ends_with_a_one_line_summary(app, session):
     result = app.test_cli_runner().invoke(args=["catalog", "load", str(SHIPPED_CATALOG)])
 
     assert result.exit_code == 0, result.output
-    assert result.stdout.count("\n") == 1
-    assert re.search(r"1 office, 5 queues, \d+ menu items, \d+ FAQ entries", result.stdout)
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Memuat katalog / loading catalogue: {SHIPPED_CATALOG}"
+    assert re.search(r"1 office, 5 queues, \d+ menu items, \d+ FAQ entries$", lines[-1])
     assert revisions(session) == 1
     assert session.scalar(sa.select(Office.code)) == "JKT-PUSAT"
 
@@ -44,7 +45,7 @@ def test_load_of_a_broken_file_exits_1_with_the_message(app, session, write_cata
     result = app.test_cli_runner().invoke(args=["catalog", "load", str(path)])
 
     assert result.exit_code == 1
-    assert result.stdout == ""
+    assert result.stdout == f"Memuat katalog / loading catalogue: {path}\n"
     assert result.stderr.startswith(
         f"{path}:{line_of(text, 'queue: FASKES')}: menu[2].queue: queue 'FASKES' is not defined"
     )

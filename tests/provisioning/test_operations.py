@@ -57,14 +57,14 @@ def test_loading_the_default_stores_a_revision_and_creates_offices_and_queues(se
     assert not rows["PENGADUAN"].is_auto_assign
 
 
-def test_loading_the_same_file_twice_adds_a_revision_and_changes_no_row(session, clock):
-    load_catalog(session, SHIPPED_CATALOG)
+def test_loading_the_same_file_twice_stores_no_revision_and_changes_no_row(session, clock):
+    first = load_catalog(session, SHIPPED_CATALOG)
     before = {code: o.updated_at for code, o in offices(session).items()}
     clock.advance(hours=1)
 
-    load_catalog(session, SHIPPED_CATALOG)
+    assert load_catalog(session, SHIPPED_CATALOG) is first  # the revision in force
 
-    assert session.scalar(sa.select(sa.func.count()).select_from(CatalogRevision)) == 2
+    assert session.scalar(sa.select(sa.func.count()).select_from(CatalogRevision)) == 1
     assert session.scalar(sa.select(sa.func.count()).select_from(Office)) == 1
     assert session.scalar(sa.select(sa.func.count()).select_from(Queue)) == 5
     assert {code: o.updated_at for code, o in offices(session).items()} == before
