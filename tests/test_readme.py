@@ -40,7 +40,7 @@ def test_procfile_has_the_four_processes_and_the_readme_shows_it():
     kinds = [line.split(":", 1)[0] for line in procfile.splitlines() if line.strip()]
     assert kinds == ["web", "worker", "beat", "release"]
     assert "pandawa.wsgi:app" in procfile
-    assert re.search(r"^release: pandawa db upgrade$", procfile, re.M)
+    assert re.search(r"^release: pandawa db upgrade && pandawa catalog load$", procfile, re.M)
     assert procfile.strip() in fenced_blocks(README)
 
 
