@@ -35,6 +35,7 @@ from pandawa.dashboard import charts
 from pandawa.dashboard.drilldown import drill_from_args, iter_ticket_rows, ticket_rows
 from pandawa.dashboard.exports import figures_csv, mask_name, may_reveal_personal, tickets_csv
 from pandawa.dashboard.i18n import business_duration, describe, number, t
+from pandawa.dashboard.processes import ProcessAlert, process_alerts
 from pandawa.hours.formatting import zone_abbreviation
 from pandawa.hours.models import Office
 from pandawa.reports import figures as fig
@@ -93,16 +94,27 @@ def page_globals() -> dict[str, Any]:
 @bp.get("")
 def board_page() -> str:
     data = live_board(db.session, _user(), language=language())
-    return render_template("dashboard/board.html", board=data, updated=_updated(data))
+    return render_template(
+        "dashboard/board.html", board=data, updated=_updated(data), alerts=_alerts(data)
+    )
 
 
 @bp.get("/board")
 def board_fragment() -> Response | str:
     """The board's live part: HTML for the page's script, JSON when asked for it."""
     data = live_board(db.session, _user(), language=language())
+    alerts = _alerts(data)
     if request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json":
-        return jsonify(_plain(asdict(data)))
-    return render_template("dashboard/_board.html", board=data, updated=_updated(data))
+        return jsonify(_plain({**asdict(data), "process_alerts": [asdict(a) for a in alerts]}))
+    return render_template(
+        "dashboard/_board.html", board=data, updated=_updated(data), alerts=alerts
+    )
+
+
+def _alerts(data: Any) -> list[ProcessAlert]:
+    """Beat or the workers missing: the banner, in the first office's local time."""
+    zone = data.offices[0].timezone if data.offices else DEFAULT_ZONE
+    return process_alerts(db.session, data.generated_at, zone)
 
 
 def _updated(data: Any) -> str:
