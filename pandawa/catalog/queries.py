@@ -39,8 +39,9 @@ def active_catalog() -> Catalog:
     key = latest_revision_key()
     if key is None:
         raise CatalogMissing(
-            "no service catalogue is loaded; run `pandawa catalog load FILE` "
-            "(the shipped default is pandawa/catalog/default.yaml)"
+            "no service catalogue is loaded; run `pandawa catalog load` (it loads "
+            "PANDAWA_CATALOG, else the shipped pandawa/catalog/default.yaml) or "
+            "`pandawa catalog load FILE`"
         )
     cached = _cached
     if cached is not None and cached[0] == key:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from pandawa.catalog.loader import CatalogError, default_catalog_path, load_file
+from pandawa.catalog.models import CatalogRevision
+from pandawa.catalog.schema import SHIPPED_CATALOG
 from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
 from pandawa.provisioning.operations import (
@@ -21,6 +24,8 @@ from pandawa.provisioning.operations import (
 FILE = click.Path(dir_okay=False, path_type=Path)
 # a long section reports every tenth of its rows; a short one only when done
 LONG_SECTION = 100
+# how a revision loaded from the shipped catalogue names its source, wherever it is installed
+SHIPPED_SUFFIX = f"{SHIPPED_CATALOG.parent.name}/{SHIPPED_CATALOG.name}"
 
 
 @click.group()
@@ -76,6 +81,17 @@ def load_command(file: Path | None, dry_run: bool, moves: dict[str, str]) -> Non
     queue's tickets go. Progress goes to stderr; the last line of stdout is the summary.
     """
     path = file or default_catalog_path()
+    in_force = _own_catalogue_in_force() if file is None else None
+    if in_force is not None:
+        # the release runs this on every deploy: without PANDAWA_CATALOG it must not put the
+        # shipped default over the catalogue an operator loaded from a file by hand
+        click.echo(
+            "Tidak ada perubahan / no change: catalogue revision "
+            f"{in_force.id} from {in_force.source} is in force and PANDAWA_CATALOG is not set; "
+            "the shipped default is not loaded over it (set PANDAWA_CATALOG to that file, or "
+            "name the file to load)"
+        )
+        return
     click.echo(f"Memuat katalog / loading catalogue: {path}{_origin(file)}")
     try:
         report = load_catalog_report(
@@ -99,6 +115,19 @@ def load_command(file: Path | None, dry_run: bool, moves: dict[str, str]) -> Non
     else:
         db.session.commit()
     click.echo(report.summary())
+
+
+def _own_catalogue_in_force() -> CatalogRevision | None:
+    """The revision in force when PANDAWA_CATALOG is unset and it came from another file than
+    the shipped catalogue (wherever the package was installed)."""
+    if current_settings().catalog_path:
+        return None
+    revision = db.session.scalar(
+        sa.select(CatalogRevision).order_by(CatalogRevision.id.desc()).limit(1)
+    )
+    if revision is None or revision.source.endswith(SHIPPED_SUFFIX):
+        return None
+    return revision
 
 
 def _origin(file: Path | None) -> str:

@@ -105,6 +105,22 @@ def test_without_an_argument_pandawa_catalog_is_loaded_when_set(app, cli, sessio
     assert session.scalar(sa.select(CatalogRevision.source)) == str(EXAMPLE)
 
 
+def test_without_pandawa_catalog_a_catalogue_loaded_by_hand_stays_in_force(cli, session):
+    assert cli(str(EXAMPLE)).exit_code == 0
+    revision = session.scalar(sa.select(CatalogRevision.id))
+
+    result = cli()  # the release, on the next deploy
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"Tidak ada perubahan / no change: catalogue revision {revision} from {EXAMPLE} is in "
+        "force and "
+        "PANDAWA_CATALOG is not set; the shipped default is not loaded over it"
+    )
+    assert revisions(session) == 1
+    assert session.scalar(sa.select(Office.is_active).where(Office.code == "BANDUNG"))
+
+
 def test_the_same_content_twice_is_no_change(cli, session, clock, loaded, write_catalog):
     before = session.scalar(sa.select(Office.updated_at))
     revision = session.scalar(sa.select(CatalogRevision.id))
@@ -250,7 +266,7 @@ def test_an_office_with_open_tickets_is_not_removed(
     make_ticket(queue=queues(session)["PENGADUAN"], conversation=make_conversation(office=bandung))
     session.commit()
 
-    result = cli()
+    result = cli(str(SHIPPED_CATALOG))
 
     assert result.exit_code == 1
     assert "office BANDUNG would be removed while 1 of its tickets are open" in result.stderr
@@ -280,3 +296,22 @@ def test_progress_goes_to_stderr_and_stdout_ends_with_the_summary(cli, session):
 
     assert "progres / progress: offices 1/1, queues 5/5" in result.stderr
     assert "progress" not in result.stdout
+
+
+def test_a_long_load_reports_progress_every_tenth(cli, session, default_text, write_catalog):
+    extra = "".join(
+        f"  - code: LAYANAN_{n:03d}\n    name: {{id: Layanan {n}, en: Service {n}}}\n"
+        "    sla_minutes: 30\n"
+        for n in range(115)
+    )
+    path = write_catalog(edit(default_text, "\n# where `petugas`", f"{extra}\n# where `petugas`"))
+
+    result = cli(str(path))
+
+    assert result.exit_code == 0, result.output
+    progress = [line for line in result.stderr.splitlines() if line.startswith("progres")]
+    assert progress[0] == "progres / progress: offices 1/1"
+    assert progress[1] == "progres / progress: offices 1/1, queues 12/120"
+    assert progress[-1] == "progres / progress: offices 1/1, queues 120/120"
+    assert len(progress) == 11
+    assert result.stdout.splitlines()[-1].startswith("Katalog dimuat / catalogue loaded:")

@@ -126,7 +126,7 @@ def test_an_invalid_file_writes_nothing(session, write_catalog, default_text):
 
 
 def test_without_a_catalogue_the_operator_is_told_what_to_run(session):
-    with pytest.raises(CatalogMissing, match="run `pandawa catalog load FILE`"):
+    with pytest.raises(CatalogMissing, match="run `pandawa catalog load` "):
         active_catalog()
 
 
