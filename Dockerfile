@@ -36,7 +36,7 @@ RUN apt-get update \
 RUN groupadd --system --gid 10001 pandawa \
     && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin pandawa \
-    && install -d -o 10001 -g 10001 /data /data/instance /data/media
+    && install -d -o 10001 -g 10001 /data /data/instance /data/media /backups
 
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
@@ -50,12 +50,14 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PANDAWA_INSTANCE_PATH=/data/instance \
     MEDIA_STORAGE_DIR=/data/media \
+    BACKUP_DIR=/backups \
     PANDAWA_MIGRATIONS=/app/migrations \
     PROMETHEUS_MULTIPROC_DIR=/tmp/pandawa-metrics \
     PORT=5000
 # the instance folder (development secret key, beat schedule) and the citizens' media:
-# shared by web and worker, kept across upgrades
-VOLUME ["/data"]
+# shared by web and worker, kept across upgrades; `pandawa backup` writes to /backups, a
+# volume of its own (docs/backup.md: copy the archives off the machine)
+VOLUME ["/data", "/backups"]
 
 USER 10001:10001
 EXPOSE 5000

@@ -80,7 +80,8 @@ def test_compose_has_the_whole_stack_with_its_volumes():
     # web serves the media the worker fetched: the same named volume on the image's /data
     mounts = {name: set(services[name]["volumes"]) for name in APP_SERVICES}
     assert "pandawa-data:/data" in mounts["web"] & mounts["worker"]
-    assert {"postgres-data", "pandawa-data"} <= set(compose()["volumes"])
+    assert "pandawa-backups:/backups" in mounts["worker"]  # BACKUP_DIR in the image
+    assert {"postgres-data", "pandawa-data", "pandawa-backups"} <= set(compose()["volumes"])
     assert services["web"]["ports"] == ["${PANDAWA_HTTP_PORT:-5000}:5000"]
 
 
@@ -220,7 +221,8 @@ def test_image_final_stage_is_small_non_root_and_checks_its_health():
     assert env["PANDAWA_INSTANCE_PATH"].startswith("/data/")
     assert env["MEDIA_STORAGE_DIR"].startswith("/data/")
     assert env["PROMETHEUS_MULTIPROC_DIR"]
-    assert instructions(final, "VOLUME") == ['["/data"]']
+    assert env["BACKUP_DIR"] == "/backups"
+    assert instructions(final, "VOLUME") == ['["/data", "/backups"]']
 
 
 def dockerfile_env(stage: list[str]) -> dict[str, str]:
