@@ -61,19 +61,29 @@ def backup_command(output: Path | None) -> None:
     except (postgres.ToolFailed, OSError) as exc:
         raise click.ClickException(f"Cadangan gagal / backup failed: {exc}") from exc
     size = target.stat().st_size
-    record(
-        db.session,
-        "backup_created",
-        actor_label="cli",
-        address="cli",
-        details={
-            "archive": target.name,
-            "bytes": size,
-            "media_files": len(manifest.media),
-            "alembic_revision": manifest.alembic_revision,
-        },
-    )
-    db.session.commit()
+    head, _known = schema_heads(settings.database_url)
+    if manifest.alembic_revision == head:
+        record(
+            db.session,
+            "backup_created",
+            actor_label="cli",
+            address="cli",
+            details={
+                "archive": target.name,
+                "bytes": size,
+                "media_files": len(manifest.media),
+                "alembic_revision": manifest.alembic_revision,
+            },
+        )
+        db.session.commit()
+    else:
+        # the backup before an upgrade: this code's audit row may not fit the old schema
+        click.echo(
+            f"Skema database di revisi {manifest.alembic_revision}, kode di {head}: cadangan "
+            "ini tidak tercatat di audit / the database's schema is not this code's: this "
+            "backup is not in the audit",
+            err=True,
+        )
     removed = []
     if folder == home:
         removed = prune(home, keep=target, now=at, days=settings.backup_retention_days)
@@ -117,10 +127,10 @@ def restore_command(archive: Path, yes: bool) -> None:
     if tables:
         shown = ", ".join(tables[:5]) + (" …" if len(tables) > 5 else "")
         raise click.ClickException(
-            f"Database tujuan tidak kosong ({len(tables)} tabel: {shown}); pulihkan ke database "
-            "baru yang kosong (createdb), tanpa `pandawa db upgrade` lebih dulu / the target "
-            "database is not empty; restore into a new, empty database, without running "
-            "`pandawa db upgrade` first"
+            f"Database tujuan tidak kosong ({len(tables)} tabel/sequence: {shown}); "
+            "pulihkan ke database baru yang kosong (createdb), tanpa `pandawa db upgrade` lebih "
+            "dulu / the target database is not empty; restore into a new, empty database, "
+            "without running `pandawa db upgrade` first"
         )
     media_folder = media_dir_of(settings)
     if not yes:
