@@ -192,7 +192,9 @@ def _faq(entries: list[dict]) -> dict[str, dict]:
 def _keyed(kind: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[Change]:
     """Entries by key: added, removed, and for changed ones the first-level fields that differ."""
     for key in [*(k for k in new if k not in old), *sorted(k for k in old if k not in new)]:
-        yield Change(ADDED if key in new else REMOVED, kind, key)
+        # an optional text left out of a catalogue falls back to the shipped wording
+        fallback = "(the shipped wording applies)" if kind == "text" and key in old else ""
+        yield Change(ADDED if key in new else REMOVED, kind, key, fallback)
     for key in new:
         if key not in old or old[key] == new[key]:
             continue
