@@ -24,7 +24,6 @@ import sys
 import tempfile
 import threading
 import time
-from http.cookiejar import Cookie, DefaultCookiePolicy
 from pathlib import Path
 
 import claimers
@@ -56,16 +55,19 @@ def summary(values: list[float]) -> dict:
     }
 
 
-class BehindTls(DefaultCookiePolicy):
-    """Send Secure cookies over the bench's plain http, as the proxy in front of gunicorn does."""
+class BehindTls(requests.Session):
+    """Sends the Secure cookies over the bench's plain http, as the TLS proxy in front of
+    gunicorn would (a policy on the jar would not do: requests copies it for each request)."""
 
-    def return_ok_secure(self, cookie: Cookie, request: object) -> bool:
-        return True
+    def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
+        response = super().send(request, **kwargs)
+        for cookie in self.cookies:
+            cookie.secure = False
+        return response
 
 
 def sign_in(base: str, email: str) -> requests.Session:
-    s = requests.Session()
-    s.cookies.set_policy(BehindTls())
+    s = BehindTls()
     page = s.get(f"{base}/login", timeout=10)
     match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     if not match:
