@@ -241,22 +241,31 @@ def _says(name: str, what: str) -> str:
     return f"{name}: {what}"
 
 
-def copy_member(archive: Path, name: str, target: Path) -> None:
-    """Copy one member's bytes to `target` (0600), written whole then renamed."""
-    part = target.with_name(f".{target.name}.restore-part")
+def copy_members(archive: Path, targets: dict[str, Path]) -> None:
+    """Copy the members named in `targets` to their paths (0600, each written whole then
+    renamed), in one pass over the archive however many files it holds."""
     with tarfile.open(archive, mode="r:") as tar:
-        source = tar.extractfile(name)
-        if source is None:
-            raise BadArchive(_says(name, "bukan berkas / not a file"))
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                while chunk := source.read(CHUNK):
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(part, target)
-        except BaseException:
-            with suppress(FileNotFoundError):
-                os.unlink(part)
-            raise
+        for member in tar:
+            target = targets.get(member.name)
+            if target is None:
+                continue
+            source = tar.extractfile(member)
+            if source is None:
+                raise BadArchive(_says(member.name, "bukan berkas / not a file"))
+            _write_whole(source, target)
+
+
+def _write_whole(source: IO[bytes], target: Path) -> None:
+    part = target.with_name(f".{target.name}.restore-part")
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := source.read(CHUNK):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(part, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(part)
+        raise

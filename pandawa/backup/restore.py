@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pandawa.backup import postgres
-from pandawa.backup.archive import CHUNK, DUMP, MEDIA_PREFIX, Manifest, copy_member
+from pandawa.backup.archive import CHUNK, DUMP, MEDIA_PREFIX, Manifest, copy_members
 
 
 @dataclass
@@ -23,14 +23,16 @@ class Restored:
 def restore_media(archive: Path, manifest: Manifest, folder: Path) -> Restored:
     done = Restored()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    wanted = {}
     for entry in manifest.media:
         target = folder.joinpath(*entry.name[len(MEDIA_PREFIX) :].split("/"))
         if target.is_file() and _sha256(target) == entry.sha256:
             done.media_present += 1
             continue
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        copy_member(archive, entry.name, target)
-        done.media_written += 1
+        wanted[entry.name] = target
+    copy_members(archive, wanted)
+    done.media_written = len(wanted)
     return done
 
 
@@ -38,7 +40,7 @@ def restore_database(archive: Path, database_url: str) -> None:
     # the dump holds everyone's data: a private folder (0700), removed at once
     with tempfile.TemporaryDirectory(prefix="pandawa-restore-") as work:
         dump_path = Path(work) / DUMP
-        copy_member(archive, DUMP, dump_path)
+        copy_members(archive, {DUMP: dump_path})
         postgres.restore(database_url, dump_path)
 
 
