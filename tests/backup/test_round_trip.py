@@ -289,3 +289,26 @@ def test_an_older_archive_is_restored_and_asks_for_db_upgrade(cli, older_system,
     assert revision_of(elsewhere.url) == "0004"
     upgrade(elsewhere.url)  # what the operator is told to do next
     assert revision_of(elsewhere.url) == schema_heads(elsewhere.url)[0]
+
+
+def test_a_failed_backup_leaves_nothing_and_prunes_nothing(
+    cli, session, backup_dir, media_dir, tmp_path, monkeypatch
+):
+    load_default(session)
+    session.commit()
+    backup_dir.mkdir()
+    old = backup_dir / "pandawa-backup-20250101T000000Z.tar"
+    old.write_bytes(b"an old archive")
+    (tmp_path / "no-tools").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))  # no pg_dump to be found
+
+    result = cli("backup")
+
+    assert result.exit_code != 0
+    assert "pg_dump" in result.output
+    assert result.output.index("gagal") < result.output.index("failed")
+    assert [p.name for p in backup_dir.iterdir()] == [old.name]  # no archive, .part or work
+    session.expire_all()
+    assert not session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "backup_created")
+    ).all()
