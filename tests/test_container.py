@@ -278,3 +278,61 @@ def test_local_state_and_secrets_stay_out_of_the_image_and_the_repository():
             for source in copy.split()[:-1]:  # what the build needs is sent to it
                 assert not any(fnmatch(source, pattern) for pattern in ignored), source
     assert ".env" in (ROOT / ".gitignore").read_text().split()
+
+
+# -- docs/deploy.md: the operator's path, in both languages, true to the code ------------------
+
+DEPLOY = ROOT / "docs" / "deploy.md"
+
+
+def deploy_halves() -> tuple[str, str]:
+    text = DEPLOY.read_text()
+    indonesian, english = text.split("\n## English\n", 1)
+    return indonesian.split("\n## Bahasa Indonesia\n", 1)[1], english
+
+
+def test_deploy_doc_has_the_same_sections_in_both_languages():
+    indonesian, english = deploy_halves()
+
+    def shape(half: str) -> list[str]:
+        return re.findall(r"^(#{3,4}) ", half, re.M)
+
+    assert len(shape(english)) >= 10
+    assert shape(indonesian) == shape(english)
+    for half in (indonesian, english):
+        numbered = re.findall(r"^### (\d+)\. ", half, re.M)
+        assert numbered == [str(n) for n in range(1, len(numbered) + 1)]
+
+
+def test_deploy_doc_names_everything_production_requires_or_refuses():
+    config = (ROOT / "pandawa" / "core" / "config.py").read_text()
+    blocks = re.findall(r"ConfigError\((.*?)\)\n", config, re.S)
+    named = {
+        re.search(r'"([A-Z][A-Z0-9_]+)', block).group(1)
+        for block in blocks
+        if "production" in block
+    }
+    assert {"SECRET_KEY", "METRICS_TOKEN", "PANDAWA_CLOCK", "FLASK_DEBUG"} <= named
+    for half in deploy_halves():
+        for name in named | {"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TRUSTED_PROXIES"}:
+            assert f"`{name}`" in half, name
+        for path in ("/webhooks/twilio/whatsapp", "/webhooks/twilio/status", "(backup.md)"):
+            assert path in half, path
+        assert "release → web → worker → beat" in half
+
+
+def test_deploy_doc_metrics_and_settings_exist():
+    sources = " ".join(
+        (ROOT / "pandawa" / path).read_text()
+        for path in ("core/metrics.py", "reports/board.py", "health/views.py")
+    )
+    defined = set(re.findall(r'"(pandawa_[a-z_]+)"', sources))
+    text = DEPLOY.read_text()
+    for name in set(re.findall(r"\bpandawa_[a-z_]*[a-z*]", text)):
+        if name.endswith("_*"):  # a family: pandawa_tasks_*
+            assert any(d.startswith(name[:-1]) for d in defined), name
+        else:
+            assert name.removesuffix("_total") in defined, name
+    documented = documented_settings()
+    words = set(re.findall(r"`([A-Z][A-Z0-9_]{3,})(?:=[^`]*)?`", text))
+    assert words - documented - {"HSTS"} == set()
