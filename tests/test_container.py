@@ -3,17 +3,28 @@
 No container engine runs where these tests run (nor `docker compose config`, which needs the
 compose plugin), so the files are read as text and YAML: the stack's shape, the image's final
 stage, and every setting handed to the app. scripts/procfile-run, the image's entry point, runs
-for real against the Procfile with stand-in executables."""
+for real against the Procfile with stand-in executables. docs/deploy.md is held to the code.
+
+In place of building the image, the e2e test at the end rehearses its start-up sequence
+without containers: the package installed as the builder stage installs it (not editable),
+/app holding exactly what the final stage copies, the image's ENV and the laptop trial's
+settings, then release, web, worker and beat through scripts/procfile-run against real
+PostgreSQL and Redis, the HEALTHCHECK command, and SIGTERM as `docker stop` sends it."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
+import signal
 import subprocess
+import sys
 from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -336,3 +347,149 @@ def test_deploy_doc_metrics_and_settings_exist():
     documented = documented_settings()
     words = set(re.findall(r"`([A-Z][A-Z0-9_]{3,})(?:=[^`]*)?`", text))
     assert words - documented - {"HSTS"} == set()
+
+
+# -- the image's start-up sequence, rehearsed without a container engine ----------------------
+
+
+def image_layout(tmp: Path) -> tuple[Path, dict[str, str]]:
+    """What the Dockerfile builds, laid out under `tmp`: the package installed (not editable)
+    into a site directory standing for /opt/venv, WORKDIR /app with exactly the files the
+    final stage COPYs, the folders it creates, and its ENV with /app, /data, /backups and /tmp
+    mapped under `tmp`."""
+    from tests.test_procfile import bare_clone
+
+    clone = bare_clone(tmp / "clone")
+    site = tmp / "site"
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]
+    subprocess.run(
+        [*pip, "--target", str(site), str(clone)], check=True, capture_output=True, timeout=300
+    )
+    final = dockerfile_stages()[-1]
+    (workdir,) = instructions(final, "WORKDIR")
+    places = {"/app": tmp / "app", "/data": tmp / "data", "/backups": tmp / "backups"}
+    places["/tmp"] = tmp / "tmp"
+
+    def mapped(path: str) -> Path:
+        for prefix, there in places.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return there / path[len(prefix) :].lstrip("/")
+        raise AssertionError(f"unexpected path in the Dockerfile: {path}")
+
+    for run in instructions(final, "RUN"):
+        for folders in re.findall(r"install -d [^&]*?((?: /[\w/]+)+)", run):
+            for folder in folders.split():
+                mapped(folder).mkdir(parents=True, exist_ok=True)
+    app = mapped(workdir)
+    for copy in instructions(final, "COPY"):
+        if copy.startswith("--from="):
+            continue
+        *sources, dest = copy.split()
+        target = app / dest if not dest.startswith("/") else mapped(dest)
+        for source in sources:
+            to = target / Path(source).name if dest.endswith("/") else target
+            to.parent.mkdir(parents=True, exist_ok=True)
+            if (clone / source).is_dir():
+                shutil.copytree(clone / source, to)
+            else:
+                shutil.copy2(clone / source, to)
+    env = {}
+    for name, value in dockerfile_env(final).items():
+        if name == "PATH":
+            value = f"{site / 'bin'}:{Path(sys.executable).parent}:/usr/bin:/bin"
+        elif value.startswith("/"):
+            value = str(mapped(value))
+        env[name] = value
+    env["PYTHONPATH"] = str(site)  # the virtualenv's site-packages
+    return app, env
+
+
+def laptop_trial_settings() -> dict[str, str]:
+    """The settings .env.example gives a laptop trial (its uncommented lines), without the
+    variables only compose reads."""
+    example = (ROOT / ".env.example").read_text()
+    pairs = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(\S*)", example, re.M))
+    return {k: v for k, v in pairs.items() if k not in COMPOSE_ONLY}
+
+
+@pytest.mark.e2e
+def test_the_image_starts_release_then_web_worker_and_beat_and_stops_on_sigterm(tmp_path):
+    from tests.services import temporary_database, temporary_redis_db
+    from tests.stack import free_port, stop_process, wait_until
+
+    app, env = image_layout(tmp_path)
+    assert sorted(p.name for p in app.iterdir()) == [
+        "Procfile",
+        "gunicorn.conf.py",
+        "migrations",
+        "scripts",
+    ]
+    settings = laptop_trial_settings()
+    assert settings["PANDAWA_ENV"] == "development"
+    assert settings["WHATSAPP_PROVIDER"] == "simulator"
+    declared = " ".join(instructions(dockerfile_stages()[-1], "HEALTHCHECK"))
+    healthcheck = json.loads(declared.split(" CMD ", 1)[1])  # ["python", "-c", "…"]
+    logs = tmp_path / "logs"
+    logs.mkdir()
+
+    with temporary_database("pandawa_image") as database_url, temporary_redis_db() as redis:
+        env.update(settings)
+        # compose's environment, its services replaced by this run's
+        env.update(DATABASE_URL=database_url, CELERY_BROKER_URL=redis, REDIS_URL=redis)
+        env.update(PORT=str(free_port()), WEB_CONCURRENCY="1", WORKER_CONCURRENCY="2")
+        release = subprocess.run(
+            ["scripts/procfile-run", "release"],
+            cwd=app,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert release.returncode == 0, release.stdout[-3000:] + release.stderr[-3000:]
+        # development's secret key, made once by release in the shared volume, for the others
+        assert (Path(env["PANDAWA_INSTANCE_PATH"]) / "secret_key").is_file()
+
+        processes: dict[str, subprocess.Popen] = {}
+        try:
+            for name in LONG_RUNNING:
+                with (logs / f"{name}.log").open("w") as log:
+                    processes[name] = subprocess.Popen(
+                        ["scripts/procfile-run", name],
+                        cwd=app,
+                        env=env,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+            base = f"http://127.0.0.1:{env['PORT']}"
+
+            def ready() -> bool:
+                exited = {n: p.returncode for n, p in processes.items() if p.poll() is not None}
+                assert not exited, f"exited: {exited}: " + "".join(
+                    (logs / f"{n}.log").read_text()[-2000:] for n in exited
+                )
+                try:
+                    answer = requests.get(base + "/readyz", timeout=3)
+                except requests.RequestException:
+                    return False
+                return answer.status_code == 200 and answer.json()["worker"] == "ok"
+
+            wait_until(ready, 90, interval=0.5, what="/readyz 200 with beat and worker")
+            # the image's HEALTHCHECK, as Docker runs it
+            check = subprocess.run(healthcheck, env=env, capture_output=True, timeout=30)
+            assert check.returncode == 0, check.stderr
+            assert requests.get(base + "/simulator", timeout=5).status_code == 200
+            for name, proc in processes.items():
+                # exec'd: the container's main process is gunicorn or celery itself
+                cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().decode()
+                assert ("gunicorn" if name == "web" else "celery") in cmdline, cmdline
+            # `docker stop`: SIGTERM to that process alone, and a graceful end
+            for proc in processes.values():
+                os.kill(proc.pid, signal.SIGTERM)
+            for name, proc in processes.items():
+                assert proc.wait(timeout=60) == 0, name
+            assert "Shutting down: Master" in (logs / "web.log").read_text()
+            assert "Warm shutdown" in (logs / "worker.log").read_text()
+        finally:
+            for proc in processes.values():
+                stop_process(proc)
