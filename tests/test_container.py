@@ -119,6 +119,9 @@ def test_release_runs_once_before_web_worker_and_beat():
         assert depends["postgres"]["condition"] == "service_healthy", name
         assert depends["redis"]["condition"] == "service_healthy", name
         assert services[name]["restart"] == "unless-stopped", name
+    # docker stop waits longer than gunicorn's graceful timeout before it kills
+    graceful = int(re.search(r"--graceful-timeout (\d+)", procfile()["web"]).group(1))
+    assert int(services["web"]["stop_grace_period"].removesuffix("s")) > graceful
 
 
 def test_every_container_runs_its_procfile_line():
