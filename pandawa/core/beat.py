@@ -8,7 +8,8 @@ no flags): Celery's PersistentScheduler with two additions.
 - On every tick, at most every STAMP_EVERY seconds, it stamps the `beat` heartbeat in the
   database (core/heartbeat.py), which `/readyz` and the supervisors' board read. A database
   outage is logged and never stops beat: the sweepers must run again as soon as it is back.
-  The workers' heartbeat task is sent at start, so a restarted beat confirms them at once.
+  The workers' heartbeat task is first sent 10 s after start, so a restarted beat confirms
+  them soon rather than a whole interval later.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 
 STAMP_EVERY = 15.0  # seconds between two beat stamps; far below heartbeat.STALE_AFTER
 HEARTBEAT_ENTRY = "heartbeat"  # the BEAT_SCHEDULE entry that sends core.heartbeat
+FIRST_HEARTBEAT = timedelta(seconds=10)  # after start, when beat first sends it
 
 
 class Scheduler(PersistentScheduler):
@@ -46,8 +49,9 @@ class Scheduler(PersistentScheduler):
         super().setup_schedule()
         entry = self.schedule.get(HEARTBEAT_ENTRY)
         if entry is not None:
-            # due on the first tick rather than one interval after start
-            entry.last_run_at = self.app.now() - entry.schedule.run_every
+            # FIRST_HEARTBEAT after start rather than a whole interval; not at once: kombu's
+            # SQL broker (`pandawa dev`) fails a worker that declares its queue while beat does
+            entry.last_run_at = self.app.now() - entry.schedule.run_every + FIRST_HEARTBEAT
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
         self.stamp_heartbeat()
