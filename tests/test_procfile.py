@@ -105,15 +105,12 @@ def test_every_procfile_process_starts_from_a_bare_clone(tmp_path):
 
     with temporary_database("pandawa_procfile") as database_url, temporary_redis_db() as redis:
         env = production_environ(clone, database_url, redis, tmp_path)
-        release = subprocess.run(
-            ["bash", "-c", commands["release"]],
-            cwd=clone,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        assert release.returncode == 0, release.stdout[-3000:] + release.stderr[-3000:]
+        release = _start(commands["release"], clone, env, logs / "release.log")
+        try:
+            code = release.wait(timeout=180)
+        finally:
+            stop_process(release)  # its whole group, had it hung
+        assert code == 0, _tail(logs / "release.log", 60)
 
         processes: dict[str, subprocess.Popen] = {}
         try:
