@@ -20,21 +20,37 @@ from sqlalchemy.orm import Session
 from pandawa.core import heartbeat
 from pandawa.hours.formatting import format_local
 
-TEXTS = {
+# what stops while the process is missing, after "since …" or "never"
+EFFECTS = {
     heartbeat.BEAT: {
-        "id": "Penjadwal (beat) tidak berjalan sejak {since}: tiket yang ditunda tidak dirilis "
-        "saat kantor buka dan penyapu pesan berhenti.",
-        "en": "The scheduler (beat) has not run since {since}: deferred tickets are not "
-        "released at opening and the message sweepers have stopped.",
+        "id": "tiket yang ditunda tidak dirilis saat kantor buka dan penyapu pesan berhenti.",
+        "en": "deferred tickets are not released at opening and the message sweepers have stopped.",
     },
     heartbeat.WORKER: {
-        "id": "Pekerja latar (worker) tidak memproses tugas sejak {since}: pesan warga tidak "
-        "dijawab dan balasan petugas tidak terkirim.",
-        "en": "The background workers have not processed tasks since {since}: citizens' "
-        "messages go unanswered and agents' replies are not sent.",
+        "id": "pesan warga tidak dijawab dan balasan petugas tidak terkirim.",
+        "en": "citizens' messages go unanswered and agents' replies are not sent.",
     },
 }
-NEVER = {"id": "(belum pernah)", "en": "(never)"}
+SINCE = {
+    heartbeat.BEAT: {
+        "id": "Penjadwal (beat) tidak berjalan sejak {since}: ",
+        "en": "The scheduler (beat) has not run since {since}: ",
+    },
+    heartbeat.WORKER: {
+        "id": "Pekerja latar (worker) tidak memproses tugas sejak {since}: ",
+        "en": "The background workers have not processed tasks since {since}: ",
+    },
+}
+NEVER = {
+    heartbeat.BEAT: {
+        "id": "Penjadwal (beat) belum pernah berjalan: ",
+        "en": "The scheduler (beat) has never run: ",
+    },
+    heartbeat.WORKER: {
+        "id": "Pekerja latar (worker) belum pernah memproses tugas: ",
+        "en": "The background workers have never processed a task: ",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -58,7 +74,10 @@ def process_alerts(session: Session, at: datetime, zone: str) -> list[ProcessAle
 
 def _alert(beat: heartbeat.Heartbeat, zone: str) -> ProcessAlert:
     def text(lang: str) -> str:
-        since = format_local(beat.seen_at, zone, lang) if beat.seen_at else NEVER[lang]
-        return TEXTS[beat.name][lang].format(since=since)
+        if beat.seen_at is None:
+            lead = NEVER[beat.name][lang]
+        else:
+            lead = SINCE[beat.name][lang].format(since=format_local(beat.seen_at, zone, lang))
+        return lead + EFFECTS[beat.name][lang]
 
     return ProcessAlert(beat.name, beat.seen_at, text("id"), text("en"))
