@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from pandawa.app import create_app
 from pandawa.core import heartbeat
 from pandawa.core.beat import FIRST_HEARTBEAT, HEARTBEAT_ENTRY, Scheduler
 from pandawa.core.clock import now
 from pandawa.core.extensions import db
+from tests.harness import app_environ
 
 T0 = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 
@@ -62,3 +64,20 @@ def test_the_scheduler_makes_its_directory_and_stamps_beat(app, live_db, clock, 
             db.session.remove()
     finally:
         scheduler.close()
+
+
+def test_a_database_outage_never_stops_beat(app, redis_url, tmp_path, caplog):
+    nowhere = "postgresql://postgres@127.0.0.1:1/pandawa"
+    unreachable = create_app(app_environ(nowhere, redis_url, "http://127.0.0.1:9", tmp_path))
+    scheduler = Scheduler(
+        app=unreachable.extensions["celery"], schedule_filename=str(tmp_path / "schedule")
+    )
+    try:
+        scheduler.stamp_heartbeat()  # logged, not raised; tried again on the next tick
+        assert "heartbeat not written" in caplog.text
+        assert scheduler._stamped_at is None
+    finally:
+        scheduler.close()
+        with unreachable.app_context():
+            db.engine.dispose()
+        app.extensions["celery"].set_default()  # the session's app stays Celery's default
