@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from pandawa.core.clock import now
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket
-from pandawa.tickets.operations import add_event
+from pandawa.tickets.operations import move_to_queue
 
 log = logging.getLogger(__name__)
 
@@ -66,23 +66,8 @@ def move_open_tickets(
     at = now()
     sources = {source.id: source.code for source in moves}
     for done, ticket in enumerate(tickets, start=1):
-        source, target = sources[ticket.queue_id], targets[ticket.queue_id]
-        ticket.queue_id = target.id
-        ticket.queue = target
-        if ticket.status != "deferred":
-            ticket.status = "waiting"
-        ticket.assignee_id = None
-        ticket.assignee = None
-        ticket.assigned_at = None
-        ticket.transfer_count = (ticket.transfer_count or 0) + 1
-        ticket.updated_at = at
-        add_event(
-            session,
-            ticket,
-            "transferred",
-            None,
-            **{"from": source, "to": target.code, "reason": reason},
-        )
+        source = sources[ticket.queue_id]
+        move_to_queue(session, ticket, targets[ticket.queue_id], None, reason, at)
         moved[source] += 1
         if progress:
             progress("tickets", done, len(tickets))

@@ -27,6 +27,8 @@ from pandawa.tickets.notify import ask_to_reopen
 from pandawa.tickets.numbers import new_ticket_number
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from pandawa.accounts.models import User
     from pandawa.channels.models import Message
 
@@ -199,7 +201,24 @@ def transfer(
             f"Tiket sudah berada di antrean {code}. / The ticket is already in queue {code}."
         )
     source = ticket.queue.code
-    at = now()
+    session.flush()
+    move_to_queue(session, ticket, target, user, reason, now())
+    session.flush()
+    log.info("ticket %s transferred from %s to %s", ticket.number, source, target.code)
+    return ticket
+
+
+def move_to_queue(
+    session: Session,
+    ticket: Ticket,
+    target: Queue,
+    actor: User | None,
+    reason: str | None,
+    at: datetime,
+) -> None:
+    """The state change of a transfer, and its `transferred` event (actor None: the system,
+    e.g. a catalogue load). No checks: the caller has made them."""
+    source = ticket.queue.code
     ticket.queue_id = target.id
     ticket.queue = target
     # a deferred ticket stays deferred (it has not been released yet); any other open
@@ -211,17 +230,13 @@ def transfer(
     ticket.assigned_at = None
     ticket.transfer_count = (ticket.transfer_count or 0) + 1
     ticket.updated_at = at
-    session.flush()
     add_event(
         session,
         ticket,
         "transferred",
-        user,
+        actor,
         **{"from": source, "to": target.code, "reason": reason},
     )
-    session.flush()
-    log.info("ticket %s transferred from %s to %s", ticket.number, source, target.code)
-    return ticket
 
 
 def resolve(session: Session, ticket: Ticket, user: User) -> Ticket:
