@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Insert
@@ -39,6 +40,9 @@ class InboundMessage:
     message_type: str = "text"
     media: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+    # when the citizen sent it by the provider's clock (Meta's `timestamp`, the simulator);
+    # None when the provider tells no time (Twilio): the arrival time stands in
+    sent_at: datetime | None = None
     # set when the payload was stored but is not understood ("unsupported: sticker")
     flag: str | None = None
 
@@ -71,6 +75,7 @@ def store_inbound(session: Session, msg: InboundMessage) -> int | None:
             "is_internal_note": False,
             "created_at": at,
             "updated_at": at,
+            "provider_sent_at": msg.sent_at or at,
         },
     ).scalar()
     if new_id is None:

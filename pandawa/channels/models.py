@@ -37,11 +37,13 @@ class Message(db.Model):
     __table_args__ = (
         UniqueConstraint("provider", "provider_message_id"),
         CheckConstraint("direction IN ('in', 'out')", name="direction_known"),
-        # the per-conversation drain and the sweeper: unprocessed inbound messages in order
+        # the per-conversation drain and the sweeper: unprocessed inbound messages in the
+        # provider's order
         Index(
             "ix_message_inbound_pending",
             "sender",
             "recipient",
+            "provider_sent_at",
             "id",
             postgresql_where=text("direction = 'in' AND processed_at IS NULL"),
             sqlite_where=text("direction = 'in' AND processed_at IS NULL"),
@@ -104,6 +106,9 @@ class Message(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # inbound: when the citizen sent it by the provider's clock (its order), or, when the
+    # provider tells no time (Twilio), when it arrived here
+    provider_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # outbound: when the last provider call began (a row stuck in `sending` is checked first)
     send_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
