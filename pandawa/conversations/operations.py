@@ -1,4 +1,4 @@
-"""Routing inbound messages: one conversation at a time, in arrival order.
+"""Routing inbound messages: one conversation at a time, in the provider's order.
 
 Design (why a row lock, not a Redis lock): the database already holds the message, the
 conversation and the state the bot changes, so a lock on the conversation row is taken and
@@ -11,6 +11,25 @@ whose message was already handled by another pass finds nothing and stops.
 On PostgreSQL the lock is `SELECT … FOR UPDATE SKIP LOCKED`: a busy conversation makes the task
 retry shortly instead of blocking a worker slot. SQLite has no row locks; there an UPDATE of the
 conversation row takes the database write lock for the transaction, which serialises as well.
+
+Order: "oldest" is the provider's order, `(provider_sent_at, id)` — when the citizen sent it
+(Meta's timestamp, the simulator phone's clock) or, when the provider tells no time (Twilio),
+when it arrived; the id breaks ties (messages stored in the same instant, in arrival order).
+What that gives, and what it cannot:
+
+- Two workers racing (two tasks of one conversation, a redelivery, the sweeper): only the lock
+  holder handles; the other skips the locked row, retries after `BUSY_RETRY_SECONDS` and by then
+  usually finds its message handled. Every pass picks the oldest pending message afresh (a new
+  snapshot per statement, READ COMMITTED), so whichever worker holds the lock, the
+  conversation's messages are handled one at a time in the provider's order.
+- A message arriving while another worker drains the conversation: the drain picks it up in its
+  place (before a later-sent message still pending, if the webhooks came out of order); if the
+  drain had already finished, the message's own task handles it.
+- A webhook for an EARLIER message arriving after a later one was handled (the provider's
+  retries, networks reordering): what was answered cannot be taken back. The earlier message is
+  handled next, after the later one, once and with its own reply. No waiting window reorders
+  this, on purpose: it would add its length to every reply the citizen waits for, to fix a case
+  that is rare and that the citizen sees the same way on any messaging service.
 """
 
 from __future__ import annotations
@@ -120,7 +139,8 @@ def lock_conversation(session: Session, conversation_id: int) -> Conversation | 
 
 
 def next_unprocessed(session: Session, conversation: Conversation, provider: str) -> Message | None:
-    """The oldest inbound message of this conversation not yet processed (arrival order)."""
+    """The oldest inbound message of this conversation not yet processed, in the provider's
+    order: its send time (arrival time when the provider tells none), then arrival (id)."""
     return session.scalars(
         sa.select(Message)
         .where(
@@ -130,7 +150,7 @@ def next_unprocessed(session: Session, conversation: Conversation, provider: str
             Message.sender == conversation.contact.address,
             Message.recipient == conversation.channel_address,
         )
-        .order_by(Message.id)
+        .order_by(Message.provider_sent_at, Message.id)
         .limit(1)
     ).one_or_none()
 
@@ -149,7 +169,9 @@ def mark_processed(message: Message, conversation: Conversation, ticket_id: int 
 
 
 def stale_inbound_ids(session: Session, older_than_seconds: int, limit: int = 500) -> list[int]:
-    """The oldest unprocessed message of each stranded conversation (for the sweeper)."""
+    """One unprocessed message of each stranded conversation (for the sweeper): the first
+    stored. Which one does not matter: its task drains the conversation from the oldest in the
+    provider's order (`next_unprocessed`)."""
     cutoff = now() - timedelta(seconds=older_than_seconds)
     first = (
         sa.select(sa.func.min(Message.id))
