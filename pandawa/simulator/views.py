@@ -3,6 +3,13 @@
 What the citizen types goes through the same door as a Twilio webhook (`store_inbound`), so
 the bot, tickets and agents cannot tell the difference; replies are read back from the
 message table, where the simulator provider marks them delivered.
+
+The page is the citizen's phone, and like a provider that reports when the citizen sent a
+message (Meta's `timestamp`), it sends `sent_at`: the phone's clock when the citizen pressed
+send. The bot handles one citizen's messages in that order, even when two requests in flight
+reach two web workers the other way round. It is the phone's clock, not the business clock
+(a rehearsal clock may stand elsewhere): it only orders the citizen's own messages. A client
+that sends none (a script, a test) gets the arrival time, as with Twilio.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -98,10 +105,17 @@ def send() -> tuple[Response, int]:
     citizen = normalise_citizen(str(data.get("citizen", "")))
     body = data.get("body")
     name = str(data.get("name") or "").strip()[:100]
+    sent_at = parse_sent_at(data.get("sent_at"))
     if not citizen:
         return _error("citizen", "Nomor warga tidak valid / invalid citizen number")
     if not isinstance(body, str) or not body.strip():
         return _error("body", "Pesan kosong / the message is empty")
+    if sent_at is False:
+        return _error(
+            "sent_at",
+            "`sent_at` harus waktu ISO 8601 dengan zona waktu / "
+            "must be an ISO 8601 time with an offset",
+        )
     offices = _offices()
     if not offices:
         return _error(
@@ -125,6 +139,7 @@ def send() -> tuple[Response, int]:
             recipient=recipient,
             body=body,
             extra=extra,
+            sent_at=sent_at,
         ),
     )
     db.session.commit()
@@ -139,6 +154,22 @@ def normalise_citizen(value: str) -> str | None:
     elif number and not number.startswith("+"):
         number = "+" + number
     return f"whatsapp:{number}" if _NUMBER.match(number) else None
+
+
+def parse_sent_at(value: object) -> datetime | Literal[False] | None:
+    """The phone's send time (`2026-12-01T03:00:00.123Z`) as aware UTC; None when not given;
+    False when given but not an ISO 8601 instant with an offset."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        return False
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return False
+    if at.tzinfo is None:
+        return False
+    return as_utc(at)
 
 
 def _offices() -> list[OfficeSpec]:

@@ -22,6 +22,7 @@ from pandawa.core.clock import FixedClock
 from pandawa.core.extensions import db
 from pandawa.core.migrations import upgrade
 from pandawa.provisioning.operations import load_default
+from tests.conversations.drain import faq_questions, run_process_inbound
 from tests.services import temporary_database, temporary_redis_db
 
 SIMULATOR = Path(__file__).resolve().parents[2] / "pandawa" / "simulator"
@@ -274,3 +275,57 @@ def test_simulator_does_not_exist_with_twilio(client):
     # the shared test app runs with WHATSAPP_PROVIDER=twilio
     assert client.get("/simulator").status_code == 404
     assert client.post("/simulator/messages", json={"body": "halo"}).status_code == 404
+
+
+def test_the_phone_s_send_time_orders_the_citizen_s_messages(web, sim_app, citizen):
+    """Two sends in flight reach the server the other way round: the bot still answers them in
+    the order the citizen pressed send (the page's `sent_at`, the phone's clock)."""
+    token = csrf_token(web)
+    with sim_app.app_context():
+        [(question, answer)] = faq_questions(1)
+        db.session.remove()
+    pressed = {"Halo": "2026-12-01T02:59:58.100Z", question: "2026-12-01T09:59:59.200+07:00"}
+    for body in (question, "Halo"):  # arrival: the later one first
+        posted = web.post(
+            "/simulator/messages",
+            json={"citizen": citizen, "body": body, "sent_at": pressed[body]},
+            headers={"X-CSRFToken": token},
+        )
+        assert posted.status_code == 201
+    rows = stored(sim_app, citizen)
+    assert [r.provider_sent_at for r in rows] == [
+        datetime(2026, 12, 1, 2, 59, 59, 200000, tzinfo=UTC),
+        datetime(2026, 12, 1, 2, 59, 58, 100000, tzinfo=UTC),
+    ]
+    with sim_app.app_context():
+        assert run_process_inbound(sim_app, rows[0].id).handled == 2
+        replies = db.session.scalars(
+            sa.select(Message.body)
+            .where(Message.direction == "out", Message.recipient == citizen)
+            .order_by(Message.id)
+        ).all()
+        db.session.remove()
+    assert len(replies) == 2 and "Selamat datang" in replies[0] and answer in replies[1], replies
+
+
+def test_a_send_without_the_phone_s_time_orders_by_arrival(web, sim_app, citizen):
+    answer = web.post(
+        "/simulator/messages",
+        json={"citizen": citizen, "body": "halo"},
+        headers={"X-CSRFToken": csrf_token(web)},
+    )
+    assert answer.status_code == 201
+    [row] = stored(sim_app, citizen)
+    assert row.provider_sent_at == row.created_at == datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("sent_at", ["kemarin sore", "2026-12-01T10:00:00", 1764558000000])
+def test_a_send_time_that_is_not_an_instant_is_refused(web, sim_app, citizen, sent_at):
+    answer = web.post(
+        "/simulator/messages",
+        json={"citizen": citizen, "body": "halo", "sent_at": sent_at},
+        headers={"X-CSRFToken": csrf_token(web)},
+    )
+    assert answer.status_code == 400
+    assert answer.get_json()["error"]["code"] == "sent_at"
+    assert stored(sim_app, citizen) == []

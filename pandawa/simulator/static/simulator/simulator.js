@@ -206,7 +206,14 @@
     var field = composer.elements.body;
     var body = field.value;
     if (!body.trim()) return;
-    var payload = { citizen: citizen(), name: identity.elements.name.value, body: body };
+    // the phone's clock when the citizen pressed send: the bot handles the citizen's messages
+    // in this order even when two requests in flight arrive the other way round
+    var payload = {
+      citizen: citizen(),
+      name: identity.elements.name.value,
+      body: body,
+      sent_at: new Date().toISOString(),
+    };
     if (identity.elements.to) payload.to = identity.elements.to.value;
     composer.classList.add("busy");
     fetch(url, {
