@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import date
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -75,16 +76,29 @@ def test_bars_never_leave_the_plot(counts):
         y_label="y",
     )
     root = parse(chart)
-    plot_bottom = charts.HEIGHT - charts.BOTTOM
+    plot_h = charts.HEIGHT - charts.TOP - charts.BOTTOM
+    plot_bottom = charts.TOP + plot_h
+    top = charts.axis_ticks(max(counts))[-1]
+    printed = 0.05 + 1e-9  # y and height are printed to 0.1 px (correctly rounded)
     heights = []
     for rect in bars(root):
         y, h = float(rect.get("y")), float(rect.get("height"))
-        assert charts.TOP - 0.1 <= y and y + h <= plot_bottom + 0.1
+        assert charts.TOP - printed <= y and y + h <= plot_bottom + 2 * printed
         heights.append(h)
     assert len(heights) == len(counts)
-    # the largest count draws a bar as tall as any (counts a hair apart, 999743 and 999744,
-    # may round to the same height)
-    assert heights[counts.index(max(counts))] == max(heights)
+    # each bar is its count's share of the axis, to the printed 0.1 px
+    for count, h in zip(counts, heights, strict=True):
+        assert abs(h - plot_h * count / top) <= printed, (count, h)
+    # rounding keeps the order: a larger count never draws a shorter bar, equal counts draw
+    # equal bars; two counts a hair apart (999743 and 999744) may print the same height, so
+    # only counts more than 0.1 px apart must draw visibly different bars
+    by_count = sorted(zip(counts, heights, strict=True))
+    for (c1, h1), (c2, h2) in pairwise(by_count):
+        assert h1 <= h2
+        if c1 == c2:
+            assert h1 == h2
+        if plot_h * (c2 - c1) / top > 0.1 + 2 * printed:
+            assert h1 < h2, (c1, c2, h1, h2)
 
 
 @pytest.mark.parametrize(
