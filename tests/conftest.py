@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Connection
 
 from pandawa.app import create_app
@@ -24,6 +25,14 @@ from tests.harness import (
     signed_headers,
 )
 from tests.services import temporary_database, temporary_redis_db
+
+# One hypothesis profile for the whole suite: no deadline and no "too slow" health check (how
+# long an example takes on a busy 2-core machine says nothing about the code), and a failure
+# prints the blob that replays it. Tests set only what differs (max_examples).
+settings.register_profile(
+    "pandawa", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("pandawa")
 
 
 @pytest.fixture(scope="session")

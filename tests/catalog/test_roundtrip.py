@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pandawa.catalog.loader import parse
@@ -174,7 +174,7 @@ def catalogues(draw) -> Catalog:
     return Catalog.model_validate(document)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100)
 @given(catalogues())
 def test_a_catalogue_dumped_to_yaml_reads_back_identically(catalog):
     dumped = yaml.safe_dump(
@@ -184,7 +184,7 @@ def test_a_catalogue_dumped_to_yaml_reads_back_identically(catalog):
     assert parse(dumped.encode("utf-8"), "dumped.yaml") == catalog
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50)
 @given(catalogues())
 def test_a_catalogue_stored_as_json_validates_back_identically(catalog):
     stored = json.loads(json.dumps(catalog.model_dump(mode="json")))

@@ -98,7 +98,7 @@ bodies = separator_sets.flatmap(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(bodies)
 def test_split_property(pieces):
     body = "".join(word + sep for word, sep in pieces)

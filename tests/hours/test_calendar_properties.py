@@ -7,7 +7,7 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pandawa.hours.calendar import (
@@ -19,8 +19,8 @@ from pandawa.hours.calendar import (
 )
 from tests.hours.conftest import WIB, WIT, WITA
 
-# no deadline: a slow machine must not fail a correct calendar
-PROFILE = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+# the suite's profile (tests/conftest.py) has no deadline: a slow machine never fails a calendar
+PROFILE = settings(max_examples=150)
 
 START = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
 END = int(datetime(2028, 12, 31, tzinfo=UTC).timestamp())

@@ -61,7 +61,7 @@ def browser_reads_as_another_site(location: str) -> bool:
     return urlsplit(urljoin(SITE, value)).netloc != "pandawa.example.go.id"
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=600)
 @given(st.one_of(st.text(max_size=60), tricky))
 def test_any_input_is_refused_or_a_path_on_this_site(value):
     result = same_site_path(value)
