@@ -6,14 +6,20 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.services import temporary_redis_db
 from tests.stack import Stack, fresh, running_stack
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="session")
-def stack(redis_url, fake_twilio, tmp_path_factory) -> Iterator[Stack]:
-    with running_stack(redis_url, fake_twilio, tmp_path_factory, name="e2e") as running:
+def stack(fake_twilio, tmp_path_factory) -> Iterator[Stack]:
+    """On a Redis db of its own, not the unit tests' (`redis_url`): its Celery worker takes no
+    other stack's tasks, and no other stack's worker takes its own."""
+    with (
+        temporary_redis_db() as redis_url,
+        running_stack(redis_url, fake_twilio, tmp_path_factory, name="e2e") as running,
+    ):
         yield running
 
 

@@ -11,6 +11,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.services import temporary_redis_db
 from tests.stack import inbound_form, running_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,18 +19,21 @@ WEBHOOKS = 24
 
 
 @pytest.fixture
-def metrics_stack(redis_url, fake_twilio, tmp_path_factory, monkeypatch):
+def metrics_stack(fake_twilio, tmp_path_factory, monkeypatch):
     directory = tmp_path_factory.mktemp("prometheus")
     stale = directory / "counter_999999999.db"  # a dead process's file from an earlier run
     stale.write_bytes(b"\0" * 8)
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(directory))
-    with running_stack(
-        redis_url,
-        fake_twilio,
-        tmp_path_factory,
-        name="metrics",
-        web_args=("-c", str(ROOT / "gunicorn.conf.py")),
-    ) as stack:
+    with (
+        temporary_redis_db() as redis_url,  # its Celery worker takes no other stack's tasks
+        running_stack(
+            redis_url,
+            fake_twilio,
+            tmp_path_factory,
+            name="metrics",
+            web_args=("-c", str(ROOT / "gunicorn.conf.py")),
+        ) as stack,
+    ):
         yield stack, directory, stale
 
 
