@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+# the `extra` key of an inbound message that came through a provider's sender pool (Twilio's
+# Messaging Service: its MessagingServiceSid, stored under Twilio's own name); a reply to that
+# citizen is sent through the same pool
+SERVICE_FIELD = "MessagingServiceSid"
+
 
 @dataclass(frozen=True)
 class OutboundRequest:
@@ -19,6 +24,8 @@ class OutboundRequest:
     content_sid: str | None = None
     content_variables: dict | None = None
     status_callback: str | None = None
+    # the sender pool (Twilio Messaging Service SID) the citizen's last message came through
+    service_id: str | None = None
 
 
 @dataclass(frozen=True)

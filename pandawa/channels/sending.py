@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session
 from pandawa.channels.models import STATUS_RANK, Message
 from pandawa.channels.outbox import OPEN_STATUSES
 from pandawa.channels.pacing import Slot
-from pandawa.channels.providers import OutboundRequest, SendError, SendResult, SentRecord
+from pandawa.channels.providers import (
+    SERVICE_FIELD,
+    OutboundRequest,
+    SendError,
+    SendResult,
+    SentRecord,
+)
 from pandawa.core import clock
 
 ADOPT_MARGIN = timedelta(seconds=5)  # clock skew between us and the provider
@@ -125,8 +131,28 @@ def claim_for_send(
             body=None if row.content_sid else row.body,
             content_sid=row.content_sid,
             content_variables=row.content_variables,
+            service_id=_service_of(session, row),
         ),
     )
+
+
+def _service_of(session: Session, row: Message) -> str | None:
+    """The sender pool (Twilio Messaging Service) the citizen's latest message to this number
+    came through; None when it came to the number itself. Asked at send time, so a deployment
+    that moves its number into a pool, or out of one, is followed from the next message on."""
+    service = session.scalar(
+        select(Message.extra[SERVICE_FIELD].as_string())
+        .where(
+            Message.direction == "in",
+            Message.sender == row.recipient,
+            Message.recipient == row.sender,
+            Message.provider == row.provider,
+        )
+        # ix_message_inbound_recent, read backwards: one row
+        .order_by(Message.created_at.desc())
+        .limit(1)
+    )
+    return service or None
 
 
 def _locked_or_gone(session: Session, message_id: int) -> Defer | None:

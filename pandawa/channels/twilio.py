@@ -26,6 +26,7 @@ from urllib3.exceptions import NewConnectionError
 
 from pandawa.channels.ingest import InboundMessage
 from pandawa.channels.providers import (
+    SERVICE_FIELD,
     OutboundRequest,
     PermanentSendError,
     SendResult,
@@ -65,6 +66,8 @@ EXTRA_FIELDS = (
     "Longitude",
     "Address",
     "Label",
+    # the Messaging Service the message came through (its sender pool): replies name it too
+    SERVICE_FIELD,
 )
 # rate limits (20429 REST API, 14107 SMS per-number, 63017 account, 63018 WhatsApp channel)
 # and Twilio-side outages: worth retrying; every other 4xx is the request's own fault
@@ -190,6 +193,12 @@ class TwilioProvider:
             "status_callback": request.status_callback
             or self.settings.public_base_url + STATUS_CALLBACK_PATH,
         }
+        if request.service_id:
+            # the citizen wrote through a Messaging Service: the reply names it too, and keeps
+            # From, which Twilio allows "instead of or in addition to" the service. Without
+            # From the pool would choose the sender, and another number of the pool is another
+            # office, and another 24-hour window (a free-form reply there fails with 63016)
+            params["messaging_service_sid"] = request.service_id
         if request.content_sid:
             # an approved template (outside the 24-hour window): no Body then
             params["content_sid"] = request.content_sid

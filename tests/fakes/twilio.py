@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import time
 import uuid
@@ -20,6 +21,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
 
 
 @dataclass
@@ -35,6 +38,8 @@ class SentMessage:
     form: dict = field(default_factory=dict)
     # time.monotonic() when the creation request reached the fake (for pacing checks)
     arrived: float = 0.0
+    # the MessagingServiceSid the request named (the sender pool), or None
+    messaging_service_sid: str | None = None
 
 
 @dataclass
@@ -75,6 +80,8 @@ class FakeTwilio:
         self._delay = 0.0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        # Messaging Services (MG…) and their sender pools: `add_service`
+        self.services: dict[str, list[str]] = {}
         # the fake's idea of "now" for date_created; tests align it with the app's FixedClock
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
@@ -108,6 +115,7 @@ class FakeTwilio:
             self.media.clear()
             self.media_requests.clear()
             self._media_failures.clear()
+            self.services.clear()
             self._delay = 0.0
             self.now = lambda: datetime.now(UTC)
 
@@ -150,6 +158,12 @@ class FakeTwilio:
         with self._lock:
             self.messages.append(sent)
         return sent
+
+    def add_service(self, sid: str, senders: list[str]) -> None:
+        """A Messaging Service `sid` (MG…) whose sender pool holds `senders`: a message created
+        with its MessagingServiceSid and no From goes from the pool's first sender."""
+        with self._lock:
+            self.services[sid] = list(senders)
 
     def add_media(
         self,
@@ -223,18 +237,9 @@ class FakeTwilio:
                     },
                     headers,
                 )
-            for name in ("To", "From"):
-                if not form.get(name):
-                    return (
-                        400,
-                        {
-                            "code": 21604,
-                            "message": f"A '{name}' phone number is required.",
-                            "more_info": "",
-                            "status": 400,
-                        },
-                        {},
-                    )
+            sender_error, sender = self._sender(form)
+            if sender_error is not None:
+                return 400, sender_error, {}
             if not form.get("Body") and not form.get("ContentSid") and not form.get("MediaUrl"):
                 return (
                     400,
@@ -252,7 +257,7 @@ class FakeTwilio:
             sent = SentMessage(
                 sid="SM" + uuid.uuid4().hex,
                 to=form["To"],
-                from_=form["From"],
+                from_=sender,
                 body=form.get("Body"),
                 content_sid=form.get("ContentSid"),
                 content_variables=form.get("ContentVariables"),
@@ -260,9 +265,31 @@ class FakeTwilio:
                 date_created=self.now(),
                 form=dict(form),
                 arrived=arrived,
+                messaging_service_sid=form.get("MessagingServiceSid"),
             )
             self.messages.append(sent)
         return 201, self._resource(sent), {}
+
+    def _sender(self, form: dict[str, str]) -> tuple[dict | None, str]:
+        """Twilio's checks of the addresses: To is required (21604); From or a
+        MessagingServiceSid is required, either instead of or in addition to the other
+        (21603); a MessagingServiceSid must look like one (MG + 32 hex, 21705), and without
+        From its sender pool must hold a sender (21704). Returns (error, the From used)."""
+        if not form.get("To"):
+            return _error(21604, "A 'To' phone number is required."), ""
+        service = form.get("MessagingServiceSid")
+        if not form.get("From") and not service:
+            return _error(
+                21603, "A 'From' or 'MessagingServiceSid' parameter is required to send a message."
+            ), ""
+        if service is not None and not _SERVICE_SID.fullmatch(service):
+            return _error(21705, "The Messaging Service Sid is invalid."), ""
+        if form.get("From"):
+            return None, form["From"]
+        pool = self.services.get(service or "", [])
+        if not pool:
+            return _error(21704, "The Messaging Service contains no phone numbers."), ""
+        return None, pool[0]
 
     def _list(self, query: dict[str, str]) -> dict:
         with self._lock:
@@ -300,7 +327,7 @@ class FakeTwilio:
             "error_code": None,
             "error_message": None,
             "from": m.from_,
-            "messaging_service_sid": None,
+            "messaging_service_sid": m.messaging_service_sid,
             "num_media": "0",
             "num_segments": "1",
             "price": None,
