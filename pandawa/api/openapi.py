@@ -143,7 +143,8 @@ SCHEMAS: dict[str, Any] = {
                     "window": {
                         "type": "object",
                         "description": "WhatsApp's 24-hour window: free-form replies only while "
-                        "open; past it a reply is held and the approved template is sent",
+                        "open; past it a reply is held and the approved template is sent "
+                        "(refused, no_template, when the catalogue has none)",
                         "properties": {
                             "is_open": {"type": "boolean"},
                             "closes_at": {"type": ["string", "null"], "format": "date-time"},
@@ -396,7 +397,7 @@ def openapi_document(public_base_url: str) -> dict[str, Any]:
                     ("BadRequest", "malformed JSON or parameter"),
                     ("Unauthorized", "no or invalid bearer token"),
                     ("NotFound", "no such ticket, or not one of my queues'"),
-                    ("Conflict", "not_holder or ticket_closed"),
+                    ("Conflict", "not_holder, ticket_closed or no_template"),
                     ("Unprocessable", "invalid_body, unknown_queue"),
                     ("Forbidden", "a supervisor's or admin's action, or a role not allowed"),
                 ]

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pandawa.catalog.queries import active_catalog
-from pandawa.catalog.schema import Catalog
+from pandawa.catalog.schema import Catalog, TemplateSpec
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_notification, queue_template
 from pandawa.channels.window import window_is_open
@@ -26,6 +26,16 @@ from pandawa.tickets.models import OPEN_STATUSES, Ticket
 
 log = logging.getLogger(__name__)
 REOPEN_TEMPLATE = "window_reopen"
+# an agent's reply past the window when the citizen cannot be asked to answer (no approved
+# template in the catalogue): refused, so nothing waits unseen for a message that may never come
+NO_TEMPLATE_MESSAGE = (
+    "Balasan tidak dikirim: jendela 24 jam WhatsApp sudah tertutup dan katalog layanan belum "
+    f"memiliki templat yang disetujui ({REOPEN_TEMPLATE}) untuk meminta warga membalas. Mohon "
+    "hubungi admin untuk menambahkan templat tersebut; balasan dapat dikirim kembali setelah "
+    "warga menulis lagi. / Not sent: the 24-hour WhatsApp window is closed and the catalogue has "
+    f"no approved template ({REOPEN_TEMPLATE}) to ask the citizen to answer. Please ask an admin "
+    "to add it; you can reply again once the citizen writes."
+)
 
 
 def provider_name() -> str:
@@ -60,6 +70,30 @@ def notify_citizen(
     )
 
 
+def _asked_since_they_wrote(ticket: Ticket, conversation: Conversation) -> bool:
+    sent = ticket.reopen_template_sent_at
+    return sent is not None and (
+        conversation.last_inbound_at is None or sent >= conversation.last_inbound_at
+    )
+
+
+def _reopen_spec(catalog: Catalog | None) -> TemplateSpec | None:
+    """The catalogue's reopening template; None without one, or without any catalogue."""
+    try:
+        return (catalog or active_catalog()).template(REOPEN_TEMPLATE)
+    except LookupError:  # no catalogue loaded (CatalogMissing)
+        return None
+
+
+def cannot_ask_to_reopen(
+    ticket: Ticket, conversation: Conversation, catalog: Catalog | None = None
+) -> bool:
+    """Past the window: whether the citizen is neither asked already (since they last wrote)
+    nor can be asked (the catalogue has no reopening template). A reply held then would wait
+    for a message the citizen has no reason to send."""
+    return not _asked_since_they_wrote(ticket, conversation) and _reopen_spec(catalog) is None
+
+
 def ask_to_reopen(
     session: Session,
     ticket: Ticket,
@@ -68,14 +102,11 @@ def ask_to_reopen(
     catalog: Catalog | None = None,
 ) -> Message | None:
     """Send the approved template, unless this ticket already asked since the citizen last
-    wrote. Returns the template's row, or None when it was already sent."""
-    sent = ticket.reopen_template_sent_at
-    if sent is not None and (
-        conversation.last_inbound_at is None or sent >= conversation.last_inbound_at
-    ):
+    wrote. Returns the template's row, or None when it was already sent or the catalogue has
+    none (logged: the citizen cannot be reached until they write)."""
+    if _asked_since_they_wrote(ticket, conversation):
         return None
-    catalog = catalog or active_catalog()
-    spec = catalog.template(REOPEN_TEMPLATE)
+    spec = _reopen_spec(catalog)
     if spec is None:
         log.error(
             "catalogue has no %s template; ticket %s cannot reach the citizen",

@@ -23,7 +23,7 @@ from pandawa.hours.models import Office
 from pandawa.hours.queries import calendar_for
 from pandawa.tickets import signals
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket, TicketEvent
-from pandawa.tickets.notify import ask_to_reopen
+from pandawa.tickets.notify import NO_TEMPLATE_MESSAGE, ask_to_reopen, cannot_ask_to_reopen
 from pandawa.tickets.numbers import new_ticket_number
 
 if TYPE_CHECKING:
@@ -66,6 +66,12 @@ class InvalidBody(TicketError):
 
 class SameQueue(TicketError):
     code = "same_queue"
+
+
+class NoTemplate(TicketError):
+    """Past the 24-hour window with no approved template to ask the citizen to answer."""
+
+    code = "no_template"
 
 
 def add_event(
@@ -138,7 +144,9 @@ def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Messa
     """Send `body` to the citizen as the agent; the outbox delivers it after the commit.
 
     Past the 24-hour window the text is held, the approved template asks the citizen to
-    answer (once per reopening), and the held text goes out when they do.
+    answer (once per reopening), and the held text goes out when they do. Without such a
+    template (and none sent since the citizen last wrote) the reply is refused (`NoTemplate`):
+    held, it would wait for a message the citizen has no reason to send.
     """
     _require_open(ticket)
     if ticket.status != "assigned":
@@ -153,6 +161,8 @@ def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Messa
     at = now()
     window_open = window_is_open(conversation.last_inbound_at, at)
     if not window_open:
+        if cannot_ask_to_reopen(ticket, conversation):
+            raise NoTemplate(NO_TEMPLATE_MESSAGE)
         ask_to_reopen(session, ticket, conversation, at)
     messages = queue_outbound(
         session,
