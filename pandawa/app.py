@@ -24,9 +24,10 @@ from pandawa.channels import views as channel_views
 from pandawa.console import events as console_events
 from pandawa.console import views as console_views
 from pandawa.conversations import satisfaction
-from pandawa.core import jobs, live
+from pandawa.core import live
 from pandawa.core.celery_app import celery_init_app
 from pandawa.core.cli import db_group
+from pandawa.core.dispatcher import dispatcher_command
 from pandawa.core.clock import Clock, clock_from_setting
 from pandawa.core.config import EXTENSION_KEY, Settings
 from pandawa.core.extensions import csrf, db
@@ -76,7 +77,6 @@ def create_app(
 
     celery_init_app(app)
     # listeners and receivers: registered here, never as a side effect of an import
-    jobs.init_app(app)
     live.init_app(app)
     ticket_live.init_app(app)
     satisfaction.init_app(app)
@@ -123,6 +123,7 @@ def _register_commands(app: Flask) -> None:
         ("users", users_group),
         ("tokens", tokens_group),
         ("dev", dev_command),
+        ("dispatcher", dispatcher_command),
         ("closures", closures_group),
         ("hours", hours_group),
         ("office", office_group),

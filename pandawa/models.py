@@ -6,6 +6,7 @@ from pandawa.catalog.models import CatalogRevision
 from pandawa.channels.models import Message
 from pandawa.citizens.models import Contact, Conversation
 from pandawa.core.heartbeat import ServiceHeartbeat
+from pandawa.core.outbox import OutboxTask
 from pandawa.hours.models import Office, OfficeClosure, OfficeOverride
 from pandawa.reports.models import FiguresSnapshot
 from pandawa.tickets.models import Queue, Ticket, TicketEvent, queue_member
@@ -21,6 +22,7 @@ __all__ = [
     "Office",
     "OfficeClosure",
     "OfficeOverride",
+    "OutboxTask",
     "Queue",
     "ServiceHeartbeat",
     "SignInThrottle",

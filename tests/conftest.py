@@ -3,17 +3,21 @@ transaction (savepoints), so what a test commits is gone in the next one."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import redis
+import sqlalchemy as sa
 from flask import Flask
 from hypothesis import HealthCheck, settings
 from sqlalchemy import Connection
 
 from pandawa.app import create_app
-from pandawa.core import live
+from pandawa.core import live, outbox
 from pandawa.core.clock import FixedClock
 from pandawa.core.extensions import db
 from pandawa.core.migrations import upgrade
@@ -123,6 +127,38 @@ def live_db(app) -> Iterator[None]:
         tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         with db.engine.begin() as conn:
             conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def broker(app: Flask, redis_url: str) -> Iterator[Callable[..., list]]:
+    """What was handed to the background, in order: the task outbox's rows (core/outbox.py,
+    written in the request's transaction and published by the dispatcher), then what a task
+    published straight to the real Redis broker (its own retry, a pacing slot).
+    `broker(task_name)` → list of args; `broker(task_name, kwargs=True)` → list of
+    (args, kwargs, eta or countdown or None)."""
+    client = redis.Redis.from_url(redis_url)
+    client.delete("celery")
+
+    def published(name: str, *, kwargs: bool = False) -> list:
+        found = []
+        with app.app_context():
+            rows = db.session.execute(
+                sa.select(outbox.TABLE.c.args, outbox.TABLE.c.options)
+                .where(outbox.TABLE.c.name == name)
+                .order_by(outbox.TABLE.c.id)
+            ).all()
+        for args, options in rows:
+            found.append((args, {}, (options or {}).get("countdown")) if kwargs else args)
+        for raw in client.lrange("celery", 0, -1)[::-1]:  # LPUSHed: oldest last
+            message = json.loads(raw)
+            if message["headers"]["task"] == name:
+                args, task_kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+                found.append((args, task_kwargs, message["headers"].get("eta")) if kwargs else args)
+        return found
+
+    yield published
+    client.delete("celery")
+    client.close()
 
 
 pytest_plugins = ["tests.factories", "tests.figures", "tests.citizen_story"]

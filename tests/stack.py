@@ -128,6 +128,11 @@ def celery_worker_command(pool: str, concurrency: int) -> list[str]:
     ]
 
 
+def dispatcher_command() -> list[str]:
+    """The outbox dispatcher (Procfile `dispatcher`), from this venv."""
+    return [str(Path(sys.executable).parent / "pandawa"), "dispatcher"]
+
+
 def start_process(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
     """`cmd` in a session of its own, its output to `log`."""
     with log.open("w") as handle:  # the child keeps its own copy of the descriptor
@@ -187,6 +192,7 @@ def running_stack(
             logs / "web.log",
         )
         worker = start_process(celery_worker_command("prefork", 2), env, logs / "worker.log")
+        dispatcher = start_process(dispatcher_command(), env, logs / "dispatcher.log")
         stack = Stack(base_url=f"http://127.0.0.1:{port}", environ=environ, app=app, logs=logs)
         try:
             wait_until(lambda: _healthy(stack.base_url), 30, what="gunicorn /healthz")
@@ -197,9 +203,10 @@ def running_stack(
         finally:
             stop_process(web)
             stop_process(worker)
+            stop_process(dispatcher)
             with app.app_context():
                 db.engine.dispose()
-            for log_name in ("web.log", "worker.log"):
+            for log_name in ("web.log", "worker.log", "dispatcher.log"):
                 sys.stderr.write(f"\n--- {name} {log_name} (tail) ---\n")
                 sys.stderr.write("".join((logs / log_name).read_text().splitlines(True)[-15:]))
 

@@ -1,8 +1,8 @@
-"""Storing inbound messages: one INSERT, idempotent on the provider's message id.
+"""Storing inbound messages: one statement, idempotent on the provider's message id.
 
 The webhook (and the simulator page) build an `InboundMessage` and call `store_inbound`; the
-row is handed on to the conversation layer by task name after the boundary commits, so this
-module knows nothing of conversations or tickets.
+row is handed on to the conversation layer by task name, in the task outbox of the same
+transaction (core/outbox.py), so this module knows nothing of conversations or tickets.
 """
 
 from __future__ import annotations
@@ -12,22 +12,42 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert
+import sqlalchemy as sa
+from sqlalchemy import Insert, Select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pandawa.channels.fields import clean_text
 from pandawa.channels.media import FETCH_MEDIA_TASK
 from pandawa.channels.models import Message
-from pandawa.core import clock
+from pandawa.core import clock, outbox
 from pandawa.core.jobs import enqueue_after_commit
+from pandawa.core.sqltypes import UTCDateTime
 
 PROCESS_INBOUND_TASK = "conversations.process_inbound"
 # the row's flag when invisible control characters were removed from what the citizen wrote
 CLEANED_FLAG = "control characters removed"
 
 _table = Message.__table__
-_statements: dict[str, Insert] = {}
+_statements: dict[str, Any] = {}
+_COLUMNS = (
+    "direction",
+    "provider",
+    "provider_message_id",
+    "sender",
+    "recipient",
+    "body",
+    "message_type",
+    "media",
+    "extra",
+    "flag",
+    "status",
+    "attempts",
+    "is_internal_note",
+    "created_at",
+    "updated_at",
+    "provider_sent_at",
+)
 
 
 @dataclass
@@ -48,36 +68,39 @@ class InboundMessage:
 
 
 def store_inbound(session: Session, msg: InboundMessage) -> int | None:
-    """Insert the message unless the provider delivered it before.
+    """Insert the message unless the provider delivered it before, with its tasks.
 
-    Returns the new row's id, or None for a repeat. One statement, no SELECT: the unique
-    constraint on (provider, provider_message_id) decides, also between concurrent requests.
-    When inserted, `conversations.process_inbound` is published after the commit, and
-    `channels.fetch_media` too when the message carries media.
+    Returns the new row's id, or None for a repeat. No SELECT: the unique constraint on
+    (provider, provider_message_id) decides, also between concurrent requests. A new row comes
+    with its `task_outbox` rows in the same transaction — `conversations.process_inbound`, and
+    `channels.fetch_media` when the message carries media — which the dispatcher publishes
+    once the boundary commits. On PostgreSQL the message and its tasks are ONE statement (a
+    data-modifying CTE): one round trip, and a repeat writes no task.
     """
     at = clock.now()
     msg = _storable(msg)
-    new_id = session.execute(
-        _insert_for(session),
-        {
-            "direction": "in",
-            "provider": msg.provider,
-            "provider_message_id": msg.provider_message_id,
-            "sender": msg.sender,
-            "recipient": msg.recipient,
-            "body": msg.body,
-            "message_type": msg.message_type,
-            "media": msg.media,
-            "extra": msg.extra,
-            "flag": msg.flag[:200] if msg.flag else None,
-            "status": "received",
-            "attempts": 0,
-            "is_internal_note": False,
-            "created_at": at,
-            "updated_at": at,
-            "provider_sent_at": msg.sent_at or at,
-        },
-    ).scalar()
+    row = {
+        "direction": "in",
+        "provider": msg.provider,
+        "provider_message_id": msg.provider_message_id,
+        "sender": msg.sender,
+        "recipient": msg.recipient,
+        "body": msg.body,
+        "message_type": msg.message_type,
+        "media": msg.media,
+        "extra": msg.extra,
+        "flag": msg.flag[:200] if msg.flag else None,
+        "status": "received",
+        "attempts": 0,
+        "is_internal_note": False,
+        "created_at": at,
+        "updated_at": at,
+        "provider_sent_at": msg.sent_at or at,
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return session.execute(_with_tasks(bool(msg.media)), row).scalar()
+    new_id = session.execute(_insert_for(dialect), row).scalar()
     if new_id is None:
         return None
     enqueue_after_commit(session, PROCESS_INBOUND_TASK, new_id)
@@ -87,18 +110,44 @@ def store_inbound(session: Session, msg: InboundMessage) -> int | None:
     return new_id
 
 
-def _insert_for(session: Session) -> Insert:
+def _insert_for(dialect: str) -> Insert:
     # built once per dialect and reused: SQLAlchemy's compiled cache then does the rest
-    name = session.get_bind().dialect.name
-    statement = _statements.get(name)
+    statement = _statements.get(dialect)
     if statement is None:
-        dialect_insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[name]
+        dialect_insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
         statement = (
             dialect_insert(_table)
+            .values({name: sa.bindparam(name) for name in _COLUMNS})
             .on_conflict_do_nothing(index_elements=["provider", "provider_message_id"])
             .returning(_table.c.id)
         )
-        _statements[name] = statement
+        _statements[dialect] = statement
+    return statement
+
+
+def _with_tasks(with_media: bool) -> Select:
+    """WITH new_message AS (INSERT … ON CONFLICT DO NOTHING RETURNING id),
+    tasks AS (INSERT INTO task_outbox SELECT … FROM new_message) SELECT id FROM new_message."""
+    key = f"postgresql+tasks+{with_media}"
+    statement = _statements.get(key)
+    if statement is None:
+        new_message = _insert_for("postgresql").cte("new_message")
+        names = [PROCESS_INBOUND_TASK, *([FETCH_MEDIA_TASK] if with_media else [])]
+        at = sa.bindparam("created_at", type_=UTCDateTime)
+        selects = [
+            sa.select(
+                sa.literal(name, sa.String), sa.func.jsonb_build_array(new_message.c.id), at
+            ).select_from(new_message)
+            for name in names
+        ]
+        rows = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+        tasks = (
+            postgresql.insert(outbox.TABLE)
+            .from_select(["name", "args", "created_at"], rows)
+            .cte("tasks")
+        )
+        statement = sa.select(new_message.c.id).add_cte(tasks)
+        _statements[key] = statement
     return statement
 
 

@@ -52,7 +52,7 @@ from pandawa.channels.sending import (
 from pandawa.core import live, metrics
 from pandawa.core.config import Settings, current_settings
 from pandawa.core.extensions import db
-from pandawa.core.jobs import enqueue_after_commit, publish
+from pandawa.core.jobs import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -160,9 +160,11 @@ def _kick_next(claim: Claim) -> None:
     than when its deferred retry comes round (a bot turn or a burst of notifications then
     drains at the pacing rate, not at the retry backoff)."""
     next_id = next_unsent_to(db.session, claim)
-    db.session.rollback()
     if next_id is not None:
-        publish(SEND_TASK, next_id)
+        enqueue_after_commit(db.session, SEND_TASK, next_id)
+        db.session.commit()
+    else:
+        db.session.rollback()
 
 
 def _pace(slot_at: float | None) -> Callable[[str], pacing.Slot]:
@@ -298,16 +300,16 @@ def fetch_media(self, message_id: int) -> str:
 
 @shared_task(name="channels.sweep_media", acks_late=True, ignore_result=True)
 def sweep_media() -> int:
-    """Re-enqueue media fetches that were never published (a broker outage at the webhook)."""
+    """Re-enqueue media fetches whose task was lost (a broker that lost its queue)."""
     settings: Settings = current_settings()
     if settings.whatsapp_provider not in media.FETCHING_PROVIDERS:
         return 0
     ids = media.stale_media_ids(
         db.session, older_than=MEDIA_SWEEP_AFTER, within=MEDIA_SWEEP_WITHIN, limit=SWEEP_BATCH
     )
-    db.session.rollback()
     for message_id in ids:
-        publish(media.FETCH_MEDIA_TASK, message_id)
+        enqueue_after_commit(db.session, media.FETCH_MEDIA_TASK, message_id)
+    db.session.commit()
     if ids:
         log.warning("media sweep: re-enqueued %s messages", len(ids))
     return len(ids)

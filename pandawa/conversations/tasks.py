@@ -14,7 +14,7 @@ from pandawa.conversations.bot import Bot
 from pandawa.core import metrics
 from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
-from pandawa.core.jobs import publish
+from pandawa.core.jobs import enqueue_after_commit
 from pandawa.tickets.notify import note_reopen_answered
 
 log = logging.getLogger(__name__)
@@ -107,12 +107,13 @@ def _failed(
 
 @shared_task(name="conversations.sweep_inbound", acks_late=True)
 def sweep_inbound() -> int:
-    """Re-enqueue conversations whose messages sat unprocessed (broker outage, killed worker)."""
+    """Re-enqueue conversations whose messages sat unprocessed (a task the broker lost, a
+    worker killed past its redelivery)."""
     settings = current_settings()
     ids = operations.stale_inbound_ids(db.session, settings.sweep_after_seconds)
-    db.session.rollback()
     for message_id in ids:
-        publish("conversations.process_inbound", message_id)
+        enqueue_after_commit(db.session, "conversations.process_inbound", message_id)
+    db.session.commit()
     if ids:
         log.warning("sweeper re-enqueued %s stranded conversations", len(ids))
     return len(ids)

@@ -60,6 +60,10 @@ class Settings:
     # backups (issue 14): where `pandawa backup` writes, and how long archives are kept there
     backup_dir: Path | None = None  # None: instance/backups
     backup_retention_days: int = 30
+    # the task outbox (issue 15): published rows kept, and replayed when the broker comes back
+    # empty, this long; the dispatcher's poll when no NOTIFY wakes it
+    outbox_replay_seconds: int = 600
+    dispatcher_poll_seconds: float = 1.0
 
     @property
     def is_production(self) -> bool:
@@ -126,6 +130,12 @@ class Settings:
                 _positive_float(
                     "PANDAWA_SWEEP_AFTER_SECONDS", env.get("PANDAWA_SWEEP_AFTER_SECONDS", "60")
                 )
+            ),
+            outbox_replay_seconds=int(
+                _positive_float("OUTBOX_REPLAY_SECONDS", env.get("OUTBOX_REPLAY_SECONDS", "600"))
+            ),
+            dispatcher_poll_seconds=_positive_float(
+                "DISPATCHER_POLL_SECONDS", env.get("DISPATCHER_POLL_SECONDS", "1")
             ),
             log_level=_log_level(env.get("LOG_LEVEL", "INFO")),
             clock=_clock(env.get("PANDAWA_CLOCK"), mode),

@@ -2,7 +2,8 @@
 
 Beat stamps `beat` from its scheduler's loop (core/beat.py); the workers stamp `worker` when
 they run the periodic `core.heartbeat` task beat sends every 30 s, so a fresh `worker` stamp
-proves the whole path: beat → broker → a worker → the database. A stamp is one row per name
+proves the whole path: beat → broker → a worker → the database; the dispatcher stamps
+`dispatcher` from its loop (core/dispatcher.py). A stamp is one row per name
 in `service_heartbeat`, upserted, on PostgreSQL and SQLite alike, at the injectable clock's
 instant (UTC), so a rehearsal clock moves the heartbeats with everything else.
 
@@ -26,7 +27,8 @@ from pandawa.core.sqltypes import UTCDateTime
 
 BEAT = "beat"
 WORKER = "worker"
-SERVICES = (BEAT, WORKER)
+DISPATCHER = "dispatcher"  # stamped by the dispatcher's loop every 15 s (core/dispatcher.py)
+SERVICES = (BEAT, WORKER, DISPATCHER)
 STALE_AFTER = timedelta(minutes=2)
 HEARTBEAT_TASK = "core.heartbeat"
 

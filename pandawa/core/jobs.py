@@ -1,53 +1,28 @@
-"""Enqueue Celery work only after the transaction that made it commits.
+"""Hand Celery work on in the same transaction as the rows it is about.
 
 Operations call `enqueue_after_commit(session, "tickets.something", id)` while they add and
-flush; the task is published once the boundary commits, and dropped if it rolls back. Tasks
-are named by string, so a feature can hand work to another without importing it.
+flush: a `task_outbox` row joins the transaction (core/outbox.py). When the boundary commits,
+the dispatcher publishes it (within milliseconds on PostgreSQL, woken by NOTIFY); when it rolls
+back, there is no task. No broker round trip on the request path, and a broker outage loses
+nothing: the rows wait and go out in order when it returns. Tasks are named by string, so a
+feature can hand work to another without importing it.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from flask import Flask, current_app
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-log = logging.getLogger(__name__)
-_KEY = "pandawa.after_commit_tasks"
+from pandawa.core import outbox
 
-
-def init_app(app: Flask) -> None:
-    """Publish queued tasks after each commit, drop them on rollback (once per process)."""
-    for name, listener in (
-        ("after_commit", _publish_pending),
-        ("after_soft_rollback", _drop_pending),
-    ):
-        if not event.contains(Session, name, listener):
-            event.listen(Session, name, listener)
+# publish options a task row may carry (JSON): a delay, and when an unrun task is dropped
+OPTIONS = ("countdown", "expires")
 
 
 def enqueue_after_commit(session: Session, name: str, *args: Any, **options: Any) -> None:
-    session.info.setdefault(_KEY, []).append((name, args, options))
-
-
-def publish(name: str, *args: Any, **options: Any) -> bool:
-    """Publish a task now. A broker outage is logged, not raised: the sweeper catches up."""
-    celery = current_app.extensions["celery"]
-    try:
-        celery.send_task(name, args=list(args), **options)
-    except Exception:  # the broker is down or refused; the row is stored, the sweeper retries
-        log.warning("could not publish task %s; the sweeper will retry", name, exc_info=True)
-        return False
-    return True
-
-
-def _publish_pending(session: Session) -> None:
-    for name, args, options in session.info.pop(_KEY, []):
-        publish(name, *args, **options)
-
-
-def _drop_pending(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:  # the outermost transaction rolled back
-        session.info.pop(_KEY, None)
+    """Add the task `name(*args)` to the session's transaction; published once it commits."""
+    unknown = set(options) - set(OPTIONS)
+    if unknown:
+        raise TypeError(f"unsupported publish options: {sorted(unknown)}")
+    outbox.add(session, name, list(args), options)

@@ -3,15 +3,12 @@ the fake Twilio reset around a test. (Signed webhook requests: tests/harness.py,
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import redis
 from celery.exceptions import Retry
 from flask import Flask
 
@@ -53,27 +50,6 @@ def run_task(app: Flask) -> Callable[..., TaskRun]:
             task.pop_request()
 
     return run
-
-
-@pytest.fixture
-def broker(redis_url: str) -> Iterator[Callable[..., list]]:
-    """What was published to the real Redis broker: `broker(task_name)` → list of args;
-    `broker(task_name, kwargs=True)` → list of (args, kwargs, countdown-based eta or None)."""
-    client = redis.Redis.from_url(redis_url)
-    client.delete("celery")
-
-    def published(name: str, *, kwargs: bool = False) -> list:
-        found = []
-        for raw in client.lrange("celery", 0, -1):
-            message = json.loads(raw)
-            if message["headers"]["task"] == name:
-                args, task_kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-                found.append((args, task_kwargs, message["headers"].get("eta")) if kwargs else args)
-        return found
-
-    yield published
-    client.delete("celery")
-    client.close()
 
 
 @pytest.fixture

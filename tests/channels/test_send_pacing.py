@@ -20,7 +20,7 @@ from pandawa.channels.outbox import queue_outbound
 from pandawa.core.config import settings_of
 from pandawa.core.extensions import db
 from tests.harness import CITIZEN, app_environ
-from tests.stack import celery_worker_command, start_process, stop_process
+from tests.stack import celery_worker_command, dispatcher_command, start_process, stop_process
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
@@ -156,6 +156,12 @@ def worker(app, pg_url, redis_url, fake_twilio, tmp_path):
         log = tmp_path / "worker.log"
         started.append(
             start_process(celery_worker_command("threads", 8), {**os.environ, **environ}, log)
+        )
+        # the outbox's dispatcher publishes what the test queues (Procfile `dispatcher`)
+        started.append(
+            start_process(
+                dispatcher_command(), {**os.environ, **environ}, tmp_path / "dispatcher.log"
+            )
         )
         deadline = time.monotonic() + 60
         while "ready" not in log.read_text():

@@ -22,6 +22,7 @@ def test_a_stamp_is_upserted_and_read_back_on_each_database(database, clock):
         assert {n: h.seen_at for n, h in heartbeat.seen(db.session).items()} == {
             "beat": None,
             "worker": None,
+            "dispatcher": None,
         }
         heartbeat.stamp(db.session, heartbeat.BEAT)
         db.session.commit()
