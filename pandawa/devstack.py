@@ -2,8 +2,8 @@
 
 SQLite under `instance/`, kombu's SQLAlchemy broker on a second SQLite file, the simulator as
 the WhatsApp provider. One command migrates, loads the shipped catalogue and demo accounts,
-then runs a Celery worker (with beat embedded) as a child process and the web server in this
-one, and stops the worker when it stops.
+then runs a Celery worker (with beat embedded) as a child process, and the web server and the
+task outbox's dispatcher (polling) in this one, and stops the worker when it stops.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pandawa.accounts.operations import create_token, find_user
 from pandawa.admin.operations import create_user
 from pandawa.catalog.models import CatalogRevision
 from pandawa.core.config import Settings, settings_of
+from pandawa.core.dispatcher import run_in_thread
 from pandawa.core.extensions import db
 from pandawa.core.migrations import upgrade
 from pandawa.provisioning.operations import load_default
@@ -40,6 +41,7 @@ DEMO_ACCOUNTS = (
     ("supervisor.demo@example.go.id", "supervisor"),
 )
 WORKER_STOP_SECONDS = 20
+DISPATCHER_POLL = 0.2  # seconds: SQLite has no NOTIFY; the simulator should feel immediate
 # requests the simulator page makes every second; logging each one buries everything else
 QUIET_PATHS = ("/simulator/messages", "/healthz", "/readyz")
 
@@ -74,6 +76,8 @@ def dev_command(host: str, port: int) -> None:
         ) from exc
 
     worker = _start_worker(settings)
+    # the task outbox's dispatcher, polling SQLite in a thread of this process
+    dispatcher, dispatcher_stop = run_in_thread(app, poll=DISPATCHER_POLL)
     stopping = threading.Event()
     crashed: list[int] = []
     _watch_worker(worker, stopping, crashed)
@@ -84,6 +88,8 @@ def dev_command(host: str, port: int) -> None:
     finally:
         stopping.set()
         signal.signal(signal.SIGTERM, previous)
+        dispatcher_stop.set()
+        dispatcher.join(timeout=5)
         _stop_worker(worker)
     if crashed:
         raise click.ClickException(

@@ -29,8 +29,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PROCFILE_RUN = ROOT / "scripts" / "procfile-run"
-APP_SERVICES = ("release", "web", "worker", "beat")
-LONG_RUNNING = ("web", "worker", "beat")
+APP_SERVICES = ("release", "web", "worker", "beat", "dispatcher")
+LONG_RUNNING = ("web", "worker", "beat", "dispatcher")
 # variables compose.yaml reads for itself (never app settings), documented in .env.example
 COMPOSE_ONLY = {"POSTGRES_PASSWORD", "PANDAWA_HTTP_PORT"}
 # the interpreter's own, set in the image
@@ -485,7 +485,8 @@ def test_the_image_starts_release_then_web_worker_and_beat_and_stops_on_sigterm(
             for name, proc in processes.items():
                 # exec'd: the container's main process is gunicorn or celery itself
                 cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().decode()
-                assert ("gunicorn" if name == "web" else "celery") in cmdline, cmdline
+                tool = {"web": "gunicorn", "dispatcher": "pandawa"}.get(name, "celery")
+                assert tool in cmdline, cmdline
             # `docker stop`: SIGTERM to that process alone, and a graceful end
             for proc in processes.values():
                 os.kill(proc.pid, signal.SIGTERM)

@@ -4,8 +4,9 @@ production settings, against a PostgreSQL database and a Redis db of its own.
 The tree is copied as git sees it (`git ls-files -co --exclude-standard`: tracked files plus
 untracked ones not ignored, so locally the uncommitted work and in CI the commit), which leaves
 out `instance/`, `.venv/` and everything else generated. `release` must exit 0; then `web`,
-`worker` and `beat` run together for RUN_SECONDS, and none may exit. Meanwhile `/healthz` and
-`/readyz` must answer 200, the latter once beat and a worker have stamped their heartbeats.
+`worker`, `beat` and `dispatcher` run together for RUN_SECONDS, and none may exit. Meanwhile
+`/healthz` and `/readyz` must answer 200, the latter once beat, a worker and the dispatcher
+have stamped their heartbeats.
 
 The only environment beyond the settings: PATH (the venv's bin first, as a platform puts its
 runtime's), PYTHONPATH (the copy, which stands in for installing it: the venv's editable
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_SECONDS = 20.0  # how long web, worker and beat must keep running together
-LONG_RUNNING = ("web", "worker", "beat")
+LONG_RUNNING = ("web", "worker", "beat", "dispatcher")
 
 
 def procfile(path: Path) -> dict[str, str]:
@@ -130,10 +131,13 @@ def test_every_procfile_process_starts_from_a_bare_clone(tmp_path):
                 answer = _get(base + "/readyz")
                 if answer is not None and answer.status_code == 200:
                     body = answer.json()
-                    return body if body["worker"] == "ok" else None
+                    fresh = body["worker"] == "ok" and body["dispatcher"] == "ok"
+                    return body if fresh else None
                 return None
 
-            body = wait_until(ready, 90, interval=0.5, what="/readyz 200 with beat and worker")
+            body = wait_until(
+                ready, 90, interval=0.5, what="/readyz 200 with beat, worker and dispatcher"
+            )
             assert body["checks"] == {
                 "database": "ok",
                 "broker": "ok",

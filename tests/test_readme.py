@@ -35,10 +35,10 @@ def test_every_setting_in_config_is_documented():
         assert name in documented
 
 
-def test_procfile_has_the_four_processes_and_the_readme_shows_it():
+def test_procfile_has_the_five_processes_and_the_readme_shows_it():
     procfile = (ROOT / "Procfile").read_text()
     kinds = [line.split(":", 1)[0] for line in procfile.splitlines() if line.strip()]
-    assert kinds == ["web", "worker", "beat", "release"]
+    assert kinds == ["web", "worker", "beat", "dispatcher", "release"]
     assert "pandawa.wsgi:app" in procfile
     assert re.search(r"^release: pandawa db upgrade && pandawa catalog load$", procfile, re.M)
     assert procfile.strip() in fenced_blocks(README)

@@ -11,7 +11,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
 
-from pandawa.core import heartbeat
+from pandawa.core import heartbeat, outbox
 from pandawa.core.clock import now
 from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
@@ -35,6 +35,10 @@ def readyz():
     naming the checks that failed, so the platform restarts what is stuck and the operator
     reads why.
 
+    The dispatcher's heartbeat and the task outbox's backlog are reported too (`dispatcher`,
+    `outbox`), not deciding: without them the webhook still stores every message, and the
+    rows wait for the dispatcher; the board shows a missing dispatcher or an old backlog.
+
     The workers' heartbeat is reported (`worker`: ok, stale or missing, with `heartbeats`
     saying when each was last seen) but does not decide: it only arrives through beat, so it
     goes stale whenever beat stops and would repeat that failure, and at opening time a
@@ -54,12 +58,24 @@ def readyz():
         "checks": checks,
         "failed": failed,
         "worker": beats[heartbeat.WORKER].state(at) if beats else "unknown",
+        "dispatcher": beats[heartbeat.DISPATCHER].state(at) if beats else "unknown",
+        "outbox": _outbox(at) if beats else None,
         "heartbeats": {
             name: (beat.seen_at.isoformat() if beat.seen_at else None)
             for name, beat in (beats or {}).items()
         },
     }
     return jsonify(body), 503 if failed else 200
+
+
+def _outbox(at) -> dict | None:
+    try:
+        pending = outbox.backlog(db.session)
+    except Exception:
+        log.warning("readiness: outbox unreadable", exc_info=True)
+        db.session.rollback()
+        return None
+    return {"backlog": pending.depth, "oldest_age_seconds": round(pending.age_seconds(at), 1)}
 
 
 def _database_ok() -> str:
@@ -122,6 +138,7 @@ def metrics():
     else:
         registry.register(_Forward(REGISTRY))
     registry.register(_Guarded(QueueCollector(db.session)))
+    registry.register(_Guarded(outbox.OutboxCollector(db.session), "pandawa_outbox_metrics_up"))
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 
@@ -147,13 +164,12 @@ class _Guarded:
     """A database outage must not cost the process metrics: the queue gauges are left out
     (and `pandawa_queue_metrics_up` says 0), the rest of the scrape is still served."""
 
-    def __init__(self, collector) -> None:
+    def __init__(self, collector, up_name: str = "pandawa_queue_metrics_up") -> None:
         self.collector = collector
+        self.up_name = up_name
 
     def collect(self):
-        up = GaugeMetricFamily(
-            "pandawa_queue_metrics_up", "1 when the queue gauges could be read from the database."
-        )
+        up = GaugeMetricFamily(self.up_name, "1 when these gauges could be read from the database.")
         try:
             families = list(self.collector.collect())
         except Exception:
