@@ -154,7 +154,13 @@ def stop_process(proc: subprocess.Popen) -> None:
 
 @contextmanager
 def running_stack(
-    redis_url: str, fake_twilio, tmp_path_factory, *, name: str, web_args: tuple[str, ...] = ()
+    redis_url: str,
+    fake_twilio,
+    tmp_path_factory,
+    *,
+    name: str,
+    web_args: tuple[str, ...] = (),
+    extra_environ: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
     """A migrated database with the default catalogue, gunicorn (web_args added) and a Celery
     worker (prefork, 2) sharing a rehearsal clock set to Tuesday 10:00 WIB; stopped afterwards."""
@@ -162,6 +168,7 @@ def running_stack(
     with temporary_database(f"pandawa_{name}") as url:
         environ = app_environ(url, redis_url, fake_twilio.url, tmp_path_factory.mktemp("inst"))
         environ["PANDAWA_SWEEP_AFTER_SECONDS"] = "2"  # the sweeper test need not wait a minute
+        environ.update(extra_environ or {})
         # one instant for the test, gunicorn and the worker: set per test
         clock_file = tmp_path_factory.mktemp("clock") / "now"
         FileClock(str(clock_file)).set(TUESDAY_10_WIB)
