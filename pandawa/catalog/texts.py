@@ -85,6 +85,8 @@ TEMPLATE_SPECS: dict[str, tuple[str, ...]] = {
     "window_reopen": ("ticket", "name", "office"),
     # a ticket closed because the citizen stopped answering (always past the window)
     "ticket_idle_closed": ("ticket",),
+    # an agent resolved the ticket past the window: the closing notice (optional)
+    "ticket_resolved_notice": ("ticket",),
 }
 
 

@@ -27,6 +27,7 @@ from pandawa.citizens.models import Conversation
 from pandawa.core.clock import as_utc, now, parse_utc
 from pandawa.core.config import current_settings
 from pandawa.tickets.models import Ticket
+from pandawa.tickets.notify import closing_template
 from pandawa.tickets.operations import add_event
 from pandawa.tickets.signals import ticket_resolved
 
@@ -150,12 +151,14 @@ def init_app(app: Flask) -> None:
 def ask_for_rating(session: Session, *, ticket: Ticket, at: datetime, **_: Any) -> None:
     """On `tickets.signals.ticket_resolved`: the closing text and the satisfaction question,
     in the citizen's language, as one message when both fit; the conversation then waits for
-    the rating (`read_rating` below). Past the 24-hour window nothing may be sent free-form, and
-    a template asking for a rating days later is not worth it: the ticket closes silently."""
+    the rating (`read_rating` below). Past the 24-hour window nothing may be sent free-form:
+    the catalogue's approved closing template goes instead when it has one
+    (`ticket_resolved_notice`), without the rating question (asking for a rating days later is
+    not worth a template)."""
     conversation = session.get(Conversation, ticket.conversation_id)
     assert conversation is not None
     if not window_is_open(conversation.last_inbound_at, at):
-        log.info("ticket %s resolved past the 24-hour window; no closing message", ticket.number)
+        closing_template(session, ticket, conversation)
         return
     contact = conversation.contact
     language = contact.language or "id"

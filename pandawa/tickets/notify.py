@@ -26,6 +26,7 @@ from pandawa.tickets.models import OPEN_STATUSES, Ticket
 
 log = logging.getLogger(__name__)
 REOPEN_TEMPLATE = "window_reopen"
+RESOLVED_TEMPLATE = "ticket_resolved_notice"  # the closing notice past the window (optional)
 # an agent's reply past the window when the citizen cannot be asked to answer (no approved
 # template in the catalogue): refused, so nothing waits unseen for a message that may never come
 NO_TEMPLATE_MESSAGE = (
@@ -138,6 +139,40 @@ def ask_to_reopen(
     ticket.reopen_template_sent_at = at
     ticket.reopen_templates_sent = (ticket.reopen_templates_sent or 0) + 1
     return message
+
+
+def closing_template(
+    session: Session, ticket: Ticket, conversation: Conversation, catalog: Catalog | None = None
+) -> Message | None:
+    """Past the window, the closing notice of a resolved ticket as the catalogue's approved
+    `ticket_resolved_notice` template. None when the catalogue has none (or there is no catalogue):
+    then nothing at all may go, and the ticket closes silently (logged)."""
+    try:
+        spec = (catalog or active_catalog()).template(RESOLVED_TEMPLATE)
+    except LookupError:  # no catalogue loaded (CatalogMissing)
+        spec = None
+    if spec is None:
+        log.info(
+            "ticket %s resolved past the 24-hour window and the catalogue has no %s template; "
+            "no closing message",
+            ticket.number,
+            RESOLVED_TEMPLATE,
+        )
+        return None
+    contact = conversation.contact
+    language = contact.language or "id"
+    preview = spec.preview.get(language).format(ticket=ticket.number) if spec.preview else ""
+    return queue_template(
+        session,
+        provider=provider_name(),
+        sender=conversation.channel_address,
+        recipient=contact.address,
+        content_sid=spec.content_sid,
+        variables=spec.content_variables(ticket=ticket.number),
+        conversation_id=conversation.id,
+        ticket_id=ticket.id,
+        body_preview=preview,
+    )
 
 
 def note_reopen_answered(
