@@ -6,8 +6,7 @@ requests and Twilio's webhooks waited until a stream ended (up to 5 minutes)."""
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,11 @@ from tests.stack import Stack, running_stack
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 QUEUE = "KEPESERTAAN"  # a queue of the default catalogue
-FAST = 3.0  # seconds: "at once" for a refusal, "without waiting" for an ordinary request
+# A request that waits for a stream's thread waits until a stream ends: MAX_STREAM_SECONDS
+# (300 s) by design; in a trial with every thread held, about 30 s. So "answered without
+# waiting" is "answered within ANSWER_LIMIT", half that, and far above a busy machine's
+# slowest answer (milliseconds here). No stopwatch: the limit is each request's read timeout.
+ANSWER_LIMIT = 15.0
 
 
 @pytest.fixture
@@ -85,10 +88,12 @@ def _sign_in(base: str, email: str) -> requests.Session:
     return s
 
 
-def _timed(call) -> tuple[requests.Response, float]:
-    started = time.monotonic()
-    response = call()
-    return response, time.monotonic() - started
+def _answered(what: str, call: Callable[[float | tuple[float, float]], requests.Response]):
+    """`call(timeout)`; a read timeout (the request waited for a stream's thread) fails."""
+    try:
+        return call((10, ANSWER_LIMIT))
+    except requests.ReadTimeout:
+        pytest.fail(f"{what}: no answer in {ANSWER_LIMIT:.0f} s while the streams are open")
 
 
 def test_open_streams_leave_threads_for_the_api_and_the_console(small_stack):
@@ -98,34 +103,36 @@ def test_open_streams_leave_threads_for_the_api_and_the_console(small_stack):
     streams: list[requests.Response] = []
     try:
         for tab in tabs[:2]:
-            stream = tab.get(f"{base}/console/events", stream=True, timeout=(3, 10))
+            stream = tab.get(f"{base}/console/events", stream=True, timeout=(10, ANSWER_LIMIT))
             assert stream.status_code == 200
             assert stream.headers["Content-Type"].startswith("text/event-stream")
             # the first block has arrived: the stream runs and holds its thread
             assert next(stream.iter_content(chunk_size=None)).startswith(b"retry: ")
             streams.append(stream)
 
-        refused, took = _timed(
-            lambda: tabs[2].get(f"{base}/console/events", stream=True, timeout=(3, 10))
+        refused = _answered(
+            "the third stream",
+            lambda t: tabs[2].get(f"{base}/console/events", stream=True, timeout=t),
         )
         streams.append(refused)  # closed in the end, should it be a stream after all
         assert refused.status_code == 503, "the third stream should find no free slot"
-        assert took < FAST
         assert refused.headers["Retry-After"] == "60"
         assert refused.json()["error"]["code"] == "busy"
 
-        # while both streams stay open, the other two threads answer at once
+        # while both streams stay open, the other two threads answer without waiting for them
         auth = {"Authorization": f"Bearer {token}"}
         for _ in range(3):
-            api, took = _timed(
-                lambda: requests.get(f"{base}/api/v1/queues", headers=auth, timeout=10)
+            api = _answered(
+                "the API", lambda t: requests.get(f"{base}/api/v1/queues", headers=auth, timeout=t)
             )
-            assert api.status_code == 200 and took < FAST, (api.status_code, took)
-            assert QUEUE in api.text
-            console, took = _timed(lambda: tabs[2].get(f"{base}/console", timeout=10))
-            assert console.status_code == 200 and took < FAST, (console.status_code, took)
-            poll, took = _timed(lambda: tabs[2].get(f"{base}/console/events/poll", timeout=10))
-            assert poll.status_code == 200 and took < FAST, (poll.status_code, took)
+            assert api.status_code == 200 and QUEUE in api.text
+            console = _answered("the console", lambda t: tabs[2].get(f"{base}/console", timeout=t))
+            assert console.status_code == 200
+            poll = _answered(
+                "the console's poll",
+                lambda t: tabs[2].get(f"{base}/console/events/poll", timeout=t),
+            )
+            assert poll.status_code == 200
     finally:
         for stream in streams:
             stream.close()
