@@ -13,17 +13,27 @@ def test_default_is_the_30_days_ending_today(session, make_user):
     boss = make_user(role="supervisor")
     scope = scope_from_args(session, boss, {})
     assert (scope.first_day, scope.last_day) == (date(2026, 11, 2), date(2026, 12, 1))
-    assert scope.timezone in ("Asia/Jakarta",) or scope.timezone  # the first office's zone
+    assert scope.timezone == "Asia/Jakarta"  # no office yet: Jakarta
 
 
 def test_local_days_become_utc_bounds(session, make_office, make_user):
     make_office()
     boss = make_user(role="supervisor")
     scope = scope_from_args(session, boss, {"from": "2026-12-01", "to": "2026-12-02"})
-    if scope.timezone == "Asia/Jakarta":
-        assert scope.start == datetime(2026, 11, 30, 17, tzinfo=UTC)
-        assert scope.end == datetime(2026, 12, 2, 17, tzinfo=UTC)
+    assert scope.timezone == "Asia/Jakarta"
+    assert scope.start == datetime(2026, 11, 30, 17, tzinfo=UTC)
+    assert scope.end == datetime(2026, 12, 2, 17, tzinfo=UTC)
     assert scope.query_args() == {"from": "2026-12-01", "to": "2026-12-02"}
+
+
+def test_the_days_are_those_of_the_first_office(session, make_office, make_user):
+    make_office(timezone="Asia/Makassar")  # WITA, UTC+8: the agency's days
+    make_office(timezone="Asia/Jayapura")  # a later office does not move them
+    boss = make_user(role="supervisor")
+    scope = scope_from_args(session, boss, {"from": "2026-12-01", "to": "2026-12-02"})
+    assert scope.timezone == "Asia/Makassar"
+    assert scope.start == datetime(2026, 11, 30, 16, tzinfo=UTC)
+    assert scope.end == datetime(2026, 12, 2, 16, tzinfo=UTC)
 
 
 def test_filters_by_code_and_round_trip(session, make_office, make_queue, make_user):
