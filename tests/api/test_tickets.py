@@ -212,7 +212,21 @@ def test_claim_answers_what_the_detail_view_shows(client, desk, make_ticket, add
         "Mohon bantuan pindah faskes",
         "Catatan: cek data",
     ]
-    assert claimed.json["window"]["is_open"] in (True, False)
+    # the citizen wrote just now (10:00 WIB, 1 December): free-form replies for 24 hours
+    assert claimed.json["window"] == {"is_open": True, "closes_at": "2026-12-02T03:00:00+00:00"}
+
+
+def test_a_claim_a_day_after_the_citizen_wrote_shows_the_window_closed(
+    client, clock, desk, make_ticket, add_message
+):
+    ticket = make_ticket(queue=desk.a)
+    add_message(ticket, "in", "Mohon bantuan pindah faskes")
+    clock.advance(hours=24)  # the window closes exactly 24 hours after the citizen's message
+
+    claimed = client.post("/api/v1/tickets/claim", headers=desk.agent_h)
+
+    assert claimed.status_code == 200
+    assert claimed.json["window"] == {"is_open": False, "closes_at": "2026-12-02T03:00:00+00:00"}
 
 
 def test_claim_runs_the_same_statements_however_long_the_conversation(
