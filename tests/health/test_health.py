@@ -57,11 +57,19 @@ def test_readiness_fails_when_the_database_is_unreachable(make_app):
 def test_metrics_parse_and_count_webhook_requests(client):
     from prometheus_client.parser import text_string_to_metric_families
 
+    def webhook_counts() -> dict[str, float]:
+        response = client.get("/metrics")
+        assert response.status_code == 200
+        families = {f.name: f for f in text_string_to_metric_families(response.text)}
+        assert all(name.startswith("pandawa_") for name in families)
+        histogram = families["pandawa_webhook_request_duration_seconds"]
+        return {
+            s.labels["webhook"]: s.value for s in histogram.samples if s.name.endswith("_count")
+        }
+
+    before = webhook_counts()  # earlier tests in this process have counted theirs
     client.post("/webhooks/twilio/whatsapp", data={"MessageSid": "SMx"})  # unsigned: 403
-    response = client.get("/metrics")
-    assert response.status_code == 200
-    families = {f.name: f for f in text_string_to_metric_families(response.text)}
-    assert all(name.startswith("pandawa_") for name in families)
-    histogram = families["pandawa_webhook_request_duration_seconds"]
-    counts = [s.value for s in histogram.samples if s.name.endswith("_count")]
-    assert sum(counts) >= 1
+    after = webhook_counts()
+
+    assert after["twilio_whatsapp"] == before["twilio_whatsapp"] + 1
+    assert after["twilio_status"] == before["twilio_status"]

@@ -72,11 +72,16 @@ def test_queue_gauges_match_the_tickets(client, queues):
 
 
 def test_process_metrics_are_there_too(client):
+    # both series exist from the start (and earlier tests have counted): judge the change
+    webhook = ("pandawa_webhook_request_duration_seconds_count", (("webhook", "twilio_whatsapp"),))
+    stored = ("pandawa_messages_in_total", ())
+    before = scrape(client)
+
     client.post("/webhooks/twilio/whatsapp", data={"MessageSid": "SMx"})  # unsigned: 403
-    samples = scrape(client)
-    names = {name for name, _ in samples}
-    assert "pandawa_webhook_request_duration_seconds_count" in names
-    assert "pandawa_messages_in_total" in names
+    after = scrape(client)
+
+    assert after[webhook] == before[webhook] + 1  # the request was timed
+    assert after[stored] == before[stored]  # a refused webhook stored no message
 
 
 @pytest.fixture(scope="module")
