@@ -57,8 +57,9 @@ def floor(session, make_office, make_queue, make_user, make_conversation, make_t
     gone = make_user("dedi@example.go.id", queues=[umum])  # offline, holds nothing: not listed
     gone.name, gone.presence, gone.last_seen_at = "Dedi", "offline", at
 
-    oldest = aged(ticket(umum), datetime(2026, 11, 30, 14, 40, tzinfo=WIB))
+    # the newer one first: the oldest wait must come from the release times, not the ids
     aged(ticket(umum), datetime(2026, 12, 1, 9, 50, tzinfo=WIB))
+    oldest = aged(ticket(umum), datetime(2026, 11, 30, 14, 40, tzinfo=WIB))
     ticket(umum, "deferred")
     held = ticket(umum, "assigned", assignee=online)
     ticket(cepat, "assigned", assignee=online)
