@@ -6,6 +6,8 @@ Inside, every instant is an aware UTC datetime; office-local time is made at the
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -57,8 +59,12 @@ class FileClock:
         return at.astimezone(UTC)
 
     def set(self, at: datetime) -> None:
-        with open(self.path, "w", encoding="ascii") as handle:
+        """Atomically: a process reading the file meanwhile sees the old instant or the new
+        one, never an empty file (written beside it, then renamed over it)."""
+        partial = f"{self.path}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(partial, "w", encoding="ascii") as handle:
             handle.write(at.isoformat())
+        os.replace(partial, self.path)
 
 
 def clock_from_setting(value: str | None) -> Clock:
