@@ -338,7 +338,7 @@ def test_deploy_doc_names_everything_production_requires_or_refuses():
 def test_deploy_doc_metrics_and_settings_exist():
     sources = " ".join(
         (ROOT / "pandawa" / path).read_text()
-        for path in ("core/metrics.py", "reports/board.py", "health/views.py")
+        for path in ("core/metrics.py", "reports/board.py", "health/views.py", "core/outbox.py")
     )
     defined = set(re.findall(r'"(pandawa_[a-z_]+)"', sources))
     text = DEPLOY.read_text()
