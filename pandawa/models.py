@@ -3,7 +3,7 @@
 from pandawa.accounts.models import ApiToken, SignInThrottle, User
 from pandawa.audit.models import AuditEvent
 from pandawa.catalog.models import CatalogRevision
-from pandawa.channels.models import Message
+from pandawa.channels.models import EarlyStatus, Message
 from pandawa.citizens.models import Contact, Conversation
 from pandawa.core.heartbeat import ServiceHeartbeat
 from pandawa.core.outbox import OutboxTask
@@ -16,6 +16,7 @@ __all__ = [
     "AuditEvent",
     "CatalogRevision",
     "Contact",
+    "EarlyStatus",
     "Conversation",
     "FiguresSnapshot",
     "Message",

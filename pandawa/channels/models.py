@@ -112,3 +112,20 @@ class Message(db.Model):
     # outbound: when the last provider call began (a row stuck in `sending` is checked first)
     send_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EarlyStatus(db.Model):
+    """A delivery status that arrived before the send recorded the provider's message id: the
+    provider can call back between answering our send and our commit of its id. Applied by
+    `record_sent` (status.apply_early), pruned after a day by the outbox sweep."""
+
+    __tablename__ = "message_status_early"
+    __table_args__ = (Index("ix_message_status_early_sid", "provider", "provider_message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    provider_message_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    error_message: Mapped[str | None] = mapped_column(String(300))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

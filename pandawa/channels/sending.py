@@ -24,6 +24,7 @@ from pandawa.channels.providers import (
     SendResult,
     SentRecord,
 )
+from pandawa.channels.status import apply_early
 from pandawa.core import clock
 
 ADOPT_MARGIN = timedelta(seconds=5)  # clock skew between us and the provider
@@ -214,6 +215,8 @@ def record_sent(session: Session, claim: Claim, result: SendResult | SentRecord)
             error_message=None,
         )
     )
+    # a status report that came before this commit of the id was kept: apply it now
+    apply_early(session, claim.provider, result.provider_message_id)
 
 
 def record_error(session: Session, claim: Claim, error: SendError, *, status: str) -> None:

@@ -2,19 +2,26 @@
 
 Providers deliver callbacks out of order (a late `sent` after `read`), so the rank check is
 part of the UPDATE's WHERE clause: one statement, no read-then-write race between callbacks.
+A report can even come before the send committed the provider's message id (the provider
+calls back between answering the send and our commit): it is kept (`message_status_early`)
+and applied when the id is recorded, never dropped.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, update
+from datetime import timedelta
+
+from sqlalchemy import String, case, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from pandawa.channels.models import STATUS_RANK, Message
+from pandawa.channels.models import STATUS_RANK, EarlyStatus, Message
 from pandawa.core import clock
+from pandawa.core.sqltypes import UTCDateTime
 
 FINAL_WITH_ERROR = ("failed", "undelivered")
 
 _table = Message.__table__
+_early = EarlyStatus.__table__
 _rank = case(STATUS_RANK, value=_table.c.status, else_=-1)
 
 
@@ -51,4 +58,79 @@ def apply_status(
         )
         .values(values)
     )
+    if not result.rowcount:
+        _keep_if_early(session, provider, provider_message_id, status, error_code, error_message)
     return bool(result.rowcount)
+
+
+def _keep_if_early(
+    session: Session,
+    provider: str,
+    provider_message_id: str,
+    status: str,
+    error_code: str | None,
+    error_message: str | None,
+) -> None:
+    """No message has this id yet: the send that made it has not committed the id. Keep the
+    report for `apply_early` — one INSERT … SELECT … WHERE NOT EXISTS, nothing when the
+    message exists (the report was only late or repeated)."""
+    known = (
+        select(literal(1))
+        .where(_table.c.provider == provider, _table.c.provider_message_id == provider_message_id)
+        .exists()
+    )
+    row = select(
+        literal(provider, String),
+        literal(provider_message_id, String),
+        literal(status, String),
+        literal((error_code or "")[:16] or None, String),
+        literal((error_message or "")[:300] or None, String),
+        literal(clock.now(), UTCDateTime),
+    ).where(~known)
+    session.execute(
+        insert(_early).from_select(
+            [
+                "provider",
+                "provider_message_id",
+                "status",
+                "error_code",
+                "error_message",
+                "received_at",
+            ],
+            row,
+        )
+    )
+
+
+def apply_early(session: Session, provider: str, provider_message_id: str) -> bool:
+    """Apply the reports that arrived before this message's id was recorded; True when one
+    moved it forward (the send task notes the live change)."""
+    rows = session.execute(
+        select(_early.c.status, _early.c.error_code, _early.c.error_message)
+        .where(_early.c.provider == provider, _early.c.provider_message_id == provider_message_id)
+        .order_by(_early.c.id)
+    ).all()
+    if not rows:
+        return False
+    moved = False
+    for status, error_code, error_message in rows:
+        moved |= apply_status(
+            session,
+            provider=provider,
+            provider_message_id=provider_message_id,
+            status=status,
+            error_code=error_code,
+            error_message=error_message,
+        )
+    session.execute(
+        delete(_early).where(
+            _early.c.provider == provider, _early.c.provider_message_id == provider_message_id
+        )
+    )
+    return moved
+
+
+def prune_early(session: Session, older_than: timedelta) -> int:
+    """Reports for ids no send ever recorded (another system's messages, a send that failed)."""
+    cutoff = clock.now() - older_than
+    return session.execute(delete(_early).where(_early.c.received_at < cutoff)).rowcount or 0

@@ -29,7 +29,7 @@ from datetime import timedelta
 from celery import shared_task
 from redis.exceptions import RedisError
 
-from pandawa.channels import media, pacing
+from pandawa.channels import media, pacing, status
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import SEND_TASK
 from pandawa.channels.providers import (
@@ -72,6 +72,7 @@ PACING_LEAD = 0.5
 SLOT_ALLOWANCE = 0.01
 PACING_DOWN_RETRY = 5.0  # Redis (the shared schedule) unreachable: try again after this
 SWEEP_BATCH = 500
+EARLY_STATUS_KEEP = timedelta(days=1)  # reports for ids no send recorded (status.py)
 MEDIA_MAX_RETRIES = 5
 MEDIA_BACKOFF = 30.0  # seconds before the first retry of a media fetch; doubles each time
 # the sweep leaves alone what a fetch task may still be retrying (30+60+…+480 s ≈ 16 min)
@@ -237,6 +238,7 @@ def sweep_outbox(self) -> int:
         )
         for message_id in ids:
             enqueue_after_commit(session, SEND_TASK, message_id)
+        status.prune_early(session, older_than=EARLY_STATUS_KEEP)
         session.commit()
     except Exception:
         session.rollback()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
-from pandawa.channels.models import Message
+from pandawa.channels.models import EarlyStatus, Message
+from pandawa.channels.providers import SendResult
+from pandawa.channels.sending import Claim, record_sent
 from pandawa.core.clock import now
 from tests.harness import CITIZEN, OFFICE, STATUS_PATH
 
@@ -99,3 +102,27 @@ def test_a_status_callback_without_status_is_400(client, post_signed):
 
     assert response.status_code == 400
     assert response.json["error"]["field"] == "MessageStatus"
+
+
+def test_a_status_before_the_send_recorded_its_id_is_kept_and_applied(
+    client, session, post_signed, sent_message
+):
+    """Twilio may call back between answering our send and our commit of its id: the report
+    waits for the id instead of being dropped, and the message ends where Twilio says."""
+    message = sent_message(sid=None, status="sending")
+    assert _report(post_signed, client, "SMearly1", "sent").status_code == 200
+    assert _report(post_signed, client, "SMearly1", "delivered").status_code == 200
+    session.refresh(message)
+    assert message.status == "sending"  # nothing to move yet
+
+    claim = Claim(message.id, "twilio", None, 1, None)  # type: ignore[arg-type]
+    record_sent(session, claim, SendResult("SMearly1", "queued"))
+    session.refresh(message)
+    assert (message.provider_message_id, message.status) == ("SMearly1", "delivered")
+    assert session.scalar(sa.select(sa.func.count()).select_from(EarlyStatus)) == 0
+
+
+def test_a_late_report_for_a_known_message_is_not_kept(client, session, post_signed, sent_message):
+    sent_message(sid="SMknown", status="read")
+    assert _report(post_signed, client, "SMknown", "sent").status_code == 200
+    assert session.scalar(sa.select(sa.func.count()).select_from(EarlyStatus)) == 0
