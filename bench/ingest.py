@@ -1,6 +1,10 @@
 """Ingest benchmark: Pandawa's Twilio webhook against the minimal baseline, same machine, same
 gunicorn settings, same load, in one run.
 
+Pandawa runs as deployed: gunicorn and its outbox dispatcher (`pandawa dispatcher`); the
+baseline once per BENCH_MODE asked for (default db and celery), each side its own server and
+database, rounds alternating over all of them.
+
     .venv/bin/python bench/ingest.py            # the full bench (~4 minutes)
     .venv/bin/python bench/ingest.py --help     # shorter runs, one side, profiling
 
@@ -40,6 +44,8 @@ log = logging.getLogger("bench")
 OUT_DIR = Path(__file__).resolve().parent / "out"
 CALIBRATION_LINES = 30_000  # ample at any rate this app reaches on 2 cores for CALIBRATION_S
 CALIBRATION_S = 5.0
+BASELINE_MODES = ("bare", "sig", "db", "celery")
+DRAIN_TIMEOUT_S = 30.0  # how long the dispatcher may take to publish a round's backlog
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -57,9 +63,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
     p.add_argument(
         "--baseline-mode",
-        default="celery",
-        choices=("bare", "sig", "db", "celery"),
-        help="the baseline's BENCH_MODE (celery: form+signature+INSERT+publish)",
+        default="db,celery",
+        help="comma-separated BENCH_MODEs, one baseline side each (db,celery): bare, sig, "
+        "db (form+signature+INSERT+COMMIT), celery (db + one publish)",
+    )
+    p.add_argument(
+        "--dispatcher",
+        default="on",
+        choices=("on", "off"),
+        help="run Pandawa's outbox dispatcher beside its gunicorn, as the Procfile does (on)",
     )
     p.add_argument(
         "--sides",
@@ -77,6 +89,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.sides = [s.strip() for s in args.sides.split(",") if s.strip()]
     if not args.sides or set(args.sides) - {"baseline", "pandawa"}:
         p.error("--sides takes baseline, pandawa or both")
+    modes = [m.strip() for m in args.baseline_mode.split(",") if m.strip()]
+    if not modes or set(modes) - set(BASELINE_MODES):
+        p.error(f"--baseline-mode takes a comma-separated list of {', '.join(BASELINE_MODES)}")
+    args.baseline_modes = list(dict.fromkeys(modes))  # in the order given, once each
     if not (
         1 <= args.rounds <= 10
         and 1 <= args.duration <= 120
@@ -120,6 +136,77 @@ def settle(side: Side, requests: RequestFile, timeout: float = 20) -> list[str]:
             return sids
         last = len(sids)
         time.sleep(0.3)
+
+
+def outbox_mark(side: Side) -> int | None:
+    """The last task_outbox id before a run (Pandawa only): the run's rows come after it."""
+    if not side.outbox:
+        return None
+    return stack.query(side.db, "SELECT coalesce(max(id), 0) FROM task_outbox")[0][0]
+
+
+def drain(side: Side, timeout: float = DRAIN_TIMEOUT_S) -> float | None:
+    """Wait until the dispatcher has published every outbox row; the seconds it took (None
+    when no dispatcher runs: the rows stay unpublished, as they would in production)."""
+    if side.dispatcher is None:
+        return None
+    t0 = time.monotonic()
+    while True:
+        waiting = stack.query(
+            side.db, "SELECT count(*) FROM task_outbox WHERE published_at IS NULL"
+        )[0][0]
+        waited = time.monotonic() - t0
+        if waiting == 0:
+            return round(waited, 2)
+        if side.dispatcher.proc.poll() is not None:
+            raise BenchError(f"the dispatcher exited:\n{side.dispatcher.log_tail()}")
+        if waited > timeout:
+            log.warning(
+                "%s: %d outbox rows still unpublished after %.0fs", side.title, waiting, waited
+            )
+            return round(waited, 2)
+        time.sleep(0.1)
+
+
+def handed_on(
+    side: Side,
+    mark: int | None,
+    meter: stack.CpuMeter,
+    stored: int,
+    requests: int,
+    redis_db: RedisDb,
+) -> dict:
+    """The tasks one run handed on: Pandawa's outbox rows written and published (once the
+    dispatcher has caught up), the tasks queued in Redis, what the side should have queued,
+    and the dispatcher's CPU from the start of the run until it caught up."""
+    out: dict = {"expected": stored if side.publishes else 0}
+    if side.outbox:
+        out["drain_s"] = drain(side)
+        written, published = stack.query(
+            side.db,
+            "SELECT count(*), count(published_at) FROM task_outbox WHERE id > %s",
+            (mark,),
+        )[0]
+        out["outbox_written"], out["outbox_published"] = written, published
+        if isinstance(meter, stack.CpuMeterApart):
+            seconds = meter.apart_since_start()
+            out["dispatcher_cpu_ms_per_request"] = (
+                round(seconds * 1000.0 / requests, 3) if requests else None
+            )
+    out["queued"] = redis_db.queued_tasks()
+    ok = out["queued"] == out["expected"]
+    if side.outbox:
+        # one process_inbound row per stored text message, published iff a dispatcher runs
+        ok = ok and out["outbox_written"] == stored
+        ok = ok and out["outbox_published"] == (stored if side.dispatcher else 0)
+    out["passed"] = ok
+    return out
+
+
+def meter(side: Side) -> stack.CpuMeter:
+    if side.dispatcher is None:
+        return stack.CpuMeter(side.server.worker_pids, side.db)
+    return stack.CpuMeterApart(side.server.worker_pids, side.db, side.dispatcher.pids())
 
 
 def load(side: Side, requests: RequestFile, args: Namespace, seconds: float) -> WrkResult:
@@ -171,8 +258,10 @@ def throughput_round(side: Side, r: int, args: Namespace, redis_db: RedisDb) -> 
     for attempt in range(2):
         load(side, warm, args, args.warmup)
         settle(side, warm)  # its last requests publish too: let them land before the purge
+        drain(side)  # and the dispatcher hand on the warm-up's outbox rows
         redis_db.purge()
-        with stack.CpuMeter(side.server.worker_pids, side.db) as cpu:
+        mark = outbox_mark(side)
+        with meter(side) as cpu:
             result = load(side, measured, args, args.duration)
         if not result.exhausted or attempt:
             break
@@ -183,12 +272,14 @@ def throughput_round(side: Side, r: int, args: Namespace, redis_db: RedisDb) -> 
         measured = side.signer.write(f"{side.key}-r{r}-b", file_size(side, args, args.duration))
     stored = settle(side, measured)
     integrity = report.wrk_integrity(measured, result, stored)
+    tasks = handed_on(side, mark, cpu, len(stored), result.completed, redis_db)
     run = {
         "round": r,
         "wrk": result.summary(),
         "cpu": cpu.summary(result.completed),
         "integrity": integrity,
-        "tasks_published": redis_db.queued_tasks(),
+        "tasks": tasks,
+        "tasks_published": tasks["queued"],
         "worker_vmhwm_kib": side.server.peak_memory_kib(),
         "wrk_text": result.text,
     }
@@ -196,7 +287,7 @@ def throughput_round(side: Side, r: int, args: Namespace, redis_db: RedisDb) -> 
     log.info(
         "%s round %d: %.0f req/s, p50 %.2f ms, p99 %.2f ms, worker CPU %.2f ms/req; "
         "%d 2xx, %d rows, %d duplicated, %d missing of %d unanswered, %d non-2xx; "
-        "other load %s cores%s",
+        "tasks %s; other load %s cores%s",
         side.title,
         r + 1,
         result.rps,
@@ -209,6 +300,7 @@ def throughput_round(side: Side, r: int, args: Namespace, redis_db: RedisDb) -> 
         integrity["missing"],
         integrity["unanswered"],
         result.non2xx,
+        report.tasks_text(tasks),
         run["cpu"]["other_cores"],
         " (CUT SHORT: request file too small)" if result.exhausted else "",
     )
@@ -221,24 +313,28 @@ def fixed_rate(side: Side, r: int, args: Namespace, redis_db: RedisDb) -> None:
         openloop.build_request("127.0.0.1", port, side.path, sig, body)
         for sig, body in requests.lines()
     ]
+    drain(side)
     redis_db.purge()
-    with stack.CpuMeter(side.server.worker_pids, side.db) as cpu:
+    mark = outbox_mark(side)
+    with meter(side) as cpu:
         outcomes, wall = openloop.run_fixed_rate("127.0.0.1", port, wire, args.rate)
     stored = settle(side, requests)
     summary = openloop.summarise(outcomes, wall)
     integrity = report.exact_integrity(requests, outcomes, stored)
+    tasks = handed_on(side, mark, cpu, len(stored), len(outcomes), redis_db)
     side.fixed.append(
         {
             "round": r,
             "load": summary,
             "cpu": cpu.summary(len(outcomes)),
             "integrity": integrity,
+            "tasks": tasks,
             "worker_vmhwm_kib": side.server.peak_memory_kib(),
         }
     )
     log.info(
         "%s at %g req/s, round %d: p50 %s ms, p99 %s ms, statuses %s; lost %d, duplicated %d; "
-        "other load %s cores",
+        "tasks %s; other load %s cores",
         side.title,
         args.rate,
         r + 1,
@@ -247,6 +343,7 @@ def fixed_rate(side: Side, r: int, args: Namespace, redis_db: RedisDb) -> None:
         summary["statuses"],
         integrity["lost"],
         integrity["duplicated"],
+        report.tasks_text(tasks),
         side.fixed[-1]["cpu"]["other_cores"],
     )
 
@@ -295,14 +392,21 @@ def bench(args: argparse.Namespace, exits: contextlib.ExitStack) -> dict:
     sides: list[Side] = []
     try:
         for key in args.sides:
-            setup = setup_baseline if key == "baseline" else setup_pandawa
-            sides.append(setup(args, tmp, redis_db, exits))
-            log.info(
-                "%s up on %s (workers %s)",
-                sides[-1].title,
-                sides[-1].server.base_url,
-                sides[-1].server.worker_pids,
-            )
+            if key == "baseline":
+                started = [
+                    setup_baseline(args, m, tmp, redis_db, exits) for m in args.baseline_modes
+                ]
+            else:
+                started = [setup_pandawa(args, tmp, redis_db, exits)]
+            for side in started:
+                sides.append(side)
+                log.info(
+                    "%s up on %s (workers %s%s)",
+                    side.title,
+                    side.server.base_url,
+                    side.server.worker_pids,
+                    f", dispatcher {side.dispatcher.proc.pid}" if side.dispatcher else "",
+                )
         for side in sides:
             calibrate(side, args, redis_db)
         for side in sides:
@@ -326,6 +430,10 @@ def bench(args: argparse.Namespace, exits: contextlib.ExitStack) -> dict:
     except BaseException:
         for side in sides:
             sys.stderr.write(f"\n--- {side.key} server log (tail) ---\n{side.server.log_tail(40)}")
+            if side.dispatcher:
+                sys.stderr.write(
+                    f"\n--- {side.key} dispatcher log (tail) ---\n{side.dispatcher.log_tail(40)}"
+                )
         raise
     for side in sides:
         if sorted(side.server.workers()) != sorted(side.server.worker_pids):
@@ -333,6 +441,8 @@ def bench(args: argparse.Namespace, exits: contextlib.ExitStack) -> dict:
                 "%s: gunicorn replaced a worker during the run (crash or timeout?); see its log",
                 side.title,
             )
+        if side.dispatcher and side.dispatcher.proc.poll() is not None:
+            log.warning("%s: the dispatcher exited during the run; see its log", side.title)
     peaks = {s.key: max(s.server.peak_memory_kib().values(), default=None) for s in sides}
     summary = {s.key: report.side_summary(s.runs, s.fixed, peaks[s.key]) for s in sides}
     return {
@@ -345,6 +455,7 @@ def bench(args: argparse.Namespace, exits: contextlib.ExitStack) -> dict:
         "calibration_rps": {s.key: round(s.rps_estimate, 1) for s in sides},
         "profiles": profiles,
         "server_logs": {s.key: s.server.log_tail(30) for s in sides},
+        "dispatcher_logs": {s.key: s.dispatcher.log_tail(30) for s in sides if s.dispatcher},
     }
 
 
@@ -377,6 +488,13 @@ def main(argv: list[str] | None = None) -> int:
         for key, profile in results["profiles"].items():
             print(profiling.markdown(profile, results["titles"][key]))
     print(f"raw results: {out.relative_to(REPO)}")
+    short = [k for k, s in results["summary"].items() if not s["tasks_passed"]]
+    if short:
+        print(
+            f"tasks handed on differ from the rows stored for {', '.join(short)}: see the "
+            "rounds' tasks column and the JSON (a message is stored, so not lost)",
+            file=sys.stderr,
+        )
     failed = [k for k, s in results["summary"].items() if not s["integrity_passed"]]
     if failed:
         print(f"INTEGRITY FAILED for {', '.join(failed)}: see the JSON", file=sys.stderr)

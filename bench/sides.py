@@ -1,4 +1,5 @@
-"""The two sides of the ingest bench: the baseline and Pandawa, each set up as its operator
+"""The sides of the ingest bench: the baseline (one side per BENCH_MODE asked for) and Pandawa
+(gunicorn and its outbox dispatcher, as the Procfile runs them), each set up as its operator
 would (fresh database and schema, gunicorn with 2 sync workers on 127.0.0.1)."""
 
 from __future__ import annotations
@@ -14,18 +15,23 @@ from pathlib import Path
 
 import stack
 from signed import RequestFile, Signer
-from stack import RedisDb, Server
+from stack import Daemon, RedisDb, Server
 
 log = logging.getLogger("bench")
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-# the shared folder sits beside the checkout: ../shared/bench/baseline
+# found relative to the checkout, never at an absolute path: ../shared/bench/baseline beside
+# it (BENCH_BASELINE_DIR overrides)
 BASELINE_SRC = Path(
     os.environ.get("BENCH_BASELINE_DIR", REPO.parent / "shared" / "bench" / "baseline")
 )
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"  # the baseline's BENCH_TOKEN default
 ACCOUNT_SID = "AC" + "c0ffee" * 5 + "00"  # the AccountSid the baseline generator writes
+# one hex digit per side in the MessageSids (signed.py): Pandawa 2, each baseline mode its own
+SID_PREFIX = {"pandawa": "2", "bare": "a", "sig": "b", "db": "d", "celery": "c"}
+# the baseline modes that publish one Celery task per stored message; the others publish none
+PUBLISHING_MODES = {"celery"}
 PANDAWA_SENDER = "whatsapp:+6281180001500"
 PUBLIC_BASE_URL = "https://pandawa.bench.invalid"  # never called: only signed for
 # names that must come from this script only, never leak in from the caller's shell
@@ -49,6 +55,12 @@ class Side:
     sid_sql: str  # the stored MessageSids between %s and %s
     server: Server
     signer: Signer
+    # tasks the side hands to Redis per stored message (1 or 0): celery mode, and Pandawa
+    # through its dispatcher; db, sig, bare and Pandawa without its dispatcher publish none
+    publishes: bool = False
+    # Pandawa only: its outbox dispatcher (None when run with --dispatcher off)
+    dispatcher: Daemon | None = None
+    outbox: bool = False  # Pandawa only: it writes task_outbox rows
     rps_estimate: float = 0.0
     files: list[tuple[RequestFile, RequestFile]] = field(default_factory=list)
     fixed_files: list[RequestFile] = field(default_factory=list)
@@ -65,9 +77,13 @@ def child_env(extra: dict[str, str]) -> dict[str, str]:
     return {**env, **extra}
 
 
-def setup_baseline(args: Namespace, tmp: Path, redis_db: RedisDb, exits: ExitStack) -> Side:
+def setup_baseline(
+    args: Namespace, mode: str, tmp: Path, redis_db: RedisDb, exits: ExitStack
+) -> Side:
+    """One baseline side for one BENCH_MODE: its own database and gunicorn (key baseline-MODE)."""
     workdir = tmp / "baseline"
-    name = "pandawa_bench_baseline"
+    key = f"baseline-{mode}"
+    name = f"pandawa_bench_baseline_{mode}"
     stack.recreate_database(name)
     exits.callback(stack.drop_database, name)
     env = child_env(
@@ -75,32 +91,33 @@ def setup_baseline(args: Namespace, tmp: Path, redis_db: RedisDb, exits: ExitSta
             "BENCH_DSN": stack.pg_url(name, "postgresql+psycopg"),
             "BENCH_BROKER": redis_db.url,
             "BENCH_TOKEN": AUTH_TOKEN,
-            "BENCH_MODE": args.baseline_mode,
+            "BENCH_MODE": mode,
         }
     )
     stack.run([sys.executable, "common.py", "init"], env, workdir)
     port = stack.free_port()
     server = stack.start_gunicorn(
-        "baseline",
+        key,
         VENV_BIN / "gunicorn",
         "app:app",
         port,
         args.workers,
         env,
         workdir,
-        tmp / "baseline.log",
+        tmp / f"{key}.log",
         "/webhook/whatsapp",
     )
     exits.callback(server.stop)
     url = f"{server.base_url}/webhook/whatsapp"
     return Side(
-        "baseline",
-        f"baseline ({args.baseline_mode})",
+        key,
+        f"baseline ({mode})",
         "/webhook/whatsapp",
         name,
         "SELECT message_sid FROM messages WHERE message_sid BETWEEN %s AND %s",
         server,
-        Signer(workdir, AUTH_TOKEN, url, "1", None, tmp / "reqs"),
+        Signer(workdir, AUTH_TOKEN, url, SID_PREFIX[mode], None, tmp / "reqs"),
+        publishes=mode in PUBLISHING_MODES,
     )
 
 
@@ -146,6 +163,21 @@ def setup_pandawa(args: Namespace, tmp: Path, redis_db: RedisDb, exits: ExitStac
         "/healthz",
     )
     exits.callback(server.stop)
+    dispatcher = None
+    if args.dispatcher == "on":
+        # the Procfile's `dispatcher: pandawa dispatcher`, with the web's environment
+        dispatcher = stack.start_daemon(
+            "dispatcher",
+            [str(VENV_BIN / "pandawa"), "dispatcher"],
+            env,
+            REPO,
+            tmp / "dispatcher.log",
+            # its first loop stamps its heartbeat: connected, and the outbox claimed once
+            lambda: bool(
+                stack.query(name, "SELECT 1 FROM service_heartbeat WHERE name = 'dispatcher'")
+            ),
+        )
+        exits.callback(dispatcher.stop)
     path = "/webhooks/twilio/whatsapp"
     return Side(
         "pandawa",
@@ -156,8 +188,16 @@ def setup_pandawa(args: Namespace, tmp: Path, redis_db: RedisDb, exits: ExitStac
         "AND provider_message_id BETWEEN %s AND %s",
         server,
         Signer(
-            tmp / "baseline", AUTH_TOKEN, PUBLIC_BASE_URL + path, "2", PANDAWA_SENDER, tmp / "reqs"
+            tmp / "baseline",
+            AUTH_TOKEN,
+            PUBLIC_BASE_URL + path,
+            SID_PREFIX["pandawa"],
+            PANDAWA_SENDER,
+            tmp / "reqs",
         ),
+        publishes=dispatcher is not None,
+        dispatcher=dispatcher,
+        outbox=True,
     )
 
 

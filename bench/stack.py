@@ -11,7 +11,7 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -354,3 +354,103 @@ def _children_cpu() -> float:
             resource.getrusage(resource.RUSAGE_SELF),
         )
     )
+
+
+@dataclass
+class Daemon:
+    """A long-running process without a port (e.g. `pandawa dispatcher`), in its own process
+    group, logging to a file; stopped like the servers."""
+
+    name: str
+    proc: subprocess.Popen
+    log_path: Path
+
+    def pids(self) -> list[int]:
+        """The process and its children (a console script runs in-process: usually one)."""
+        return [self.proc.pid, *children(self.proc.pid)]
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "".join(self.log_path.read_text(errors="replace").splitlines(True)[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+
+
+def start_daemon(
+    name: str,
+    cmd: Sequence[str],
+    env: dict[str, str],
+    cwd: Path,
+    log_path: Path,
+    ready: Callable[[], bool],
+    timeout: float = 60,
+) -> Daemon:
+    """Start `cmd` in a session of its own; ready once `ready()` says so (e.g. a heartbeat)."""
+    handle = log_path.open("w")
+    proc = subprocess.Popen(
+        list(cmd),
+        cwd=cwd,
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    handle.close()
+    daemon = Daemon(name, proc, log_path)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise BenchError(f"{name} exited at start:\n{daemon.log_tail()}")
+            if ready():
+                return daemon
+            if time.monotonic() > deadline:
+                raise BenchError(f"{name}: not ready after {timeout:.0f}s:\n{daemon.log_tail()}")
+            time.sleep(0.2)
+    except BaseException:
+        daemon.stop()
+        raise
+
+
+class CpuMeterApart(CpuMeter):
+    """CpuMeter that also reads some processes apart (e.g. the outbox dispatcher): their CPU
+    in the window is reported on its own and no longer counted as `other` load."""
+
+    def __init__(self, workers: list[int], database: str, apart: list[int]) -> None:
+        super().__init__(workers, database)
+        self.apart = apart
+
+    def __enter__(self) -> CpuMeterApart:
+        self.a0 = cpu_seconds(self.apart)
+        super().__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
+        self.apart_seconds = self.apart_since_start()
+
+    def apart_since_start(self) -> float:
+        """CPU seconds the apart processes used since the window opened (also after it)."""
+        a1 = cpu_seconds(self.apart)
+        return sum(a1[p] - self.a0.get(p, 0.0) for p in a1)
+
+    def summary(self, requests: int) -> dict:
+        out = super().summary(requests)
+        if self.wall and out["other_cores"] is not None:
+            other = self.machine_busy - self.worker - self.postgres - self.loadgen
+            out["other_cores"] = round((other - self.apart_seconds) / self.wall, 2)
+        per = 1000.0 / requests if requests else 0.0
+        out["apart_cpu_ms_per_request"] = round(self.apart_seconds * per, 3)
+        return out
