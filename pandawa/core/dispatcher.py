@@ -66,12 +66,15 @@ class Dispatcher:
         self._broker_id: str | None = None
         self._due = {"stamp": 0.0, "prune": 0.0, "identity": 0.0}
         self._backoff = BACKOFF_START
+        self.stamp_every = STAMP_EVERY
 
     # -- the loop -------------------------------------------------------------------------
 
     def run(self) -> None:
         log.info("dispatcher started (poll %.2fs)", self.poll)
         while not self.stop.is_set():
+            # first and on its own: a broker outage must not make the dispatcher look dead
+            self._stamp()
             try:
                 with self.app.app_context():
                     published = self.dispatch_once()
@@ -132,16 +135,28 @@ class Dispatcher:
         if tick >= self._due["identity"]:
             self._due["identity"] = tick + IDENTITY_EVERY
             self._check_broker_identity()
-        if tick >= self._due["stamp"]:
-            self._due["stamp"] = tick + STAMP_EVERY
-            heartbeat.stamp(db.session, heartbeat.DISPATCHER)
-            db.session.commit()
         if tick >= self._due["prune"]:
             self._due["prune"] = tick + PRUNE_EVERY
             keep = timedelta(seconds=self.settings.outbox_replay_seconds)
             while outbox.prune(db.session, keep) == outbox.PRUNE_BATCH:
                 db.session.commit()
             db.session.commit()
+
+    def _stamp(self) -> None:
+        """The heartbeat, when due, whatever the broker does (the database must answer)."""
+        tick = time.monotonic()
+        if tick < self._due["stamp"]:
+            return
+        with self.app.app_context():
+            try:
+                heartbeat.stamp(db.session, heartbeat.DISPATCHER)
+                db.session.commit()
+            except Exception:  # the database is down: the loop's own error says so
+                db.session.rollback()
+                return
+            finally:
+                db.session.remove()
+        self._due["stamp"] = tick + self.stamp_every
 
     def _check_broker_identity(self) -> None:
         identity = broker_identity(self.settings.celery_broker_url)

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from pandawa.app import create_app
-from pandawa.core import jobs, outbox
+from pandawa.core import heartbeat, jobs, outbox
 from pandawa.core.dispatcher import Dispatcher
 from pandawa.core.extensions import db
 from pandawa.core.migrations import upgrade
@@ -186,6 +186,31 @@ def test_broker_down_rows_wait_then_go_out_in_order_within_seconds_of_its_return
     assert queued(broker_server.client()) == [[TASK, n] for n in (1, 2, 3, 4)]
     # seconds, not a sweep interval (60 s): the back-off is at most 2 s
     assert drained < 15, drained
+
+
+def test_the_heartbeat_goes_on_while_the_broker_is_down(outbox_app, broker_server, clock):
+    """The board must blame the broker, not the dispatcher: its heartbeat stays fresh."""
+    broker_server.stop()
+    enqueue(outbox_app, 1)
+    stop = threading.Event()
+    dispatcher = Dispatcher(outbox_app, stop=stop, poll=0.1)
+    dispatcher.stamp_every = 0.2
+    thread = threading.Thread(target=dispatcher.run, daemon=True)
+    thread.start()
+    try:
+        clock.advance(minutes=5)
+
+        def seen() -> object:
+            with outbox_app.app_context():
+                at = heartbeat.seen(db.session)[heartbeat.DISPATCHER].seen_at
+                db.session.remove()
+                return at == clock.now()
+
+        wait_until(seen, 10, what="a stamp at the advanced clock during the outage")
+        assert unpublished(outbox_app) == [1]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
 
 
 def test_a_broker_restarted_empty_gets_the_recent_rows_again(
