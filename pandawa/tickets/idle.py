@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session, aliased
 from pandawa.catalog.queries import active_catalog
 from pandawa.catalog.schema import Catalog
 from pandawa.channels.models import Message
-from pandawa.channels.outbox import queue_notification, queue_template
+from pandawa.channels.outbox import queue_notification
 from pandawa.channels.window import window_is_open
 from pandawa.citizens.models import Conversation
 from pandawa.core.config import current_settings
 from pandawa.tickets.models import Ticket
+from pandawa.tickets.notify import queue_ticket_template
 from pandawa.tickets.operations import add_event
 
 log = logging.getLogger(__name__)
@@ -133,18 +134,7 @@ def _tell_citizen(session: Session, ticket: Ticket, at: datetime) -> None:
     if spec is None:
         log.info("idle ticket %s closed past the 24-hour window, silently", ticket.number)
         return
-    preview = spec.preview.get(language).format(ticket=ticket.number) if spec.preview else ""
-    queue_template(
-        session,
-        provider=provider,
-        sender=conversation.channel_address,
-        recipient=contact.address,
-        content_sid=spec.content_sid,
-        variables=spec.content_variables(ticket=ticket.number),
-        conversation_id=conversation.id,
-        ticket_id=ticket.id,
-        body_preview=preview,
-    )
+    queue_ticket_template(session, spec, ticket, conversation, provider, {"ticket": ticket.number})
 
 
 def _text(catalog: Catalog, language: str, number: str) -> str:

@@ -123,19 +123,7 @@ def ask_to_reopen(
         "name": contact.name or "Bapak/Ibu",
         "office": office.name if office else "BPJS Kesehatan",
     }
-    language = contact.language or "id"
-    preview = spec.preview.get(language).format(**values) if spec.preview else ""
-    message = queue_template(
-        session,
-        provider=provider_name(),
-        sender=conversation.channel_address,
-        recipient=contact.address,
-        content_sid=spec.content_sid,
-        variables=spec.content_variables(**values),
-        conversation_id=conversation.id,
-        ticket_id=ticket.id,
-        body_preview=preview,
-    )
+    message = queue_ticket_template(session, spec, ticket, conversation, provider_name(), values)
     ticket.reopen_template_sent_at = at
     ticket.reopen_templates_sent = (ticket.reopen_templates_sent or 0) + 1
     return message
@@ -159,16 +147,30 @@ def closing_template(
             RESOLVED_TEMPLATE,
         )
         return None
+    values = {"ticket": ticket.number}
+    return queue_ticket_template(session, spec, ticket, conversation, provider_name(), values)
+
+
+def queue_ticket_template(
+    session: Session,
+    spec: TemplateSpec,
+    ticket: Ticket,
+    conversation: Conversation,
+    provider: str,
+    values: dict[str, str],
+) -> Message:
+    """Queue the approved template `spec` about `ticket` to its citizen, the conversation
+    showing its text in the citizen's language."""
     contact = conversation.contact
     language = contact.language or "id"
-    preview = spec.preview.get(language).format(ticket=ticket.number) if spec.preview else ""
+    preview = spec.preview.get(language).format(**values) if spec.preview else ""
     return queue_template(
         session,
-        provider=provider_name(),
+        provider=provider,
         sender=conversation.channel_address,
         recipient=contact.address,
         content_sid=spec.content_sid,
-        variables=spec.content_variables(ticket=ticket.number),
+        variables=spec.content_variables(**values),
         conversation_id=conversation.id,
         ticket_id=ticket.id,
         body_preview=preview,
