@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -402,7 +403,8 @@ def _late(seq) -> int:
 class Bench:
     def __init__(self, args: argparse.Namespace, tmp: Path) -> None:
         self.args, self.tmp = args, tmp
-        self.source = product_source(args.source, tmp)
+        self.commit = "worktree" if args.source == "worktree" else commit_of(args.source)
+        self.source = product_source(self.commit, tmp)
         self.commands = procfile(self.source / "Procfile")
         self.pg = OwnPostgres(tmp)
         self.redis = OwnRedis(tmp)
@@ -463,12 +465,25 @@ class Bench:
                 self.pg.stop("immediate")
 
 
+def commit_of(rev: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", f"{rev}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BenchError(f"not a git revision: {rev}")
+    return done.stdout.strip()
+
+
 def product_source(rev: str, tmp: Path) -> Path:
     """The product as committed at `rev` (git archive into the temp dir: the checkout is shared
     and may be mid-edit), or the working tree itself for `worktree`."""
     if rev == "worktree":
         return REPO
     source = tmp / "src"
+    rev = commit_of(rev)  # the commit exported, named in the table (HEAD may move meanwhile)
     done = subprocess.run(
         ["git", "-C", str(REPO), "archive", "--format=tar", rev, *SOURCE_PATHS],
         capture_output=True,
@@ -714,6 +729,58 @@ def sc_media_disk_full(w: World, a: argparse.Namespace) -> float:
     return time.monotonic()
 
 
+class BehindTls(requests.Session):
+    """Sends the Secure session cookie over plain http, as the TLS proxy would."""
+
+    def send(self, request, **kwargs):  # type: ignore[no-untyped-def]
+        response = super().send(request, **kwargs)
+        for cookie in self.cookies:
+            cookie.secure = False
+        return response
+
+
+def admin_sees_parked(w: World) -> str:
+    """An admin created with `pandawa users create` signs in and finds each parked message's
+    row id on /admin/dead-letters."""
+    email, password = "admin@faults.invalid", "faults-bench-password-2026"
+    subprocess.run(
+        [
+            str(VENV_BIN / "pandawa"),
+            "users",
+            "create",
+            email,
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        input=password + "\n",
+        cwd=w.bench.source,
+        env=w.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    base = f"http://127.0.0.1:{w.port}"
+    s = BehindTls()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', s.get(f"{base}/login", timeout=10).text)
+    if token is None:
+        return "admin page: no sign-in form"
+    s.post(
+        f"{base}/login",
+        data={"csrf_token": token.group(1), "email": email, "password": password},
+        timeout=10,
+    )
+    page = s.get(f"{base}/admin/dead-letters", timeout=10)
+    ids = [
+        i for (i,) in w.sql(
+            "SELECT id FROM message WHERE status = 'dead' AND provider_message_id = ANY(%s)",
+            (list(w.expected_parked()),),
+        )
+    ]  # fmt: skip
+    shown = [i for i in ids if f'data-message="{i}"' in page.text]
+    return f"/admin/dead-letters ({page.status_code}) lists {len(shown)} of {len(ids)} parked"
+
+
 SCENARIOS: dict[str, Callable[[World, argparse.Namespace], float]] = {
     "worker_kill9": sc_worker_kill9,
     "redis_restart": sc_redis_restart,
@@ -752,6 +819,8 @@ def run_scenario(bench: Bench, name: str) -> Row:
                 + ", ".join(f"{k}×{v}" for k, v in sorted(counts.items()))
                 + " (recovery waits for every item `stored`)"
             )
+        if name == "poison":
+            row.notes.append(admin_sees_parked(w))
         if name == "provider_storm":
             row.notes.append(f"sends refused by the fake: {bench.twilio.refused}")
         crashed = [p for p in w.procs.exited() if p.proc.returncode not in (0, -9, -15)]
@@ -866,10 +935,7 @@ def main(argv: list[str] | None = None) -> int:
             log.info("logs kept in %s", tmp)
         else:
             subprocess.run(["rm", "-rf", str(tmp)], check=False)
-    rev = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", args.source],
-        capture_output=True, text=True, check=False,
-    ).stdout.strip() if args.source != "worktree" else "worktree"  # fmt: skip
+    rev = bench.commit
     print(f"\nFault matrix, {started:%Y-%m-%d %H:%M} UTC, source {rev}, "
           f"Procfile: {', '.join(bench.commands)}{' (quick)' if args.quick else ''}\n")  # fmt: skip
     print(table(rows))
