@@ -83,10 +83,12 @@ def test_an_agent_may_not_open_or_close_an_office(client, session, make_office, 
 
 
 def test_a_supervisor_closes_for_the_day_and_it_shows_at_once(
-    client, session, make_office, headers
+    client, session, make_office, make_user, make_token
 ):
     make_office("JKT-PUSAT")
-    supervisor = headers("supervisor")
+    make_user(role="supervisor")  # another supervisor: the override names the one who closed
+    closer = make_user(role="supervisor")
+    supervisor = {"Authorization": f"Bearer {make_token(closer)}"}
 
     response = client.post(
         "/api/v1/offices/JKT-PUSAT/close-now", headers=supervisor, json={"reason": "Banjir"}
@@ -101,7 +103,7 @@ def test_a_supervisor_closes_for_the_day_and_it_shows_at_once(
     assert body["override"]["starts_at"] == "2026-12-01T03:00:00+00:00"
     assert body["override"]["ends_at"] == "2026-12-01T17:00:00+00:00"  # midnight WIB
     (row,) = override_rows(session)
-    assert row[:2] == ("closed", "Banjir") and row[2] is not None
+    assert row == ("closed", "Banjir", closer.id)
     (item,) = client.get("/api/v1/offices", headers=supervisor).json["items"]
     assert item["is_open_now"] is False
 

@@ -308,7 +308,6 @@ MENU_PATHS = st.lists(st.sampled_from([str(n) for n in range(10)]), min_size=0, 
 
 @settings(
     max_examples=40,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(path=MENU_PATHS, choice=st.integers(min_value=0, max_value=12))
@@ -351,7 +350,6 @@ def test_any_number_typed_in_a_menu_does_what_the_catalogue_says(
 
 @settings(
     max_examples=30,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(

@@ -64,7 +64,6 @@ def _open_ticket(session, conversation):
 
 @settings(
     max_examples=60,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(inputs=st.lists(INPUTS, max_size=12))

@@ -38,7 +38,6 @@ from tests.conversations.drain import (
 SHUFFLED = st.integers(2, 7).flatmap(lambda n: st.permutations(range(n)))
 PER_TEST = settings(
     max_examples=20,
-    deadline=None,
     # live_db and the catalogue hold for every example; each example is a new citizen
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

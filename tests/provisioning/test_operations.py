@@ -31,7 +31,8 @@ def queues(session) -> dict[str, Queue]:
 def test_loading_the_default_stores_a_revision_and_creates_offices_and_queues(session, clock):
     revision = load_catalog(session, SHIPPED_CATALOG)
 
-    assert revision.id is not None
+    # stored: the one row of catalog_revision is this revision
+    assert session.scalars(sa.select(CatalogRevision.id)).all() == [revision.id]
     assert revision.sha256 == hashlib.sha256(SHIPPED_CATALOG.read_bytes()).hexdigest()
     assert revision.loaded_at == clock.now()
     assert revision.document["version"] == 1

@@ -77,11 +77,25 @@ def test_agents_never_read_the_shared_snapshot(session, supervisor, answered, ma
 
 
 def test_the_beat_refreshes_the_standard_ranges(session, answered):
+    """Today, the last 7 and the last 30 local days (Tuesday 1 December 2026, WIB), for all
+    offices and for each office: the two tickets were opened in two offices."""
+    _queue, tickets = answered
+    first, second = (t.office.code for t in tickets)
+
     count = snapshots.refresh_standard(session)
     session.flush()
-    keys = set(session.scalars(sa.select(FiguresSnapshot.key)))
-    assert count == len(keys) >= 3
-    assert any("from=" in key and "office=" not in key for key in keys)
+
+    created = {
+        key: [f.created for f in snapshots.decode(payload).total]
+        for key, payload in session.execute(sa.select(FiguresSnapshot.key, FiguresSnapshot.payload))
+    }
+    expected = {}
+    for since in ("2026-12-01", "2026-11-25", "2026-11-02"):
+        expected[f"figures?from={since}&to=2026-12-01&tz=Asia/Jakarta"] = [2]
+        for office in (first, second):
+            expected[f"figures?from={since}&office={office}&to=2026-12-01&tz=Asia/Jakarta"] = [1]
+    assert created == expected
+    assert count == 9
 
 
 def test_a_range_in_the_past_stays_fresh_longer(session, supervisor, answered, clock):

@@ -23,6 +23,7 @@ def test_claims_oldest_waiting_ticket_across_my_queues(
     oldest_in_b = make_ticket(queue=b)
     clock.advance(minutes=5)
     middle_in_a = make_ticket(queue=a)
+    clock.advance(minutes=7)  # the claim's time is none of the tickets' times
 
     claimed = [claim_next(session, agent) for _ in range(4)]
 
@@ -35,13 +36,13 @@ def test_claims_oldest_waiting_ticket_across_my_queues(
     ticket = claimed[0]
     assert ticket.status == "assigned"
     assert ticket.assignee_id == agent.id
-    assert ticket.assigned_at is not None
+    assert ticket.assigned_at == clock.now()
     event = session.scalars(
         sa.select(TicketEvent).where(
             TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "claimed"
         )
     ).one()
-    assert event.actor_id == agent.id
+    assert (event.actor_id, event.created_at) == (agent.id, clock.now())
 
 
 def test_equal_release_times_go_by_id(session, make_queue, make_user, make_ticket):
