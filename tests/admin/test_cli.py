@@ -125,7 +125,8 @@ def test_set_password(cli, session, make_user):
     make_user("lupa@example.go.id")
     result = cli("users", "set-password", "lupa@example.go.id", input="sandi-baru-panjang\n")
     assert result.exit_code == 0, result.output
-    assert authenticate(session, "lupa@example.go.id", "sandi-baru-panjang") is not None
+    user = authenticate(session, "lupa@example.go.id", "sandi-baru-panjang")
+    assert user is not None and user.email == "lupa@example.go.id"
 
 
 def test_tokens_expire_list_and_revoke_by_id(cli, session, client, clock, make_user):

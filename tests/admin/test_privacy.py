@@ -63,7 +63,7 @@ def test_admin_downloads_the_export_and_it_is_audited(client, session, make_user
     assert (row.actor_id, row.contact_id) == (admin.id, story.contact_id)
 
 
-def test_admin_erases_after_confirming(client, session, make_user, story):
+def test_admin_erases_after_confirming(client, session, make_user, story, clock):
     admin = _admin(client, make_user)
     token = csrf_token(client, PAGE)
 
@@ -84,7 +84,7 @@ def test_admin_erases_after_confirming(client, session, make_user, story):
     assert "dihapus" in shown and "erased" in shown
     db.session.expire_all()
     contact = db.session.get(Contact, story.contact_id)
-    assert contact.erased_at is not None and contact.address == f"erased:{contact.id}"
+    assert (contact.erased_at, contact.address) == (clock.now(), f"erased:{contact.id}")
     assert not story.photo_path.exists()
     row = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "privacy_erase"))
     assert (row.actor_id, row.address, row.contact_id) == (admin.id, "127.0.0.1", contact.id)

@@ -15,6 +15,7 @@ from celery.exceptions import Retry
 
 import pandawa.conversations.tasks as conversation_tasks
 from pandawa.channels.models import Message
+from pandawa.citizens.models import Contact, Conversation
 from pandawa.conversations import deadletter
 from pandawa.conversations.bot import Bot
 from pandawa.conversations.operations import stale_inbound_ids
@@ -83,7 +84,7 @@ def _dead_total() -> float:
 
 
 def test_a_poison_message_is_parked_and_the_next_message_is_answered(
-    app, client, session, post_signed, poisoned_bot
+    app, client, session, post_signed, poisoned_bot, clock
 ):
     load_default(session)
     session.commit()
@@ -91,6 +92,7 @@ def test_a_poison_message_is_parked_and_the_next_message_is_answered(
     post_signed(client, INBOUND_PATH, inbound_form("SM" + "2" * 32, Body="halo"))
     poison, later = sorted(_inbound(session), key=lambda m: m.id)
     dead_before = _dead_total()
+    clock.advance(minutes=1)  # parked later than it arrived
 
     outcomes = [run_process_inbound(app, poison.id) for _ in range(deadletter.MAX_ATTEMPTS)]
 
@@ -101,7 +103,11 @@ def test_a_poison_message_is_parked_and_the_next_message_is_answered(
     assert poison.error_message == "PoisonError"  # the class name, never the text
     assert POISON not in (poison.error_message or "") + (poison.flag or "")
     assert poison.body == POISON  # kept for a retry, shown nowhere
-    assert poison.processed_at is not None and poison.conversation_id is not None
+    # parked at the clock's instant, on the citizen's conversation
+    conversation_id = session.scalar(
+        sa.select(Conversation.id).join(Contact).where(Contact.address == CITIZEN)
+    )
+    assert (poison.processed_at, poison.conversation_id) == (clock.now(), conversation_id)
     assert later.status == "processed"
     assert _replies_to(session, CITIZEN), "the citizen's later message got no reply"
     assert _dead_total() == dead_before + 1

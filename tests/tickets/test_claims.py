@@ -3,6 +3,8 @@ to two agents."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -51,6 +53,41 @@ def test_equal_release_times_go_by_id(session, make_queue, make_user, make_ticke
     agent = make_user(queues=[queue])
     assert claim_next(session, agent).id == first.id
     assert claim_next(session, agent).id == second.id
+
+
+def test_claim_order_is_release_time_then_id_on_each_database(
+    database, clock, make_queue, make_user, make_ticket
+):
+    """The oldest release first across my queues, equal release times by id, whatever order
+    the rows were inserted in: on PostgreSQL (`_CLAIM_SQL`) and on SQLite (`_claim_portable`)
+    alike. Ids rise in insertion order; the claim order is the 4th, 2nd, 3rd, 1st inserted."""
+    with database.app_context():
+        a, b, elsewhere = make_queue(), make_queue(), make_queue()
+        agent_id = make_user(queues=[a, b]).id
+
+        def released(queue, minutes: int, status: str = "waiting") -> str:
+            ticket = make_ticket(queue=queue, status=status)
+            if status == "waiting":
+                ticket.released_at = clock.now() + timedelta(minutes=minutes)
+            db.session.flush()
+            return ticket.number
+
+        late = released(a, 30)  # created first, released last (deferred until opening)
+        tie_b = released(b, 10)
+        tie_a = released(a, 10)  # same release time as tie_b, a larger id
+        first = released(b, 0)  # created after the others, released before them
+        released(elsewhere, -60)  # older than all, not my queue
+        released(a, -60, status="deferred")
+        db.session.commit()
+
+        claimed = []
+        for _ in range(5):
+            ticket = claim_next(db.session, db.session.get(User, agent_id))
+            claimed.append(ticket.number if ticket else None)
+            db.session.commit()
+        db.session.remove()
+
+    assert claimed == [first, tie_b, tie_a, late, None]
 
 
 def test_skips_other_queues_deferred_and_assigned_tickets(
