@@ -14,7 +14,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -130,9 +130,13 @@ def test_a_countdown_is_kept_as_the_task_delay(outbox_app, broker_server):
     with outbox_app.app_context():
         jobs.enqueue_after_commit(db.session, TASK, 7, countdown=30)
         db.session.commit()
+        before = datetime.now(UTC)  # Celery's eta is real time: the broker's clock, not ours
         Dispatcher(outbox_app).dispatch_once()
+        after = datetime.now(UTC)
     [raw] = broker_server.client().lrange("celery", 0, -1)
-    assert json.loads(raw)["headers"]["eta"] is not None
+    eta = datetime.fromisoformat(json.loads(raw)["headers"]["eta"])
+    # the delay runs from the publish: 30 s after it
+    assert before + timedelta(seconds=30) <= eta <= after + timedelta(seconds=30)
     with pytest.raises(TypeError, match="unsupported publish options"):
         jobs.enqueue_after_commit(None, TASK, 7, queue="elsewhere")  # type: ignore[arg-type]
 
