@@ -19,6 +19,7 @@ CDN hosts below or back to the API's own origin, and never carries the credentia
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 import time
@@ -56,6 +57,9 @@ MEDIA_PATH = re.compile(
     r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-fA-F]{32})"
     r"/Messages/(?:SM|MM)[0-9a-fA-F]{32}/Media/ME[0-9a-fA-F]{32}$"
 )
+
+
+DISK_TROUBLE = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 
 class TransientFetchError(Exception):
@@ -251,6 +255,11 @@ def _store(
         return store(_chunks(response, limit, deadline), served, settings)
     except WrongBytes as exc:
         raise _Outcome("unsupported_type", str(exc)) from None
+    except OSError as exc:
+        # our disk is full, over quota or read-only: the operator frees it, the fetch retries
+        if exc.errno in DISK_TROUBLE:
+            raise TransientFetchError(f"media storage: {errno.errorcode[exc.errno]}") from None
+        raise
 
 
 # -- contact cards -----------------------------------------------------------------------------

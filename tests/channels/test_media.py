@@ -465,3 +465,30 @@ def test_the_sweep_republishes_fetches_that_never_left(session, inbound, broker,
 
     assert run_task("channels.sweep_media").result == 1
     assert broker(FETCH) == [[stranded]]
+
+
+def test_a_full_disk_is_retried_not_lost(
+    session, inbound, run_task, twilio_fake, media_dir, monkeypatch
+):
+    """ENOSPC (or a quota, a read-only mount) is the operator's to fix: the item stays pending
+    and the task retries, rather than escaping until the media sweep half an hour later."""
+    import errno
+
+    from pandawa.channels import media
+
+    message_id = inbound(
+        {"url": twilio_fake.add_media(JPEG, "image/jpeg"), "content_type": "image/jpeg"}
+    )
+    real_store = media.store
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(media, "store", full)
+    outcome = run_task(FETCH, message_id)
+    assert outcome.state == "RETRY" and outcome.when
+    assert "status" not in _media(session, message_id)[0]
+
+    monkeypatch.setattr(media, "store", real_store)  # space freed
+    assert run_task(FETCH, message_id).state == "SUCCESS"
+    assert _media(session, message_id)[0]["status"] == "stored"
