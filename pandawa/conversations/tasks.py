@@ -76,7 +76,7 @@ def _failed(
 ) -> None:
     """One failed attempt at a message: count it and retry later, or park the message (dead
     letter) at MAX_ATTEMPTS and return. When even the count cannot be written (the database
-    is down) the original error is raised: the sweeper brings the message back later."""
+    is down) the task retries with a short back-off, no attempt counted."""
     session.rollback()
     if isinstance(exc, Retry):
         raise exc
@@ -85,7 +85,14 @@ def _failed(
         session.commit()
     except Exception:
         session.rollback()
-        raise exc from None
+        # the database itself is down: not the message's fault (no attempt counted); try again
+        # soon rather than wait for the sweep, up to max_retries, then the sweep brings it back
+        log.warning(
+            "inbound message id=%s: database unavailable (%s); retrying",
+            message_id,
+            type(exc).__name__,
+        )
+        raise task.retry(countdown=min(2**task.request.retries, 30), exc=exc) from None
     if attempts >= deadletter.MAX_ATTEMPTS:
         metrics.INBOUND_DEAD_LETTERS.inc()
         log.error(
