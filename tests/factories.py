@@ -5,8 +5,10 @@ from __future__ import annotations
 import itertools
 import secrets
 import uuid
+from datetime import datetime
 
 import pytest
+from sqlalchemy.orm import Session
 
 from pandawa.accounts.models import ApiToken, User
 from pandawa.accounts.tokens import hash_token, new_token
@@ -88,28 +90,41 @@ def make_token(app):
     return make
 
 
+def add_conversation(
+    session: Session,
+    office: Office,
+    address: str,
+    *,
+    name: str = "Siti Rahayu",
+    created_at: datetime | None = None,
+) -> Conversation:
+    """A citizen (contact) and their idle conversation with `office`, flushed. The citizen wrote
+    just now (the 24-hour window is open); the conversation began at `created_at` (now)."""
+    at = now()
+    contact = Contact(provider="twilio", address=address, name=name, created_at=at)
+    session.add(contact)
+    session.flush()
+    conversation = Conversation(
+        contact_id=contact.id,
+        channel_address=office.whatsapp_address,
+        office_id=office.id,
+        state="idle",
+        state_data={},
+        last_inbound_at=at,
+        created_at=created_at or at,
+        updated_at=created_at or at,
+    )
+    session.add(conversation)
+    session.flush()
+    return conversation
+
+
 @pytest.fixture
 def make_conversation(app, make_office):
     def make(address: str | None = None, *, office: Office | None = None) -> Conversation:
-        office = office or make_office()
-        address = address or f"whatsapp:+62812{next(_seq):08d}"
-        contact = Contact(provider="twilio", address=address, name="Siti Rahayu", created_at=now())
-        db.session.add(contact)
-        db.session.flush()
-        # the citizen wrote just now: the 24-hour window is open
-        conversation = Conversation(
-            contact_id=contact.id,
-            channel_address=office.whatsapp_address,
-            office_id=office.id,
-            state="idle",
-            state_data={},
-            last_inbound_at=now(),
-            created_at=now(),
-            updated_at=now(),
+        return add_conversation(
+            db.session, office or make_office(), address or f"whatsapp:+62812{next(_seq):08d}"
         )
-        db.session.add(conversation)
-        db.session.flush()
-        return conversation
 
     return make
 

@@ -9,10 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from celery.exceptions import Retry
 from flask import Flask
 
 import pandawa.channels.tasks  # noqa: F401  (registers the tasks with the Celery app)
+from pandawa.channels.models import Message
+from pandawa.core.extensions import db
 
 
 @dataclass
@@ -20,6 +23,22 @@ class TaskRun:
     state: str  # SUCCESS or RETRY
     result: Any = None
     when: float | None = None  # the retry's countdown
+
+
+def send_pending(app: Flask, run_task: Callable[..., TaskRun]) -> list[int]:
+    """Every outbound message still pending handed to the provider by `channels.send_message`
+    (run as a worker runs it), oldest first; returns their ids. A plain function: import it."""
+    with app.app_context():
+        pending = list(
+            db.session.scalars(
+                sa.select(Message.id)
+                .where(Message.direction == "out", Message.status == "pending")
+                .order_by(Message.id)
+            )
+        )
+    for message_id in pending:
+        assert run_task("channels.send_message", message_id).result == "queued"
+    return pending
 
 
 @pytest.fixture

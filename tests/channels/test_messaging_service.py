@@ -18,6 +18,7 @@ from pandawa.conversations.tasks import process_inbound
 from pandawa.core.config import settings_of
 from pandawa.core.extensions import db
 from pandawa.provisioning.operations import load_default
+from tests.channels.conftest import send_pending
 from tests.harness import CITIZEN, INBOUND_PATH, inbound_form, signed_headers
 
 SERVICE = "MG" + "5" * 32
@@ -48,17 +49,8 @@ def bot_answers(app, run_task, message_id: int) -> list[int]:
     with app.app_context():
         process_inbound(message_id)
         db.session.remove()
-    with app.app_context():
-        replies = list(
-            db.session.scalars(
-                sa.select(Message.id)
-                .where(Message.direction == "out", Message.status == "pending")
-                .order_by(Message.id)
-            )
-        )
+    replies = send_pending(app, run_task)
     assert replies, "the bot queued no reply"
-    for reply in replies:
-        assert run_task("channels.send_message", reply).result == "queued"
     return replies
 
 

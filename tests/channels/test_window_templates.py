@@ -29,6 +29,7 @@ from pandawa.core.extensions import db
 from pandawa.hours.models import Office
 from pandawa.provisioning.operations import load_catalog, load_default
 from pandawa.tickets.models import Queue, Ticket
+from tests.channels.conftest import send_pending
 from tests.harness import (
     INBOUND_PATH,
     csrf_token,
@@ -90,19 +91,6 @@ def reply(browser, number: str, body: str = REPLY) -> str:
 
 def flashes(page: str) -> list[str]:
     return re.findall(r'<p class="flash flash-\w+">(.*?)</p>', page, re.S)
-
-
-def send_pending(app, run_task) -> None:
-    with app.app_context():
-        pending = list(
-            db.session.scalars(
-                sa.select(Message.id)
-                .where(Message.direction == "out", Message.status == "pending")
-                .order_by(Message.id)
-            )
-        )
-    for message_id in pending:
-        assert run_task("channels.send_message", message_id).result == "queued"
 
 
 def outbound(app) -> list[Message]:

@@ -5,13 +5,11 @@ real webhook and task; the one fault injected is a bot that breaks on one messag
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from celery.exceptions import Retry
 
 import pandawa.conversations.tasks as conversation_tasks
 from pandawa.channels.models import Message
@@ -22,6 +20,7 @@ from pandawa.conversations.operations import stale_inbound_ids
 from pandawa.core.clock import now
 from pandawa.core.metrics import REGISTRY
 from pandawa.provisioning.operations import load_default
+from tests.conversations.drain import run_process_inbound
 from tests.harness import CITIZEN, INBOUND_PATH, inbound_form
 
 POISON = "pesan beracun 3174015708900001"
@@ -45,26 +44,10 @@ def poisoned_bot(monkeypatch):
     monkeypatch.setattr(conversation_tasks, "Bot", BreaksOnPoison)
 
 
-def run_process_inbound(app, message_id: int) -> str:
-    """One delivery of the task as a worker runs it: SUCCESS, or RETRY (published to the
-    real broker with its countdown)."""
-    task = app.extensions["celery"].tasks["conversations.process_inbound"]
-    task.push_request(
-        id=uuid.uuid4().hex,
-        args=[message_id],
-        kwargs={},
-        retries=0,
-        is_eager=False,
-        called_directly=False,
-        delivery_info={"exchange": "", "routing_key": "celery"},
-    )
-    try:
-        task(message_id)
-        return "SUCCESS"
-    except Retry:
-        return "RETRY"
-    finally:
-        task.pop_request()
+def _reloaded(session, *ids: int) -> list[Message]:
+    """The rows as the task left them (`run_process_inbound` ends the session it used, so
+    rows loaded before are detached)."""
+    return [session.get(Message, message_id) for message_id in ids]
 
 
 def _inbound(session) -> list[Message]:
@@ -90,15 +73,15 @@ def test_a_poison_message_is_parked_and_the_next_message_is_answered(
     session.commit()
     post_signed(client, INBOUND_PATH, inbound_form("SM" + "1" * 32, Body=POISON))
     post_signed(client, INBOUND_PATH, inbound_form("SM" + "2" * 32, Body="halo"))
-    poison, later = sorted(_inbound(session), key=lambda m: m.id)
+    poison_id, later_id = sorted(m.id for m in _inbound(session))
     dead_before = _dead_total()
     clock.advance(minutes=1)  # parked later than it arrived
 
-    outcomes = [run_process_inbound(app, poison.id) for _ in range(deadletter.MAX_ATTEMPTS)]
+    outcomes = [run_process_inbound(app, poison_id) for _ in range(deadletter.MAX_ATTEMPTS)]
 
     # retried while attempts remain, then parked; the drain went on with the later message
-    assert outcomes == ["RETRY"] * (deadletter.MAX_ATTEMPTS - 1) + ["SUCCESS"]
-    session.expire_all()
+    assert [o.state for o in outcomes] == ["RETRY"] * (deadletter.MAX_ATTEMPTS - 1) + ["SUCCESS"]
+    poison, later = _reloaded(session, poison_id, later_id)
     assert (poison.status, poison.attempts) == ("dead", deadletter.MAX_ATTEMPTS)
     assert poison.error_message == "PoisonError"  # the class name, never the text
     assert POISON not in (poison.error_message or "") + (poison.flag or "")
@@ -119,14 +102,14 @@ def test_a_parked_message_is_not_swept_up_again_nor_run_again(
     load_default(session)
     session.commit()
     post_signed(client, INBOUND_PATH, inbound_form("SM" + "3" * 32, Body=POISON))
-    [poison] = _inbound(session)
+    [poison_id] = [m.id for m in _inbound(session)]
     for _ in range(deadletter.MAX_ATTEMPTS):
-        run_process_inbound(app, poison.id)
+        run_process_inbound(app, poison_id)
 
     clock.set(now() + timedelta(hours=1))
-    assert poison.id not in stale_inbound_ids(session, 60)
-    assert run_process_inbound(app, poison.id) == "SUCCESS"  # a stray redelivery does nothing
-    session.expire_all()
+    assert poison_id not in stale_inbound_ids(session, 60)
+    assert run_process_inbound(app, poison_id).state == "SUCCESS"  # a stray redelivery: nothing
+    [poison] = _reloaded(session, poison_id)
     assert (poison.status, poison.attempts) == ("dead", deadletter.MAX_ATTEMPTS)
 
 
@@ -146,10 +129,10 @@ def test_a_message_that_fails_once_then_succeeds_is_not_parked(
 
     monkeypatch.setattr(conversation_tasks, "Bot", FailsOnce)
     post_signed(client, INBOUND_PATH, inbound_form("SM" + "4" * 32, Body="halo"))
-    [message] = _inbound(session)
+    [message_id] = [m.id for m in _inbound(session)]
 
-    assert run_process_inbound(app, message.id) == "RETRY"
-    assert run_process_inbound(app, message.id) == "SUCCESS"
-    session.expire_all()
+    assert run_process_inbound(app, message_id).state == "RETRY"
+    assert run_process_inbound(app, message_id).state == "SUCCESS"
+    [message] = _reloaded(session, message_id)
     assert (message.status, message.attempts) == ("processed", 1)
     assert _replies_to(session, CITIZEN)

@@ -14,17 +14,13 @@ import threading
 import time
 from datetime import timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import pandawa.conversations.tasks as conversation_tasks
 from pandawa.core.clock import as_utc, now
 from pandawa.core.extensions import db
-from pandawa.provisioning.operations import load_default
 from tests.conversations.drain import (
     Outcome,
-    advancing_bot,
     deliver,
     faq_questions,
     inbound,
@@ -38,22 +34,9 @@ from tests.conversations.drain import (
 SHUFFLED = st.integers(2, 7).flatmap(lambda n: st.permutations(range(n)))
 PER_TEST = settings(
     max_examples=20,
-    # live_db and the catalogue hold for every example; each example is a new citizen
+    # drained_app (live_db, the catalogue) holds for every example; each is a new citizen
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-
-
-@pytest.fixture
-def catalogue(app, live_db):
-    with app.app_context():
-        load_default(db.session)
-        db.session.commit()
-        db.session.remove()
-
-
-@pytest.fixture
-def handled_in_order(monkeypatch, clock):
-    monkeypatch.setattr(conversation_tasks, "Bot", advancing_bot(clock))
 
 
 def send_shuffled(clock, order: list[int]) -> tuple[str, list[str], list[str], list[int]]:
@@ -90,7 +73,7 @@ def assert_handled_in_send_order(who: str, bodies: list[str], answers: list[str]
 @PER_TEST
 @given(order=SHUFFLED)
 def test_shuffled_webhooks_are_handled_in_the_order_the_citizen_sent(
-    app, catalogue, clock, handled_in_order, order
+    app, drained_app, clock, order
 ):
     with app.app_context():
         who, bodies, answers, delivered = send_shuffled(clock, order)
@@ -108,7 +91,7 @@ def test_shuffled_webhooks_are_handled_in_the_order_the_citizen_sent(
 @settings(PER_TEST, max_examples=8)
 @given(order=SHUFFLED)
 def test_two_workers_racing_handle_the_citizen_s_messages_in_the_order_sent(
-    app, catalogue, clock, handled_in_order, order
+    app, drained_app, clock, order
 ):
     with app.app_context():
         who, bodies, answers, delivered = send_shuffled(clock, order)
@@ -150,7 +133,7 @@ def test_two_workers_racing_handle_the_citizen_s_messages_in_the_order_sent(
 
 
 def test_an_earlier_message_arriving_after_a_later_one_was_answered_is_answered_next(
-    app, catalogue, clock, handled_in_order
+    app, drained_app, clock
 ):
     """What cannot be undone: the later message was answered before the earlier one's webhook
     came (a provider's retry). The earlier one is then handled next, once, with its own reply —

@@ -12,10 +12,8 @@ import pandawa.conversations.tasks as conversation_tasks
 from pandawa.citizens.models import Conversation
 from pandawa.core.clock import as_utc
 from pandawa.core.extensions import db
-from pandawa.provisioning.operations import load_default
 from tests.conversations.drain import (
     Outcome,
-    advancing_bot,
     deliver,
     faq_questions,
     inbound,
@@ -27,14 +25,11 @@ from tests.conversations.drain import (
 
 
 @pytest.fixture
-def ctx(app, live_db, clock, monkeypatch):
-    """The app with the shipped catalogue, committed; the clock moves a second per message
-    handled, so `processed_at` tells the order."""
-    monkeypatch.setattr(conversation_tasks, "Bot", advancing_bot(clock))
-    with app.app_context():
-        load_default(db.session)
-        db.session.commit()
-        yield app
+def ctx(drained_app):
+    """In the app's context (`drained_app`: the catalogue committed, the clock moving a second
+    per message handled, so `processed_at` tells the order)."""
+    with drained_app.app_context():
+        yield drained_app
         db.session.remove()
 
 

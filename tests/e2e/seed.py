@@ -12,10 +12,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from pandawa.citizens.models import Contact, Conversation
 from pandawa.core.extensions import db
 from pandawa.hours.models import Office
-from pandawa.tickets.models import Queue, Ticket
+from pandawa.tickets.models import Queue, Ticket, TicketEvent
+from tests.factories import add_conversation
 from tests.stack import Stack
 
 
@@ -45,23 +45,9 @@ def seed_tickets(stack: Stack, count: int, *, status: str, queue_codes: list[str
             for i in reversed(range(count)):
                 citizen = f"whatsapp:+62813{uuid.uuid4().int % 10**9:09d}"
                 created = at - timedelta(seconds=count - i)
-                contact = Contact(
-                    provider="twilio", address=citizen, name="Warga Uji", created_at=at
+                conversation = add_conversation(
+                    db.session, office, citizen, name="Warga Uji", created_at=created
                 )
-                db.session.add(contact)
-                db.session.flush()
-                conversation = Conversation(
-                    contact_id=contact.id,
-                    channel_address=office.whatsapp_address,
-                    office_id=office.id,
-                    state="idle",
-                    state_data={},
-                    last_inbound_at=at,
-                    created_at=created,
-                    updated_at=created,
-                )
-                db.session.add(conversation)
-                db.session.flush()
                 number = f"E2E-{run}-{i:05d}"
                 db.session.add(
                     Ticket(
@@ -69,7 +55,7 @@ def seed_tickets(stack: Stack, count: int, *, status: str, queue_codes: list[str
                         office_id=office.id,
                         queue_id=queues[queue_codes[i % len(queue_codes)]].id,
                         conversation_id=conversation.id,
-                        contact_id=contact.id,
+                        contact_id=conversation.contact_id,
                         status=status,
                         details={},
                         created_at=created,
@@ -82,6 +68,19 @@ def seed_tickets(stack: Stack, count: int, *, status: str, queue_codes: list[str
         finally:
             db.session.remove()
     return list(reversed(seeded))
+
+
+def event_counts(stack: Stack, kind: str) -> dict[str, int]:
+    """How many `kind` events ("claimed", "released", …) each ticket has, by ticket number
+    (tickets with none left out)."""
+    return dict(
+        stack.rows(
+            sa.select(Ticket.number, sa.func.count())
+            .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+            .where(TicketEvent.kind == kind)
+            .group_by(Ticket.number)
+        )
+    )
 
 
 def queue_codes(stack: Stack, how_many: int) -> list[str]:

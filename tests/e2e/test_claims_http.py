@@ -15,8 +15,8 @@ import requests
 import sqlalchemy as sa
 
 from pandawa.accounts.models import User
-from pandawa.tickets.models import Ticket, TicketEvent
-from tests.e2e.seed import add_agent, queue_codes, seed_tickets
+from pandawa.tickets.models import Ticket
+from tests.e2e.seed import add_agent, event_counts, queue_codes, seed_tickets
 
 TICKETS = 60
 API_AGENTS = 8
@@ -131,10 +131,4 @@ def test_many_agents_claiming_at_once_through_two_web_processes_never_share_a_ti
     assert {number: (status, email) for number, status, email in rows} == {
         n: ("assigned", answered[n]) for n in seeded
     }
-    events = e2e.rows(
-        sa.select(Ticket.number, sa.func.count())
-        .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
-        .where(TicketEvent.kind == "claimed")
-        .group_by(Ticket.number)
-    )
-    assert dict(events) == dict.fromkeys(seeded, 1)
+    assert event_counts(e2e, "claimed") == dict.fromkeys(seeded, 1)

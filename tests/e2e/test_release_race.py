@@ -15,9 +15,9 @@ from collections import Counter
 import sqlalchemy as sa
 
 from pandawa.channels.models import Message
-from pandawa.tickets.models import Ticket, TicketEvent
+from pandawa.tickets.models import Ticket
 from pandawa.tickets.release import BATCH
-from tests.e2e.seed import queue_codes, seed_tickets
+from tests.e2e.seed import event_counts, queue_codes, seed_tickets
 from tests.stack import wait_until
 
 TICKETS = 2 * BATCH + 50  # three batches
@@ -100,13 +100,7 @@ def test_two_releases_at_opening_release_and_tell_each_citizen_once(e2e, fake_tw
         .group_by(Ticket.status)
     )
     assert dict(statuses) == {"waiting": TICKETS}
-    events = e2e.rows(
-        sa.select(Ticket.number, sa.func.count())
-        .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
-        .where(TicketEvent.kind == "released")
-        .group_by(Ticket.number)
-    )
-    assert dict(events) == dict.fromkeys(numbers, 1)
+    assert event_counts(e2e, "released") == dict.fromkeys(numbers, 1)
 
     # every citizen hears once, with their own ticket's number, through the real worker
     citizens = {s.citizen: s.number for s in seeded}

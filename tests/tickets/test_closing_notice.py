@@ -10,7 +10,6 @@ all, and the ticket still closes.
 
 from __future__ import annotations
 
-import itertools
 import json
 from datetime import timedelta
 
@@ -35,8 +34,7 @@ pytestmark = pytest.mark.usefixtures("live_db")
 # the channel tests' fixtures: the send task run as a worker runs it, the fake Twilio reset
 run_task = channel_fixtures.run_task
 twilio_fake = channel_fixtures.twilio_fake
-
-_sid = itertools.count(1)
+send_pending = channel_fixtures.send_pending  # a helper, not a fixture
 
 
 @pytest.fixture
@@ -60,7 +58,9 @@ def catalogue(app, tmp_path):
 
 
 @pytest.fixture
-def assigned(app, clock, make_user, make_queue, make_office, make_conversation, make_ticket):
+def assigned(
+    app, clock, make_user, make_queue, make_office, make_conversation, make_ticket, add_message
+):
     """An assigned ticket: the citizen wrote `hours_ago` hours ago and the agent's answer
     reached them ten minutes later. Returns (ticket number, agent id, citizen's address)."""
 
@@ -76,9 +76,12 @@ def assigned(app, clock, make_user, make_queue, make_office, make_conversation, 
             ticket = make_ticket(
                 queue=queue, status="assigned", assignee=agent, conversation=conversation
             )
-            _message(conversation, ticket, "in", "Mohon bantuan perubahan faskes.")
+            asked = add_message(ticket, "in", "Mohon bantuan perubahan faskes.", status="processed")
+            asked.processed_at = now()
             clock.advance(minutes=10)
-            _message(conversation, ticket, "out", "Baik, mohon kirim foto KTP.", agent.id)
+            add_message(
+                ticket, "out", "Baik, mohon kirim foto KTP.", status="delivered", author=agent
+            )
             found = (ticket.number, agent.id, conversation.contact.address)
             db.session.commit()
         clock.set(start)
@@ -87,52 +90,18 @@ def assigned(app, clock, make_user, make_queue, make_office, make_conversation, 
     return make
 
 
-def _message(conversation, ticket, direction: str, body: str, author_id=None) -> None:
-    ours, theirs = conversation.channel_address, conversation.contact.address
-    db.session.add(
-        Message(
-            direction=direction,
-            provider="twilio",
-            provider_message_id=f"SMclose{next(_sid):027d}",
-            sender=theirs if direction == "in" else ours,
-            recipient=ours if direction == "in" else theirs,
-            body=body,
-            message_type="text",
-            media=[],
-            extra={},
-            status="processed" if direction == "in" else "delivered",
-            attempts=0,
-            conversation_id=conversation.id,
-            ticket_id=ticket.id,
-            author_id=author_id,
-            created_at=now(),
-            updated_at=now(),
-            processed_at=now() if direction == "in" else None,
-        )
-    )
-    db.session.flush()
-
-
-def agent_resolves(app, number: str, agent_id: int) -> None:
+def resolved_and_sent(app, assigned, run_task, *, hours_ago: float) -> tuple[str, str]:
+    """An `assigned` ticket resolved by its agent, and what that queued handed to the provider.
+    Returns (ticket number, citizen's address)."""
     from pandawa.accounts.models import User
 
+    number, agent_id, citizen = assigned(hours_ago=hours_ago)
     with app.app_context():
         ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
         resolve(db.session, ticket, db.session.get(User, agent_id))
         db.session.commit()
-
-
-def send_pending(app, run_task) -> None:
-    with app.app_context():
-        pending = list(
-            db.session.scalars(
-                sa.select(Message.id)
-                .where(Message.direction == "out", Message.status == "pending")
-                .order_by(Message.id)
-            )
-        )
-    for message_id in pending:
-        assert run_task("channels.send_message", message_id).result == "queued"
+    send_pending(app, run_task)
+    return number, citizen
 
 
 def ticket_and_state(app, number: str) -> tuple[str, str]:
@@ -153,10 +122,7 @@ def test_inside_the_window_the_closing_text_and_question_go_as_free_text(
     app, catalogue, assigned, run_task, twilio_fake
 ):
     catalogue()
-    number, agent, citizen = assigned(hours_ago=2)
-
-    agent_resolves(app, number, agent)
-    send_pending(app, run_task)
+    number, citizen = resolved_and_sent(app, assigned, run_task, hours_ago=2)
 
     [sent] = twilio_fake.sent_to(citizen)
     assert sent.content_sid is None and number in sent.body
@@ -167,10 +133,7 @@ def test_past_the_window_the_resolved_notice_goes_as_the_approved_template(
     app, catalogue, assigned, run_task, twilio_fake
 ):
     catalogue()
-    number, agent, citizen = assigned(hours_ago=30)
-
-    agent_resolves(app, number, agent)
-    send_pending(app, run_task)
+    number, citizen = resolved_and_sent(app, assigned, run_task, hours_ago=30)
 
     [sent] = twilio_fake.sent_to(citizen)
     assert sent.content_sid == template_sid(app, "ticket_resolved_notice")
@@ -191,10 +154,7 @@ def test_past_the_window_without_the_template_nothing_is_sent_and_the_ticket_clo
 ):
     if catalogue_state == "without the template":
         catalogue("ticket_resolved_notice")
-    number, agent, _citizen = assigned(hours_ago=30)
-
-    agent_resolves(app, number, agent)
-    send_pending(app, run_task)
+    number, _citizen = resolved_and_sent(app, assigned, run_task, hours_ago=30)
 
     assert twilio_fake.messages == [] and twilio_fake.creations() == 0
     assert ticket_and_state(app, number)[0] == "resolved"
