@@ -27,9 +27,9 @@ from pandawa.conversations import satisfaction
 from pandawa.core import live
 from pandawa.core.celery_app import celery_init_app
 from pandawa.core.cli import db_group
-from pandawa.core.dispatcher import dispatcher_command
 from pandawa.core.clock import Clock, clock_from_setting
 from pandawa.core.config import EXTENSION_KEY, Settings
+from pandawa.core.dispatcher import dispatcher_command
 from pandawa.core.extensions import csrf, db
 from pandawa.core.logs import configure_logging
 from pandawa.dashboard import views as dashboard_views
