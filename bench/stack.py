@@ -113,25 +113,17 @@ def free_port() -> int:
 
 
 @dataclass
-class Server:
-    """A gunicorn master in its own process group, logging to a file."""
+class Daemon:
+    """A long-running process without a port (e.g. `pandawa dispatcher`), in its own process
+    group, logging to a file; stopped like the servers."""
 
     name: str
-    port: int
     proc: subprocess.Popen
     log_path: Path
-    worker_pids: list[int] = field(default_factory=list)
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def workers(self) -> list[int]:
-        return children(self.proc.pid)
-
-    def peak_memory_kib(self) -> dict[int, int]:
-        """VmHWM (peak resident set) of each worker process, in KiB."""
-        return {pid: hwm for pid in self.workers() if (hwm := vm_hwm_kib(pid)) is not None}
+    def pids(self) -> list[int]:
+        """The process and its children (a console script runs in-process: usually one)."""
+        return [self.proc.pid, *children(self.proc.pid)]
 
     def log_tail(self, lines: int = 20) -> str:
         try:
@@ -149,6 +141,25 @@ class Server:
                 self.proc.wait(timeout=10)
             except ProcessLookupError:
                 pass
+
+
+@dataclass
+class Server(Daemon):
+    """A gunicorn master in its own process group, logging to a file."""
+
+    port: int = 0
+    worker_pids: list[int] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def workers(self) -> list[int]:
+        return children(self.proc.pid)
+
+    def peak_memory_kib(self) -> dict[int, int]:
+        """VmHWM (peak resident set) of each worker process, in KiB."""
+        return {pid: hwm for pid in self.workers() if (hwm := vm_hwm_kib(pid)) is not None}
 
 
 def start_gunicorn(
@@ -182,7 +193,7 @@ def start_gunicorn(
         start_new_session=True,
     )
     handle.close()
-    server = Server(name, port, proc, log_path)
+    server = Server(name=name, proc=proc, log_path=log_path, port=port)
     try:
         _wait_ready(server, workers, probe_path)
     except BaseException:
@@ -354,37 +365,6 @@ def _children_cpu() -> float:
             resource.getrusage(resource.RUSAGE_SELF),
         )
     )
-
-
-@dataclass
-class Daemon:
-    """A long-running process without a port (e.g. `pandawa dispatcher`), in its own process
-    group, logging to a file; stopped like the servers."""
-
-    name: str
-    proc: subprocess.Popen
-    log_path: Path
-
-    def pids(self) -> list[int]:
-        """The process and its children (a console script runs in-process: usually one)."""
-        return [self.proc.pid, *children(self.proc.pid)]
-
-    def log_tail(self, lines: int = 20) -> str:
-        try:
-            return "".join(self.log_path.read_text(errors="replace").splitlines(True)[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-            except ProcessLookupError:
-                pass
 
 
 def start_daemon(
