@@ -96,7 +96,9 @@ def run(count: int) -> int:
 
     # the phases, wrapped where the view calls them
     views.twilio.signature_valid = timed("signature (HMAC-SHA1)", twilio.signature_valid)
-    views.store_inbound = timed("SQL: message + task, one statement", ingest.store_inbound)
+    views.store_inbound_committed = timed(
+        "SQL: message + task, one autocommit statement", ingest.store_inbound_committed
+    )
     views.twilio.inbound_from_form = timed("reading the form's fields", twilio.inbound_from_form)
     Request._load_form_data = timed("form parsing (werkzeug)", Request._load_form_data)
     session_cls.commit = timed("COMMIT", session_cls.commit)

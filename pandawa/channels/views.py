@@ -1,8 +1,9 @@
 """Provider webhooks: inbound messages and delivery status callbacks.
 
-The inbound webhook is the hot path: signature check, one INSERT (idempotent on MessageSid),
-one commit, one task published after it. No SELECT, no ORM objects. The blueprint is exempt
-from CSRF (create_app): the provider's signature is the proof of origin, not a session.
+The inbound webhook is the hot path: signature check, then one statement that writes the
+message (idempotent on MessageSid) and its task outbox row, committing itself (ingest.py): one
+round trip to the database. No SELECT, no ORM objects, no broker. The blueprint is exempt from
+CSRF (create_app): the provider's signature is the proof of origin, not a session.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from pandawa.channels import fields, twilio
-from pandawa.channels.ingest import store_inbound
+from pandawa.channels.ingest import store_inbound_committed
 from pandawa.channels.status import apply_status
 from pandawa.core import live, metrics
 from pandawa.core.config import Settings, current_settings
@@ -73,10 +74,9 @@ def twilio_webhook(histogram: Any, required: tuple[str, ...]) -> Callable:
 def twilio_inbound(settings: Settings) -> Response:
     message = twilio.inbound_from_form(request.form)
     try:
-        new_id = store_inbound(db.session, message)
-        db.session.commit()  # publishes conversations.process_inbound for a new row
+        # durable (with its conversations.process_inbound task) when this returns
+        new_id = store_inbound_committed(db.engine, message)
     except DATABASE_DOWN as exc:
-        db.session.rollback()
         # the class names only: the statement's parameters carry the citizen's number and text
         log.error(
             "inbound webhook: database unavailable (%s/%s); answered 503",

@@ -87,3 +87,24 @@ def test_the_embedded_default_writes_the_same_rows(sqlite_app):
         assert store_inbound(db.session, message) is None
         db.session.commit()
         assert tasks(db.session) == [("conversations.process_inbound", [new_id])]
+
+
+def test_without_a_surrounding_transaction_the_statement_commits_itself(
+    app, live_db, post_signed, statements
+):
+    # as deployed: the webhook's one statement runs in autocommit mode (no BEGIN, no COMMIT
+    # round trip); the message and both its tasks are durable, seen from another connection
+    client = app.test_client()
+    first = post_signed(client, INBOUND_PATH, inbound_form(**MEDIA))
+    again = post_signed(client, INBOUND_PATH, inbound_form(**MEDIA))
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert all(s.startswith("WITH new_message") for s in statements), statements
+    assert len(statements) == 2
+    with app.app_context(), db.engine.connect() as other:
+        [message_id] = other.scalars(sa.select(Message.id))
+        written = sorted(other.execute(sa.select(outbox.TABLE.c.name, outbox.TABLE.c.args)))
+    assert written == [
+        ("channels.fetch_media", [message_id]),
+        ("conversations.process_inbound", [message_id]),
+    ]
