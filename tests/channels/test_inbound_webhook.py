@@ -93,6 +93,18 @@ def test_a_signature_made_for_the_host_header_is_refused(client, session, post_s
     assert _messages(session) == []
 
 
+def test_a_signature_made_with_the_default_port_spelled_out_is_accepted(
+    client, session, post_signed
+):
+    # Twilio signs some requests for https://host:443/…: the URL as configured fails the one
+    # HMAC tried first, and the port variants are tried before refusing
+    with_port = PUBLIC_BASE_URL.replace(".go.id", ".go.id:443") + INBOUND_PATH
+    response = post_signed(client, INBOUND_PATH, inbound_form(), signed_for=with_port)
+
+    assert response.status_code == 200
+    assert len(_messages(session)) == 1
+
+
 def test_a_second_number_of_the_sender_pool_validates_on_the_same_url(client, session, post_signed):
     first = post_signed(client, INBOUND_PATH, inbound_form("SM1"))
     second = post_signed(client, INBOUND_PATH, inbound_form("SM2", To="whatsapp:+6281100000099"))
