@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, render_template, request
 from pandawa.web import auth
 from pandawa.web.csp import secure_headers, strict_transport
 from pandawa.web.filters import register_filters
+from pandawa.web.sessions import CookieFirstSessions
 
 bp = Blueprint(
     "web",
@@ -35,10 +36,11 @@ def page_blueprint(name: str, import_name: str, **options: Any) -> Blueprint:
 
 
 def init_app(app: Flask) -> None:
-    """Login manager, the shell and sign-in blueprints, filters, the 404 page, the security
-    headers of every HTML page and HSTS on every answer when served over https."""
+    """Sessions, login manager, the shell and sign-in blueprints, filters, the 404 page, the
+    security headers of every HTML page and HSTS on every answer when served over https."""
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config.get("SESSION_COOKIE_SECURE"))
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.session_interface = CookieFirstSessions()
     auth.login_manager.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(auth.bp)

@@ -237,3 +237,15 @@ def test_a_session_from_before_versions_is_refused(app, session, make_user):
         old["_fresh"] = True
     assert _refused(client.get("/console"))
     assert session.get(User, user.id).session_version == 0
+
+
+def test_only_a_request_that_uses_the_session_gets_a_cookie(app, session):
+    # webhooks, probes and the API carry no session cookie: none is set on them
+    client = _client(app)
+    probe = client.get("/healthz")
+    page = client.get("/login")  # its form's CSRF token lives in the session
+
+    assert probe.status_code == 200
+    assert "Set-Cookie" not in probe.headers
+    assert page.headers["Set-Cookie"].startswith("session=")
+    assert client.get("/login").status_code == 200  # the cookie read back opens the session
