@@ -51,7 +51,7 @@ STAMP_EVERY = 15.0  # seconds between heartbeat stamps
 PRUNE_EVERY = 60.0
 IDENTITY_EVERY = 2.0  # seconds between looks at the broker's identity
 BACKOFF_START, BACKOFF_MAX = 0.25, 2.0  # after a failed publish or database error
-COALESCE = 0.005  # seconds waited after a NOTIFY before claiming
+COALESCE = 0.02  # seconds waited after a NOTIFY before claiming
 
 
 class Dispatcher:
