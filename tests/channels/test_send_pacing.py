@@ -15,6 +15,7 @@ import pytest
 import redis
 
 from pandawa.channels import pacing
+from pandawa.channels import tasks as channel_tasks
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound
 from pandawa.core.config import settings_of
@@ -94,8 +95,13 @@ def test_a_slot_more_than_a_second_away_sends_the_task_back_not_the_message(
 
 
 def test_the_retry_sends_in_its_own_slot_without_taking_another(
-    app, rate, sender, queue, run_task, twilio_fake
+    app, rate, sender, queue, run_task, twilio_fake, monkeypatch
 ):
+    # what is tested is the slot handed in, not lateness: the held slot is due at once, and on
+    # a busy machine the claim's commit alone can outlast the 10 ms after which a late send
+    # rightly takes the next free slot (run 1 of the suite, 2026-12-05) — so lateness is
+    # tolerated here generously
+    monkeypatch.setattr(channel_tasks, "LATE_TOLERANCE", 5.0)
     rate(0.1)
     message_id = queue()
     with app.app_context():
