@@ -21,6 +21,7 @@ from pandawa.api import offices
 from pandawa.api import views as api_views
 from pandawa.backup.cli import backup_command, restore_command
 from pandawa.channels import views as channel_views
+from pandawa.console import canned_views as console_canned
 from pandawa.console import events as console_events
 from pandawa.console import views as console_views
 from pandawa.conversations import satisfaction
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         health_views.bp,
         console_views.bp,
         console_events.bp,
+        console_canned.bp,
         admin_views.bp,
         admin_privacy.bp,
         admin_deadletters.bp,

@@ -9,11 +9,13 @@ from pandawa.core.heartbeat import ServiceHeartbeat
 from pandawa.core.outbox import OutboxTask
 from pandawa.hours.models import Office, OfficeClosure, OfficeOverride
 from pandawa.reports.models import FiguresSnapshot
+from pandawa.tickets.canned.models import CannedResponse
 from pandawa.tickets.models import Queue, Ticket, TicketEvent, queue_member
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "CannedResponse",
     "CatalogRevision",
     "Contact",
     "Conversation",

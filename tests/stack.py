@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -33,6 +33,9 @@ from tests.services import temporary_database
 
 OUR_NUMBER = "whatsapp:+6281180001500"
 KEEP_TABLES = {"office", "queue", "catalog_revision", "alembic_version"}
+# rows a migration seeds (the shipped canned responses): emptied with the test's own rows and
+# put back as the migration left them, so every test starts from a fresh deploy's state
+SEEDED_TABLES = ("canned_response",)
 WIB = timezone(timedelta(hours=7))
 TUESDAY_10_WIB = datetime(2026, 12, 1, 10, 0, tzinfo=WIB)
 
@@ -59,6 +62,8 @@ class Stack:
     environ: dict
     app: object
     logs: Path
+    # SEEDED_TABLES' rows as the migration left them (taken before the first test)
+    seeded: dict = field(default_factory=dict)
 
     @property
     def clock(self) -> FileClock:
@@ -230,6 +235,13 @@ def fresh(stack: Stack, fake_twilio) -> Iterator[Stack]:
     table emptied but the catalogue's."""
     fake_twilio.reset()
     stack.clock.set(TUESDAY_10_WIB)
+    if not stack.seeded:
+        with stack.app.app_context(), db.engine.connect() as conn:
+            for name in SEEDED_TABLES:
+                table = db.metadata.tables[name]
+                stack.seeded[name] = [
+                    dict(row._mapping) for row in conn.execute(sa.select(table).order_by("id"))
+                ]
     yield stack
     tables = [t.name for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
     truncate = "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
@@ -240,12 +252,20 @@ def fresh(stack: Stack, fake_twilio) -> Iterator[Stack]:
             try:
                 with db.engine.begin() as conn:
                     conn.exec_driver_sql(truncate)
+                    for name, rows in stack.seeded.items():
+                        if rows:  # ids restart at 1 with the sequence: the seeds' own
+                            table = db.metadata.tables[name]
+                            conn.execute(table.insert(), [_without_id(row) for row in rows])
                 break
             except OperationalError:
                 if attempt == 9:
                     raise
                 time.sleep(0.3)
         db.session.remove()
+
+
+def _without_id(row: dict) -> dict:
+    return {key: value for key, value in row.items() if key != "id"}
 
 
 def count(stack: Stack, stmt) -> int:

@@ -36,6 +36,11 @@ ACTIONS = frozenset(
         # backups hold everyone's data (issue 14)
         "backup_created",
         "backup_restored",
+        # canned responses edited by supervisors (issue 16)
+        "canned_created",
+        "canned_updated",
+        "canned_retired",
+        "canned_restored",
     }
 )
 

@@ -30,12 +30,12 @@ from pandawa.accounts import presence
 from pandawa.channels.window import window_closes_at, window_is_open
 from pandawa.citizens.masking import mask_details, mask_text
 from pandawa.citizens.models import Conversation
-from pandawa.console.canned import responses_for
 from pandawa.console.notes import add_note
 from pandawa.console.queries import before_ticket, earlier_tickets, work_page
 from pandawa.core.clock import now
 from pandawa.core.extensions import db
 from pandawa.tickets import claims, operations, queries
+from pandawa.tickets.canned.queries import offered
 from pandawa.tickets.models import Ticket
 from pandawa.web import reveal as revealing
 from pandawa.web.auth import login_manager
@@ -127,7 +127,8 @@ def ticket(number: str) -> str:
         holds=holds,
         can_act=item.is_open and (holds or user.sees_all_queues),
         queues=[q for q in queries.active_queues(db.session) if q.id != item.queue_id],
-        canned=responses_for(item.queue.code, name=contact.name or "", ticket=item.number),
+        # the queue's active answers and the global ones, filled with this ticket's values
+        canned=offered(db.session, item, contact.name or "", contact.language),
         presence=presence.get_presence(user),
         queue_codes=item.queue.code,
     )
