@@ -23,7 +23,7 @@ from pandawa.tickets.canned.variables import fill
 from pandawa.tickets.models import Queue, Ticket
 
 EDITOR_ROLES = ("supervisor", "admin")
-EXAMPLE_NAME = "Siti Rahayu"
+EXAMPLE_NAME = "Budi Santoso"
 EXAMPLE_NUMBER = "PDW-261201-7KQ2MX"
 EXAMPLE_OFFICE = "Kantor Cabang Jakarta Pusat"
 EXAMPLE_HOURS = {d: [["08:00", "15:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
