@@ -52,8 +52,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "canned_restored_flash": "Jawaban \u201c{title}\u201d aktif kembali.",
         "canned_ticket_unknown": "Tiket {number} tidak ditemukan; pratinjau memakai contoh. / "
         "Ticket {number} not found; the preview uses the example.",
-        "canned_queue_forbidden": "Anda tidak dapat mengelola jawaban untuk antrean ini. / "
-        "You cannot manage answers for this queue.",
         "canned_forbidden_title": "Akses ditolak",
         "canned_forbidden_text": "Jawaban siap pakai hanya dapat diubah oleh pengawas dan "
         "admin. Petugas memakainya di halaman tiket.",

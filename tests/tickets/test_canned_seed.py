@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import pandawa
 from pandawa.core.extensions import db
 from pandawa.tickets.canned.models import CannedResponse
+from pandawa.tickets.canned.queries import EditScope, editor_list
 from pandawa.tickets.canned.variables import check
 
 
@@ -32,6 +33,14 @@ def test_a_fresh_deploy_has_the_shipped_answers(sqlite_app):
     assert rows[0].body.endswith("tiket {nomor_tiket}. Ada yang dapat kami bantu?")
     assert [row.title for row in rows if check(row.body)] == []
     assert not any("{tiket}" in row.body for row in rows)
+
+
+def test_the_editor_lists_them_on_the_embedded_default(sqlite_app):
+    """SQLite (`pandawa dev`) runs the editor's query too: NULLS FIRST, the outer join."""
+    with sqlite_app.app_context():
+        rows = editor_list(db.session, EditScope((), may_edit_global=True))
+        assert [row.language for row in rows] == sorted(row.language for row in rows)
+        assert {row.title for row in rows} >= {"Salam pembuka", "Greeting"}
 
 
 def test_the_yaml_is_gone():
