@@ -10,6 +10,7 @@ import hashlib
 import io
 import re
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,14 @@ from werkzeug.serving import make_server
 from pandawa.audit.models import AuditEvent
 from pandawa.channels.media_links import media_url
 from pandawa.channels.models import Message
+from pandawa.channels.outbox import release_held
+from pandawa.citizens.models import Conversation
+from pandawa.core.clock import now
 from pandawa.core.config import settings_of
 from pandawa.core.extensions import db
+from pandawa.hours.models import Office
+from pandawa.provisioning.operations import load_default
+from pandawa.tickets.models import Queue
 from tests.channels import conftest as channel_fixtures
 from tests.channels.conftest import send_pending
 from tests.fakes.twilio import MEDIA_DOWNLOAD_FAILED
@@ -289,3 +296,44 @@ def test_a_provider_fetching_after_expiry_fails_the_message(
     assert (row.status, row.error_code) == ("failed", str(MEDIA_DOWNLOAD_FAILED))
     page = signed_in.get(f"/console/tickets/{held_ticket.number}").get_data(as_text=True)
     assert f'ticks-failed" title="failed" aria-label="failed">✗ {MEDIA_DOWNLOAD_FAILED}' in page
+
+
+def test_past_the_window_the_file_waits_and_goes_later_with_a_fresh_link(
+    client, make_user, make_ticket, make_conversation, media_dir, public_site, run_task, app, clock
+):
+    """As a text reply: held while the approved template asks the citizen to answer; sent
+    when they do — hours later, with a link signed then, which the provider can still fetch."""
+    load_default(db.session)  # the catalogue's window_reopen template, office and queue
+    office = db.session.scalar(sa.select(Office).order_by(Office.id).limit(1))
+    queue = db.session.scalar(sa.select(Queue).where(Queue.code == "KEPESERTAAN"))
+    user = with_password(make_user(queues=[queue]))
+    conversation = make_conversation(office=office)
+    conversation.last_inbound_at = now() - timedelta(hours=30)
+    ticket = make_ticket(queue=queue, status="assigned", assignee=user, conversation=conversation)
+    assert sign_in(client, user.email).status_code == 302
+
+    response = attach(client, ticket.number, JPEG, "kk.jpg", follow_redirects=True)
+    assert "Berkas ditahan; templat dikirim terlebih dahulu." in response.get_data(as_text=True)
+    template, held = rows_of(ticket)
+    assert template.content_sid and template.status == "pending"
+    assert (held.status, held.message_type) == ("held", "image")
+    send_pending(app, run_task)
+    assert [m.content_sid is not None for m in public_site.sent_to(held.recipient)] == [True]
+
+    clock.advance(hours=5)  # the citizen answers in the afternoon
+    assert release_held(db.session, conversation.id) == 1
+    db.session.commit()
+    assert send_pending(app, run_task) == [held.id]
+    file_sent = public_site.sent_to(held.recipient)[-1]
+    assert file_sent.media[0].content == JPEG and file_sent.status == "queued"
+
+
+def test_without_a_reopening_template_past_the_window_nothing_is_kept(
+    signed_in, held_ticket, media_dir
+):
+    conversation = db.session.get(Conversation, held_ticket.conversation_id)
+    conversation.last_inbound_at = now() - timedelta(hours=30)
+    db.session.flush()
+    response = attach(signed_in, held_ticket.number, PDF, "a.pdf", follow_redirects=True)
+    assert "jendela 24 jam WhatsApp sudah tertutup" in response.get_data(as_text=True)
+    assert rows_of(held_ticket) == [] and list(media_dir.iterdir()) == []
