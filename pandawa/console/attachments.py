@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -22,10 +22,10 @@ from werkzeug.wrappers import Response
 from pandawa.audit.operations import record
 from pandawa.channels.attachments import ACCEPT, AttachmentRefused, largest_upload, store_upload
 from pandawa.channels.attachments import too_large_message as too_large
-from pandawa.console.views import _visible, bp
+from pandawa.console.views import bp
 from pandawa.core.config import current_settings
 from pandawa.core.extensions import csrf, db
-from pandawa.tickets import attachments
+from pandawa.tickets import attachments, queries
 from pandawa.tickets.operations import TicketError
 from pandawa.web.i18n import t
 
@@ -40,7 +40,9 @@ FORM_ALLOWANCE = 64 * 1024
 def attach(number: str) -> Response:
     settings = current_settings()
     user = current_user._get_current_object()
-    item = _visible(number, for_update=True)  # 404 for another queue's ticket, first
+    item = queries.get_visible_ticket(number, user, for_update=True)
+    if item is None:
+        abort(404)  # another queue's ticket, or none: before anything is read
     back = url_for("console.ticket", number=number)
     request.max_content_length = largest_upload(settings) + FORM_ALLOWANCE
     try:

@@ -337,3 +337,19 @@ def test_without_a_reopening_template_past_the_window_nothing_is_kept(
     response = attach(signed_in, held_ticket.number, PDF, "a.pdf", follow_redirects=True)
     assert "jendela 24 jam WhatsApp sudah tertutup" in response.get_data(as_text=True)
     assert rows_of(held_ticket) == [] and list(media_dir.iterdir()) == []
+
+
+def test_the_api_lists_and_serves_the_agent_s_file(
+    signed_in, held_ticket, media_dir, make_token, app
+):
+    attach(signed_in, held_ticket.number, PDF, "a.pdf")
+    [row] = rows_of(held_ticket)
+    headers = {"Authorization": f"Bearer {make_token(held_ticket.assignee)}"}
+    api = app.test_client()
+    detail = api.get(f"/api/v1/tickets/{held_ticket.number}", headers=headers).get_json()
+    [listed] = [m for m in detail["messages"] if m["id"] == row.id]
+    [item] = listed["media"]
+    assert item["content_type"] == "application/pdf" and item["size"] == len(PDF)
+    download = api.get(item["download_url"], headers=headers)
+    assert download.status_code == 200 and download.data == PDF
+    download.close()
