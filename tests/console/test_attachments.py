@@ -26,6 +26,7 @@ from pandawa.core.clock import now
 from pandawa.core.config import settings_of
 from pandawa.core.extensions import db
 from pandawa.hours.models import Office
+from pandawa.privacy.erasure import erase_citizen, remove_files
 from pandawa.provisioning.operations import load_default
 from pandawa.tickets.models import Queue
 from tests.channels import conftest as channel_fixtures
@@ -353,3 +354,20 @@ def test_the_api_lists_and_serves_the_agent_s_file(
     download = api.get(item["download_url"], headers=headers)
     assert download.status_code == 200 and download.data == PDF
     download.close()
+
+
+def test_erasing_the_citizen_removes_the_agent_s_file_and_its_link(
+    signed_in, held_ticket, media_dir, app
+):
+    attach(signed_in, held_ticket.number, PDF, "a.pdf")
+    [row] = rows_of(held_ticket)
+    stored = media_dir / row.media[0]["stored_name"]
+    assert stored.read_bytes() == PDF
+    with app.test_request_context():
+        path = media_url(settings_of(app), row.id, 0).removeprefix(PUBLIC_BASE_URL)
+    contact = db.session.get(Conversation, held_ticket.conversation_id).contact
+    erasure = erase_citizen(db.session, settings_of(app), [contact])
+    db.session.commit()
+    remove_files(erasure.files)
+    assert not stored.exists()
+    assert app.test_client().get(path).status_code == 404
