@@ -20,7 +20,9 @@ from pandawa.admin.cli import tokens_group, users_group
 from pandawa.api import offices
 from pandawa.api import views as api_views
 from pandawa.backup.cli import backup_command, restore_command
+from pandawa.channels import media_out  # noqa: F401  (GET /media/out/<token> on channels' bp)
 from pandawa.channels import views as channel_views
+from pandawa.console import attachments as console_attachments  # noqa: F401  (its route)
 from pandawa.console import canned_views as console_canned
 from pandawa.console import events as console_events
 from pandawa.console import views as console_views

@@ -48,7 +48,8 @@ def media_paths(error: Any) -> dict[str, Any]:
     return {
         "/tickets/{number}/media/{message_id}/{index}": {
             "get": {
-                "summary": "A photo or PDF the citizen sent, as stored (inline / attachment)",
+                "summary": "A photo or PDF of the conversation (the citizen's, or one an agent "
+                "sent), as stored (inline / attachment)",
                 "description": "Any such file may show an identity document: every download "
                 "is recorded in the access audit (`document_view`).",
                 "operationId": "getTicketMedia",
@@ -65,7 +66,7 @@ def media_paths(error: Any) -> dict[str, Any]:
                         "in": "path",
                         "required": True,
                         "schema": {"type": "integer"},
-                        "description": "`id` of an inbound message of the ticket",
+                        "description": "`id` of a message of the ticket (in or out)",
                     },
                     {
                         "name": "index",

@@ -29,6 +29,7 @@ ACTIONS = frozenset(
         # personal data
         "reveal",
         "document_view",
+        "document_send",  # an agent sent the citizen a file (issue 16)
         "privacy_export",
         "privacy_erase",
         "retention_erase",

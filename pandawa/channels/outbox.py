@@ -40,12 +40,15 @@ def queue_outbound(
     ticket_id: int | None = None,
     author_id: int | None = None,
     hold: bool = False,
+    media: list[dict] | None = None,
+    message_type: str = "text",
 ) -> list[Message]:
     """Add one pending outbound row per part and send each after the commit, in order.
 
     A template (`content_sid`) is one message; `body` then is only what the console shows.
     With `hold` (the 24-hour window is shut) the rows are `held` and nothing is sent until
-    `release_held`.
+    `release_held`. With `media` (stored items, `channels.attachments`) it is one message
+    carrying the files, `body` its caption (may be empty).
     """
     return _add_rows(
         session,
@@ -60,6 +63,8 @@ def queue_outbound(
         author_id=author_id,
         status=HELD if hold else "pending",
         extra={},
+        media=media,
+        message_type=message_type,
     )
 
 
@@ -77,8 +82,10 @@ def _add_rows(
     author_id: int | None,
     status: str,
     extra: dict,
+    media: list[dict] | None = None,
+    message_type: str = "text",
 ) -> list[Message]:
-    if content_sid:
+    if content_sid or media:
         parts = [body or ""]
     elif body and body.strip():
         parts = split_body(body)
@@ -92,8 +99,8 @@ def _add_rows(
             sender=sender,
             recipient=recipient,
             body=part,
-            message_type="text",
-            media=[],
+            message_type=message_type if media else "text",
+            media=list(media or []),
             extra=dict(extra),
             content_sid=content_sid or None,
             content_variables=content_variables if content_sid else None,

@@ -26,6 +26,8 @@ class OutboundRequest:
     status_callback: str | None = None
     # the sender pool (Twilio Messaging Service SID) the citizen's last message came through
     service_id: str | None = None
+    # public URLs the provider fetches the message's files from (signed, expiring)
+    media_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from pandawa.channels.media_links import outbound_media_urls
 from pandawa.channels.models import STATUS_RANK, Message
 from pandawa.channels.outbox import OPEN_STATUSES
 from pandawa.channels.pacing import Slot
@@ -26,6 +27,7 @@ from pandawa.channels.providers import (
 )
 from pandawa.channels.status import apply_early
 from pandawa.core import clock
+from pandawa.core.config import current_settings
 
 ADOPT_MARGIN = timedelta(seconds=5)  # clock skew between us and the provider
 MAX_PACING_SLEEP = 1.0  # a worker sleeps up to this long for its send slot; longer: retry then
@@ -133,6 +135,10 @@ def claim_for_send(
             content_sid=row.content_sid,
             content_variables=row.content_variables,
             service_id=_service_of(session, row),
+            # signed now, for this attempt: a held or retried file gets a fresh link
+            media_urls=outbound_media_urls(current_settings(), row.id, row.media)
+            if row.media
+            else (),
         ),
     )
 

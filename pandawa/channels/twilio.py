@@ -209,6 +209,11 @@ class TwilioProvider:
             params["content_sid"] = request.content_sid
             if request.content_variables:
                 params["content_variables"] = json.dumps(request.content_variables)
+        elif request.media_urls:
+            # a file (Twilio fetches each URL); the body, when there is one, is its caption
+            params["media_url"] = list(request.media_urls)
+            if request.body:
+                params["body"] = request.body
         else:
             params["body"] = request.body or ""
         try:

@@ -64,6 +64,12 @@ class Settings:
     # empty, this long; the dispatcher's poll when no NOTIFY wakes it
     outbox_replay_seconds: int = 600
     dispatcher_poll_seconds: float = 1.0
+    # agents' attachments (issue 16): Twilio's WhatsApp limits are 5 MB for an image and 16 MB
+    # for a whole message (twilio.com/docs/whatsapp/guidance-whatsapp-media-messages); the
+    # signed URL the provider fetches a file from lives this long
+    attachment_max_image_bytes: int = 5_000_000
+    attachment_max_pdf_bytes: int = 15_000_000
+    attachment_url_seconds: int = 3600
 
     @property
     def is_production(self) -> bool:
@@ -170,6 +176,21 @@ class Settings:
             backup_dir=Path(env.get("BACKUP_DIR") or instance / "backups").resolve(),
             backup_retention_days=int(
                 _positive_float("BACKUP_RETENTION_DAYS", env.get("BACKUP_RETENTION_DAYS", "30"))
+            ),
+            attachment_max_image_bytes=_bytes_at_most(
+                "ATTACHMENT_MAX_IMAGE_BYTES",
+                env.get("ATTACHMENT_MAX_IMAGE_BYTES"),
+                5_000_000,
+                5_000_000,
+            ),
+            attachment_max_pdf_bytes=_bytes_at_most(
+                "ATTACHMENT_MAX_PDF_BYTES",
+                env.get("ATTACHMENT_MAX_PDF_BYTES"),
+                15_000_000,
+                16_000_000,
+            ),
+            attachment_url_seconds=int(
+                _positive_float("ATTACHMENT_URL_SECONDS", env.get("ATTACHMENT_URL_SECONDS", "3600"))
             ),
         )
 
@@ -285,6 +306,17 @@ def _positive_float(name: str, value: str) -> float:
     if number <= 0:
         raise ConfigError(f"{name}: {value!r}; expected a positive number")
     return number
+
+
+def _bytes_at_most(name: str, value: str | None, default: int, ceiling: int) -> int:
+    """A size in bytes, positive and at most the provider's own limit (a larger file would
+    be stored, then refused by Twilio when it fetches it: the agent would learn too late)."""
+    if value is None or not value.strip():
+        return default
+    size = int(_positive_float(name, value))
+    if size > ceiling:
+        raise ConfigError(f"{name}: {value!r}; at most {ceiling} (the provider's limit)")
+    return size
 
 
 def _optional_count(name: str, value: str | None) -> int | None:

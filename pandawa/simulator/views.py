@@ -199,6 +199,12 @@ def _item(row: Message, zone: tuple[ZoneInfo, str]) -> dict[str, Any]:
         "author": author,
         "body": row.body,
         "template": row.content_sid if not row.body else None,
+        # an agent's file (the phone shows its name; the simulator fetches nothing)
+        "files": [
+            item.get("filename") or item.get("content_type") or "?"
+            for item in (row.media or [])
+            if row.direction == "out" and isinstance(item, dict)
+        ],
         "status": row.status,
         "created_at": local.isoformat(),
         "time": f"{local:%H.%M} {label or local.tzname()}",

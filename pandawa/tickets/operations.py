@@ -186,6 +186,31 @@ def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Messa
     return messages
 
 
+def require_can_reply(ticket: Ticket, user: User) -> None:
+    """What a reply of any kind (text, a file) needs: the ticket open, claimed, and held by
+    `user` or `user` a supervisor. Raises the TicketError that says which is missing."""
+    _require_open(ticket)
+    if ticket.status != "assigned":
+        raise NotHolder(
+            "Tiket belum diambil petugas; ambil tiket dahulu. / "
+            "The ticket is not claimed yet; claim it first."
+        )
+    _require_holder_or_supervisor(ticket, user)
+
+
+def record_reply(
+    session: Session, ticket: Ticket, user: User, messages: list[Message], at: Any, *, held: bool
+) -> None:
+    """The bookkeeping of a reply queued as `messages`: the first response's wait, the
+    ticket's time, the `replied` event (as `reply` writes them)."""
+    if ticket.first_response_at is None:
+        _record_first_response(session, ticket, at)
+    ticket.updated_at = at
+    session.flush()
+    add_event(session, ticket, "replied", user, message_ids=[m.id for m in messages], held=held)
+    session.flush()
+
+
 def _record_first_response(session: Session, ticket: Ticket, at: Any) -> None:
     """The wait the citizen had, from asking to the first reply: in calendar seconds and in
     business seconds (a Friday 16:00 ticket answered Monday 08:10 waited 10 business minutes)."""

@@ -21,7 +21,7 @@ from pandawa.tickets.models import Ticket
 def send_stored_media(
     ticket: Ticket, message_id: int, index: int, *, viewer: User, address: str
 ) -> Response | None:
-    """Item `index` of the ticket's inbound message `message_id`; None (the caller's 404) for a
+    """Item `index` of the ticket's message `message_id` (in or out); None (the caller's 404) for a
     message of another ticket, an item that is not (yet) stored and a file gone from the disk.
     A file sent adds its `document_view` audit row to the session (the caller commits).
     """
@@ -29,7 +29,8 @@ def send_stored_media(
         sa.select(Message).where(
             Message.id == message_id,
             Message.ticket_id == ticket.id,
-            Message.direction == "in",
+            # the citizen's files, and the ones agents sent them (a letter may carry NIK too)
+            Message.is_internal_note.is_(False),
         )
     )
     items = (message.media or []) if message is not None else []

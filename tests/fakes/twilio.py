@@ -5,6 +5,14 @@ by TWILIO_API_BASE_URL. It records what it was sent and can be told to fail.
 
 It also serves inbound media as Twilio does: the Media resource URL (HTTP basic auth) answers
 with a 307 to a short-lived CDN URL (here `/cdn/<token>` on the fake itself, no auth).
+
+And it fetches outbound media as Twilio does: each `MediaUrl` of a message creation is fetched
+(HEAD, then GET, no credentials, redirects followed) before the creation is answered, and
+checked as Twilio checks it — a 200, a Content-Type WhatsApp accepts that matches the bytes,
+at most 5 MB for an image and 16 MB in all. A failed fetch fails the message (error 63019,
+"Media failed to download"): the fake keeps the status callback Twilio would post, for the test
+to deliver (`flush_callbacks`). `route_public(public, actual)` plays DNS: the app's public base
+URL is reached at the test server's address.
 """
 
 from __future__ import annotations
@@ -21,6 +29,9 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+import requests
+from twilio.request_validator import RequestValidator
 
 _SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
 
@@ -40,6 +51,31 @@ class SentMessage:
     arrived: float = 0.0
     # the MessagingServiceSid the request named (the sender pool), or None
     messaging_service_sid: str | None = None
+    # what the fake fetched from each MediaUrl, in order
+    media: list[MediaFetch] = field(default_factory=list)
+    status: str = "queued"
+    error_code: int | None = None
+
+
+# Twilio: WhatsApp images at most 5 MB, a message at most 16 MB
+# (twilio.com/docs/whatsapp/guidance-whatsapp-media-messages)
+WHATSAPP_IMAGE_LIMIT = 5 * 1024 * 1024
+WHATSAPP_MESSAGE_LIMIT = 16 * 1024 * 1024
+WHATSAPP_MEDIA_TYPES = ("image/jpeg", "image/png", "application/pdf")
+MEDIA_DOWNLOAD_FAILED = 63019
+
+
+@dataclass
+class MediaFetch:
+    """One fetch of a MediaUrl, as the provider made it."""
+
+    url: str  # the MediaUrl as the message named it
+    status: int | None  # the GET's status; None: unreachable
+    head_status: int | None
+    content_type: str | None
+    content_disposition: str | None
+    content: bytes
+    problem: str | None = None  # why Twilio would refuse it; None: fine
 
 
 @dataclass
@@ -84,6 +120,12 @@ class FakeTwilio:
         self.services: dict[str, list[str]] = {}
         # the fake's idea of "now" for date_created; tests align it with the app's FixedClock
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        # outbound media: public base URL → where it is served in the test; fetches made; a
+        # hook run before each fetch (a test moves its clock there: "Twilio fetched late")
+        self.public_routes: dict[str, str] = {}
+        self.fetches: list[MediaFetch] = []
+        self.before_fetch: Callable[[str], None] | None = None
+        self.pending_callbacks: list[tuple[str, dict[str, str]]] = []
 
     # -- control -----------------------------------------------------------
     @property
@@ -118,6 +160,10 @@ class FakeTwilio:
             self.services.clear()
             self._delay = 0.0
             self.now = lambda: datetime.now(UTC)
+            self.public_routes.clear()
+            self.fetches.clear()
+            self.before_fetch = None
+            self.pending_callbacks.clear()
 
     def fail_next(
         self,
@@ -191,6 +237,55 @@ class FakeTwilio:
         with self._lock:
             self._media_failures.extend([status] * times)
 
+    def route_public(self, public_base: str, actual_base: str) -> None:
+        """Reach URLs under `public_base` at `actual_base` (the public name's DNS, in effect)."""
+        self.public_routes[public_base.rstrip("/")] = actual_base.rstrip("/")
+
+    def _resolve(self, url: str) -> str:
+        for public, actual in self.public_routes.items():
+            if url == public or url.startswith(public + "/"):
+                return actual + url[len(public) :]
+        return url
+
+    def fetch(self, url: str) -> MediaFetch:
+        """Fetch one MediaUrl as Twilio does (HEAD, then GET; no credentials) and judge it."""
+        if self.before_fetch is not None:
+            self.before_fetch(url)
+        target = self._resolve(url)
+        try:
+            head = requests.head(target, timeout=10, allow_redirects=True)
+            got = requests.get(target, timeout=10, allow_redirects=True)
+        except requests.RequestException:
+            found = MediaFetch(url, None, None, None, None, b"", "unreachable")
+        else:
+            kind = (got.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            found = MediaFetch(
+                url,
+                got.status_code,
+                head.status_code,
+                kind or None,
+                got.headers.get("Content-Disposition"),
+                got.content if got.status_code == 200 else b"",
+            )
+            found.problem = _media_problem(found)
+        with self._lock:
+            self.fetches.append(found)
+        return found
+
+    def flush_callbacks(self) -> list[int]:
+        """Post the status callbacks kept since (signed as Twilio signs them, to the public
+        URL's route); the answers' status codes."""
+        with self._lock:
+            pending, self.pending_callbacks = self.pending_callbacks, []
+        answers = []
+        for url, form in pending:
+            signature = RequestValidator(self.auth_token).compute_signature(url, form)
+            answer = requests.post(
+                self._resolve(url), data=form, headers={"X-Twilio-Signature": signature}, timeout=10
+            )
+            answers.append(answer.status_code)
+        return answers
+
     def creations(self) -> int:
         """How many message-creation requests arrived (answered or failed)."""
         return sum(1 for method, path in self.requests if method == "POST")
@@ -219,7 +314,11 @@ class FakeTwilio:
         with self._lock:
             return sorted(m.arrived for m in self.messages)
 
-    def _create(self, form: dict[str, str], arrived: float = 0.0) -> tuple[int, dict, dict]:
+    def _create(
+        self, form: dict[str, str], arrived: float = 0.0, media_urls: list[str] | None = None
+    ) -> tuple[int, dict, dict]:
+        # fetched before the lock (the app serving them may call back into this fake)
+        fetched = [self.fetch(url) for url in media_urls or []]
         with self._lock:
             if self._failures:
                 failure = self._failures[0]
@@ -266,8 +365,26 @@ class FakeTwilio:
                 form=dict(form),
                 arrived=arrived,
                 messaging_service_sid=form.get("MessagingServiceSid"),
+                media=fetched,
             )
+            if any(f.problem for f in fetched) or _too_large(fetched):
+                sent.status, sent.error_code = "failed", MEDIA_DOWNLOAD_FAILED
+                if sent.status_callback:
+                    self.pending_callbacks.append(
+                        (
+                            sent.status_callback,
+                            {
+                                "MessageSid": sent.sid,
+                                "MessageStatus": "failed",
+                                "ErrorCode": str(MEDIA_DOWNLOAD_FAILED),
+                                "AccountSid": self.account_sid,
+                                "From": sent.from_,
+                                "To": sent.to,
+                            },
+                        )
+                    )
             self.messages.append(sent)
+        # the creation itself is accepted: Twilio reports a failed download afterwards
         return 201, self._resource(sent), {}
 
     def _sender(self, form: dict[str, str]) -> tuple[dict | None, str]:
@@ -328,7 +445,7 @@ class FakeTwilio:
             "error_message": None,
             "from": m.from_,
             "messaging_service_sid": m.messaging_service_sid,
-            "num_media": "0",
+            "num_media": str(len(m.media)),
             "num_segments": "1",
             "price": None,
             "price_unit": "USD",
@@ -380,8 +497,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(404, {"code": 20404, "message": "Not found", "status": 404})
             return
         length = int(self.headers.get("Content-Length", 0))
-        form = {k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-        status, payload, headers = self.owner._create(form, arrived)
+        fields = parse_qs(self.rfile.read(length).decode())
+        form = {k: v[-1] for k, v in fields.items()}
+        status, payload, headers = self.owner._create(form, arrived, fields.get("MediaUrl"))
         self._reply(status, payload, headers)
 
     def do_GET(self) -> None:
@@ -432,6 +550,28 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
         return True
+
+
+def _media_problem(found: MediaFetch) -> str | None:
+    """Why Twilio would refuse a fetched file for WhatsApp; None when it would send it."""
+    if found.status != 200 or found.head_status != 200:
+        return f"HTTP {found.status}"
+    if found.content_type not in WHATSAPP_MEDIA_TYPES:
+        return f"content type {found.content_type}"
+    magic = {
+        "image/jpeg": b"\xff\xd8\xff",
+        "image/png": b"\x89PNG",
+        "application/pdf": b"%PDF-",
+    }[found.content_type]
+    if not found.content.startswith(magic):
+        return "content does not match its Content-Type"
+    if found.content_type.startswith("image/") and len(found.content) > WHATSAPP_IMAGE_LIMIT:
+        return "image over 5 MB"
+    return None
+
+
+def _too_large(fetched: list[MediaFetch]) -> bool:
+    return sum(len(f.content) for f in fetched) > WHATSAPP_MESSAGE_LIMIT
 
 
 def _template_error(form: dict[str, str]) -> dict | None:

@@ -329,3 +329,11 @@ def test_a_send_time_that_is_not_an_instant_is_refused(web, sim_app, citizen, se
     assert answer.status_code == 400
     assert answer.get_json()["error"]["code"] == "sent_at"
     assert stored(sim_app, citizen) == []
+
+
+def test_an_agent_s_file_shows_by_its_name_on_the_citizen_s_phone(web, sim_app, citizen):
+    item = {"status": "stored", "content_type": "application/pdf", "filename": "Surat.pdf"}
+    file_id = add_reply(sim_app, citizen, "", media=[item], message_type="document", author_id=None)
+    data = web.get("/simulator/messages", query_string={"citizen": citizen}).get_json()
+    [shown] = [i for i in data["items"] if i["id"] == file_id]
+    assert shown["files"] == ["Surat.pdf"] and shown["body"] == ""

@@ -97,6 +97,9 @@
       text.textContent = "[templat / template " + item.template + "]";
       text.classList.add("template");
     }
+    (item.files || []).forEach(function (name) {
+      bubble.appendChild(el("div", "text file", "\uD83D\uDCCE " + name));
+    });
     bubble.appendChild(text);
     var meta = el("span", "meta", item.time);
     meta.appendChild(ticks(item));
