@@ -148,13 +148,7 @@ def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Messa
     template (and none sent since the citizen last wrote) the reply is refused (`NoTemplate`):
     held, it would wait for a message the citizen has no reason to send.
     """
-    _require_open(ticket)
-    if ticket.status != "assigned":
-        raise NotHolder(
-            "Tiket belum diambil petugas; ambil tiket dahulu. / "
-            "The ticket is not claimed yet; claim it first."
-        )
-    _require_holder_or_supervisor(ticket, user)
+    require_can_reply(ticket, user)
     text = _valid_body(body)
     conversation = session.get(Conversation, ticket.conversation_id)
     assert conversation is not None
@@ -175,14 +169,7 @@ def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Messa
         author_id=user.id,
         hold=not window_open,
     )
-    if ticket.first_response_at is None:
-        _record_first_response(session, ticket, at)
-    ticket.updated_at = at
-    session.flush()
-    add_event(
-        session, ticket, "replied", user, message_ids=[m.id for m in messages], held=not window_open
-    )
-    session.flush()
+    record_reply(session, ticket, user, messages, at, held=not window_open)
     return messages
 
 
