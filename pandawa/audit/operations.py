@@ -36,6 +36,9 @@ ACTIONS = frozenset(
         # backups hold everyone's data (issue 14)
         "backup_created",
         "backup_restored",
+        # abusive numbers blocked and unblocked by staff (issue 16)
+        "contact_blocked",
+        "contact_unblocked",
     }
 )
 
