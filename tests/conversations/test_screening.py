@@ -21,7 +21,9 @@ DECORATION = st.text(alphabet=" .,!?~*_-🙏🛑😡👋🙂\n", max_size=6)
 
 
 def _case(word: str, flips: list[bool]) -> str:
-    return "".join(c.upper() if f else c for c, f in zip(word, flips + [False] * len(word)))
+    return "".join(
+        c.upper() if f else c for c, f in zip(word, flips + [False] * len(word), strict=False)
+    )
 
 
 @given(

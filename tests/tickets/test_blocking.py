@@ -79,7 +79,7 @@ def test_blocking_closes_the_ticket_drops_held_replies_and_is_audited(session, h
 
 
 def test_a_reason_is_required(session, held_ticket):
-    ticket, agent, _held = held_ticket
+    _ticket, agent, _held = held_ticket
     with pytest.raises(InvalidReason):
         block_contact(session, _contact(session), agent, "   ")
     with pytest.raises(InvalidReason):
@@ -115,7 +115,7 @@ def test_the_agent_cannot_reply_to_a_blocked_number(session, held_ticket, make_u
 
 
 def test_after_unblocking_the_bot_answers_again(session, held_ticket, citizen_writes, make_user):
-    ticket, agent, _held = held_ticket
+    _ticket, agent, _held = held_ticket
     supervisor = make_user(role="supervisor")
     block_contact(session, _contact(session), agent, "iseng")
     session.commit()
