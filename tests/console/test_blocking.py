@@ -110,3 +110,12 @@ def bearer_for(make_token):
         return {"Authorization": f"Bearer {make_token(user)}"}
 
     return make
+
+
+def test_the_ticket_page_says_when_the_citizen_opted_out(session, client_as, desk, clock):
+    agent, _outsider, ticket = desk
+    contact = session.get(Contact, ticket.contact_id)
+    contact.opted_out_at, contact.opt_out_method = clock.now(), "keyword:berhenti"
+    session.flush()
+    page = client_as(agent).get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
+    assert 'id="opted-out-banner"' in page and "balasan petugas tetap terkirim" in page
