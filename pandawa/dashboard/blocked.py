@@ -45,8 +45,8 @@ ZONE = "Asia/Jakarta"
 STRINGS: dict[str, dict[str, str]] = {
     "id": {
         "blocked_title": "Nomor diblokir",
-        "blocked_intro": "Pesan dari nomor yang diblokir tetap tersimpan, tetapi tidak dibalas bot dan "
-        "tidak masuk antrean petugas.",
+        "blocked_intro": "Pesan dari nomor yang diblokir tetap tersimpan, tetapi tidak dibalas "
+        "bot dan tidak masuk antrean petugas.",
         "blocked_none": "Tidak ada nomor yang diblokir.",
         "blocked_number": "Nomor",
         "blocked_name": "Nama",
