@@ -16,6 +16,7 @@ from pandawa.channels.models import Message
 from pandawa.citizens.consent import is_opted_out
 from pandawa.citizens.models import Contact, Conversation
 from pandawa.core.clock import now
+from pandawa.core.extensions import db
 from pandawa.provisioning.operations import load_default
 from pandawa.tickets import operations
 from pandawa.tickets.claims import claim_next
@@ -23,6 +24,7 @@ from pandawa.tickets.idle import close_idle
 from pandawa.tickets.models import Queue, Ticket
 from pandawa.tickets.release import notify_closing, release_due
 from tests.harness import CITIZEN
+from tests.statements import statements_sent
 
 WIB = timezone(timedelta(hours=7))
 
@@ -192,3 +194,20 @@ def test_past_the_window_the_agents_answer_waits_for_the_citizen(world, citizen_
     citizen_writes("halo, bagaimana?")
     session.refresh(held)
     assert held.status == "pending"
+
+
+def test_the_check_costs_no_query_per_ticket_in_a_release(
+    session, clock, make_ticket, make_queue, make_office, make_conversation
+):
+    """The consent check reads the contact the release loaded with the batch's conversations:
+    releasing many tickets adds no SELECT per ticket."""
+    load_default(session)
+    office, queue = make_office(), make_queue()
+    for _ in range(12):
+        make_ticket(queue=queue, status="deferred", conversation=make_conversation(office=office))
+    session.commit()
+    session.expire_all()
+    with statements_sent(db.engine) as sent:
+        assert release_due(session, now()) == 12
+    contact_reads = [s for s in sent if "FROM contact" in s and "JOIN" not in s]
+    assert contact_reads == [], contact_reads
