@@ -45,7 +45,8 @@ _PHRASES = {
     "subscribe": (OPT_IN, "subscribe"),
 }
 _POLITE = frozenset(
-    "tolong mohon please pls dong deh ya kak ka min mimin pak bu gan sis mas mbak aja saja".split()
+    """tolong mohon please pls dong deh dulu ya kak ka min mimin pak bu gan sis mas mbak aja
+    saja""".split()
 )
 _MAX_CHARS = 120
 

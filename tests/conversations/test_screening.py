@@ -32,9 +32,11 @@ def _case(word: str, flips: list[bool]) -> str:
     before=DECORATION,
     after=DECORATION,
     polite=st.sampled_from(["", "tolong ", "mohon ", "kak "]),
+    tail=st.sampled_from(["", " dulu", " ya", " min"]),
 )
-def test_stop_words_are_read_however_they_are_written(word, flips, before, after, polite):
-    assert opt_keyword(f"{before}{polite}{_case(word, flips)}{after}") == (OPT_OUT, word)
+def test_stop_words_are_read_however_they_are_written(word, flips, before, after, polite, tail):
+    text = f"{before}{polite}{_case(word, flips)}{tail}{after}"
+    assert opt_keyword(text) == (OPT_OUT, word)
 
 
 @given(word=st.sampled_from(["mulai", "start"]), before=DECORATION, after=DECORATION)
