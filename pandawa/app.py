@@ -23,6 +23,7 @@ from pandawa.backup.cli import backup_command, restore_command
 from pandawa.channels import media_out  # noqa: F401  (GET /media/out/<token> on channels' bp)
 from pandawa.channels import views as channel_views
 from pandawa.console import attachments as console_attachments  # noqa: F401  (its route)
+from pandawa.console import blocking as console_blocking
 from pandawa.console import canned_views as console_canned
 from pandawa.console import events as console_events
 from pandawa.console import views as console_views
@@ -35,6 +36,7 @@ from pandawa.core.config import EXTENSION_KEY, Settings
 from pandawa.core.dispatcher import dispatcher_command
 from pandawa.core.extensions import csrf, db
 from pandawa.core.logs import configure_logging
+from pandawa.dashboard import blocked as dashboard_blocked
 from pandawa.dashboard import views as dashboard_views
 from pandawa.devstack import dev_command
 from pandawa.health import views as health_views
@@ -42,7 +44,9 @@ from pandawa.hours.cli import closures_group, hours_group, office_group
 from pandawa.privacy.cli import privacy_group
 from pandawa.provisioning.cli import catalog_group
 from pandawa.simulator import views as simulator_views
+from pandawa.tickets import consent as ticket_consent
 from pandawa.tickets import live as ticket_live
+from pandawa.tickets import transfer_notice
 from pandawa.web import shell
 
 
@@ -83,6 +87,8 @@ def create_app(
     live.init_app(app)
     ticket_live.init_app(app)
     satisfaction.init_app(app)
+    ticket_consent.init_app(app)
+    transfer_notice.init_app(app)
     shell.init_app(app)
     _register_blueprints(app, settings)
     # every model is imported by now: resolve relationships and backrefs (tickets gives User
@@ -113,6 +119,8 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         admin_privacy.bp,
         admin_deadletters.bp,
         dashboard_views.bp,
+        console_blocking.bp,
+        dashboard_blocked.bp,
     ):
         app.register_blueprint(blueprint)
     if settings.whatsapp_provider == "simulator":

@@ -397,7 +397,7 @@ def openapi_document(public_base_url: str) -> dict[str, Any]:
                     ("BadRequest", "malformed JSON or parameter"),
                     ("Unauthorized", "no or invalid bearer token"),
                     ("NotFound", "no such ticket, or not one of my queues'"),
-                    ("Conflict", "not_holder, ticket_closed or no_template"),
+                    ("Conflict", "not_holder, ticket_closed, no_template or contact_blocked"),
                     ("Unprocessable", "invalid_body, unknown_queue"),
                     ("Forbidden", "a supervisor's or admin's action, or a role not allowed"),
                 ]

@@ -42,6 +42,9 @@ ACTIONS = frozenset(
         "canned_updated",
         "canned_retired",
         "canned_restored",
+        # abusive numbers blocked and unblocked by staff (issue 16)
+        "contact_blocked",
+        "contact_unblocked",
     }
 )
 

@@ -56,6 +56,11 @@ TEXT_SPECS: dict[str, TextSpec] = {
         "ticket", "opens_at", doc="the office closed while the ticket waited; it stays queued"
     ),
     "agent_will_reply": _spec("ticket", doc="a deferred ticket was released at opening"),
+    "ticket_transferred": _spec(
+        "ticket", "queue", "office", doc="an agent moved the ticket to another queue/office"
+    ),
+    "opted_out": _spec(doc="`berhenti`/`stop`: no more notifications; `mulai` undoes it"),
+    "opted_in": _spec(doc="`mulai`/`start` after an opt-out: notifications again"),
     "agent_requested": _spec(doc="the citizen typed petugas/agent"),
     "ticket_message_received": _spec(may_be_empty=True, doc="ack of a message on a ticket"),
     "ticket_already_open": _spec("ticket", doc="a new request while a ticket is open"),
@@ -87,6 +92,8 @@ TEMPLATE_SPECS: dict[str, tuple[str, ...]] = {
     "ticket_idle_closed": ("ticket",),
     # an agent resolved the ticket past the window: the closing notice (optional)
     "ticket_resolved_notice": ("ticket",),
+    # an agent transferred the ticket past the window: where it went (optional)
+    "ticket_transferred_notice": ("ticket", "queue", "office"),
 }
 
 

@@ -8,6 +8,8 @@ Besides plain rows: `held` rows (an agent's text written while the 24-hour windo
 wait, unsent and outside the send order, until `release_held` when the citizen writes;
 notifications to a citizen that are still waiting are merged into one message; templates go
 as a Content API SID and variables, their rendered text kept only for the console.
+Notifications and templates (never replies) are first offered to `signals.notification_due`,
+where the layers that know the citizen may silence them (opt-out, blocked numbers).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pandawa.channels.models import Message
+from pandawa.channels.signals import notification_due
 from pandawa.channels.split import MAX_BODY, split_body, utf16_units
 from pandawa.core import clock
 from pandawa.core.jobs import enqueue_after_commit
@@ -158,8 +161,9 @@ def queue_notification(
     body: str,
     conversation_id: int | None = None,
     ticket_id: int | None = None,
-) -> Message:
-    """A system notification (no author, no template) to a citizen; returns its row.
+) -> Message | None:
+    """A system notification (no author, no template) to a citizen; returns its row, or None
+    when a receiver of `signals.notification_due` silenced it (the citizen opted out).
 
     Several notifications due to one citizen at once become one message: while the newest
     unsent message to that citizen from this sender is a notification nobody has picked up
@@ -169,6 +173,8 @@ def queue_notification(
     """
     if not body or not body.strip():
         raise ValueError("a notification needs a body")
+    if _silenced(session, provider, recipient, conversation_id):
+        return None
     row = _mergeable_notification(session, provider, sender, recipient, conversation_id)
     if row is not None and utf16_units(row.body + MERGE_SEPARATOR + body) <= MAX_BODY:
         row.body = row.body + MERGE_SEPARATOR + body
@@ -239,12 +245,15 @@ def queue_template(
     conversation_id: int | None = None,
     ticket_id: int | None = None,
     body_preview: str = "",
-) -> Message:
+) -> Message | None:
     """An approved template (Twilio Content API: ContentSid + ContentVariables, no Body), the
     one kind of message allowed outside the 24-hour window. `body_preview` (the template's
-    text with the variables filled in) is stored as the row's body for the console only."""
+    text with the variables filled in) is stored as the row's body for the console only.
+    None when a receiver of `signals.notification_due` silenced it."""
     if not content_sid:
         raise ValueError("a template needs its content_sid")
+    if _silenced(session, provider, recipient, conversation_id):
+        return None
     values = {str(key): "" if value is None else str(value) for key, value in variables.items()}
     empty = sorted(key for key, value in values.items() if not value.strip())
     if empty:
@@ -265,3 +274,11 @@ def queue_template(
         extra={},
     )
     return row
+
+
+def _silenced(session: Session, provider: str, recipient: str, conversation_id: int | None) -> bool:
+    """Whether a higher layer refuses this unsolicited message (opt-out, a blocked number)."""
+    answers = notification_due.send(
+        session, provider=provider, recipient=recipient, conversation_id=conversation_id
+    )
+    return any(answer is True for _receiver, answer in answers)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pandawa.core.extensions import db
@@ -13,7 +13,16 @@ class Contact(db.Model):
     """A citizen, keyed on the provider's sender id (`whatsapp:+62…`, or a WhatsApp username)."""
 
     __tablename__ = "contact"
-    __table_args__ = (UniqueConstraint("provider", "address"),)
+    __table_args__ = (
+        UniqueConstraint("provider", "address"),
+        # the supervisors' list of blocked numbers (few rows among millions)
+        Index(
+            "ix_contact_blocked_at",
+            "blocked_at",
+            postgresql_where=text("blocked_at IS NOT NULL"),
+            sqlite_where=text("blocked_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(16))
@@ -24,6 +33,19 @@ class Contact(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # set when the citizen's data was erased (UU 27/2022); `address` then holds no number
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the citizen wrote `berhenti`/`stop`: no notification or template that is not an answer
+    # to them (citizens.consent); `mulai`/`start` opts back in. Both stamps are kept: opted
+    # out while opted_out_at is later than opted_in_at (or there is no opted_in_at)
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opt_out_method: Mapped[str | None] = mapped_column(String(32))  # e.g. "keyword:berhenti"
+    opted_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opt_in_method: Mapped[str | None] = mapped_column(String(32))  # e.g. "keyword:mulai"
+    # blocked by staff (abuse, prank floods): messages stored, never answered nor queued
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_reason: Mapped[str | None] = mapped_column(String(500))
+    blocked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
 
 class Conversation(db.Model):

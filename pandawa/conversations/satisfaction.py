@@ -173,7 +173,7 @@ def ask_for_rating(session: Session, *, ticket: Ticket, at: datetime, **_: Any) 
         return
     for body in bodies:
         # the second merges into the first while it is unsent and both fit one message
-        queue_notification(
+        queued = queue_notification(
             session,
             provider=current_settings().whatsapp_provider,
             sender=conversation.channel_address,
@@ -182,6 +182,8 @@ def ask_for_rating(session: Session, *, ticket: Ticket, at: datetime, **_: Any) 
             conversation_id=conversation.id,
             ticket_id=ticket.id,
         )
+        if queued is None:
+            return  # the citizen opted out (tickets.consent): no question, so no rating awaited
     # what the conversation remembers (the office chosen, the flood guard's last warning)
     # outlives the state change
     kept = {k: v for k, v in (conversation.state_data or {}).items() if k not in RATING_KEYS}

@@ -11,6 +11,7 @@ from pandawa.channels.models import Message
 from pandawa.channels.outbox import release_held
 from pandawa.conversations import deadletter, operations
 from pandawa.conversations.bot import Bot
+from pandawa.conversations.screening import screen
 from pandawa.core import metrics
 from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
@@ -57,7 +58,10 @@ def process_inbound(self, message_id: int) -> int:
         pending_id = pending.id
         try:
             previous_inbound_at = conversation.last_inbound_at
-            turn = Bot(session, conversation).handle(pending)
+            # a blocked number or an opt-out/in keyword is handled before the bot
+            turn = screen(session, conversation, pending) or Bot(session, conversation).handle(
+                pending
+            )
             operations.mark_processed(pending, conversation, turn.ticket_id)
             note_reopen_answered(session, conversation.id, previous_inbound_at, pending.created_at)
             # the citizen wrote: the 24-hour window is open again, held agent replies can go

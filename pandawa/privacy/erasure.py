@@ -179,6 +179,9 @@ def erase_records(session: Session, settings: Settings, found: CitizenRecords) -
         contact.address = erased_token(contact.id)
         contact.wa_id = None
         contact.name = None
+        # a block's reason is staff's words about this person: erased with them (the block
+        # itself, its time and who set it stay, as the audit keeps them)
+        contact.blocked_reason = None
         contact.erased_at = contact.erased_at or at
     session.flush()
     return done

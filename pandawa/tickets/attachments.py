@@ -37,7 +37,7 @@ MAX_CAPTION = 1024
 def check(session: Session, ticket: Ticket, user: User, caption: str) -> str:
     """Raise the TicketError a send would raise, before anything is stored; the caption to
     send (trimmed)."""
-    operations.require_can_reply(ticket, user)
+    operations.require_can_reply(session, ticket, user)
     text = (caption or "").strip() if isinstance(caption, str) else ""
     if len(text) > MAX_CAPTION:
         raise operations.InvalidBody(

@@ -124,6 +124,8 @@ def ask_to_reopen(
         "office": office.name if office else "BPJS Kesehatan",
     }
     message = queue_ticket_template(session, spec, ticket, conversation, provider_name(), values)
+    if message is None:
+        return None  # silenced: the citizen opted out or is blocked (tickets.consent)
     ticket.reopen_template_sent_at = at
     ticket.reopen_templates_sent = (ticket.reopen_templates_sent or 0) + 1
     return message
@@ -158,9 +160,10 @@ def queue_ticket_template(
     conversation: Conversation,
     provider: str,
     values: dict[str, str],
-) -> Message:
+) -> Message | None:
     """Queue the approved template `spec` about `ticket` to its citizen, the conversation
-    showing its text in the citizen's language."""
+    showing its text in the citizen's language; None when the citizen opted out or is
+    blocked (the outbox asks `tickets.consent`)."""
     contact = conversation.contact
     language = contact.language or "id"
     preview = spec.preview.get(language).format(**values) if spec.preview else ""

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from pandawa.channels.outbox import queue_outbound
 from pandawa.channels.window import window_is_open
+from pandawa.citizens.consent import is_blocked
 from pandawa.citizens.models import Conversation
 from pandawa.core.clock import now
 from pandawa.core.config import current_settings
@@ -66,6 +67,12 @@ class InvalidBody(TicketError):
 
 class SameQueue(TicketError):
     code = "same_queue"
+
+
+class ContactBlocked(TicketError):
+    """The citizen's number is blocked: nothing is sent to it (tickets.blocking)."""
+
+    code = "contact_blocked"
 
 
 class NoTemplate(TicketError):
@@ -146,9 +153,10 @@ def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Messa
     Past the 24-hour window the text is held, the approved template asks the citizen to
     answer (once per reopening), and the held text goes out when they do. Without such a
     template (and none sent since the citizen last wrote) the reply is refused (`NoTemplate`):
-    held, it would wait for a message the citizen has no reason to send.
+    held, it would wait for a message the citizen has no reason to send. A blocked citizen
+    gets nothing (`ContactBlocked`).
     """
-    require_can_reply(ticket, user)
+    require_can_reply(session, ticket, user)
     text = _valid_body(body)
     conversation = session.get(Conversation, ticket.conversation_id)
     assert conversation is not None
@@ -173,9 +181,11 @@ def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Messa
     return messages
 
 
-def require_can_reply(ticket: Ticket, user: User) -> None:
-    """What a reply of any kind (text, a file) needs: the ticket open, claimed, and held by
-    `user` or `user` a supervisor. Raises the TicketError that says which is missing."""
+def require_can_reply(session: Session, ticket: Ticket, user: User) -> None:
+    """What a reply of any kind (text, a file) needs: the citizen not blocked, the ticket open,
+    claimed, and held by `user` or `user` a supervisor. Raises the TicketError that says which
+    is missing."""
+    _require_not_blocked(session, ticket)
     _require_open(ticket)
     if ticket.status != "assigned":
         raise NotHolder(
@@ -224,8 +234,11 @@ def transfer(
         )
     source = ticket.queue.code
     session.flush()
-    move_to_queue(session, ticket, target, user, reason, now())
+    at = now()
+    move_to_queue(session, ticket, target, user, reason, at)
     session.flush()
+    # the citizen is told where their request went (tickets.transfer_notice)
+    signals.ticket_transferred.send(session, ticket=ticket, at=at)
     log.info("ticket %s transferred from %s to %s", ticket.number, source, target.code)
     return ticket
 
@@ -276,6 +289,15 @@ def resolve(session: Session, ticket: Ticket, user: User) -> Ticket:
     # the citizen's side (closing message, the rating question) is the conversation layer's
     signals.ticket_resolved.send(session, ticket=ticket, at=at)
     return ticket
+
+
+def _require_not_blocked(session: Session, ticket: Ticket) -> None:
+    conversation = session.get(Conversation, ticket.conversation_id)
+    if conversation is not None and is_blocked(conversation.contact):
+        raise ContactBlocked(
+            "Nomor warga ini diblokir; pesan tidak dikirim. / "
+            "This citizen's number is blocked; nothing is sent."
+        )
 
 
 def _require_open(ticket: Ticket) -> None:

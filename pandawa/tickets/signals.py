@@ -14,3 +14,6 @@ _signals = Namespace()
 
 # sent by `operations.resolve` once the ticket is resolved: (session, ticket=Ticket, at=datetime)
 ticket_resolved = _signals.signal("ticket-resolved")
+# sent by `operations.transfer` once the ticket moved to another queue (an agent's or a
+# supervisor's act, not a catalogue load): (session, ticket=Ticket, at=datetime)
+ticket_transferred = _signals.signal("ticket-transferred")
