@@ -36,6 +36,8 @@ ACTIONS = frozenset(
         # backups hold everyone's data (issue 14)
         "backup_created",
         "backup_restored",
+        # a ticket's resolution taken back in the console (issue 16)
+        "resolve_undone",
     }
 )
 

@@ -64,6 +64,9 @@ class Settings:
     # empty, this long; the dispatcher's poll when no NOTIFY wakes it
     outbox_replay_seconds: int = 600
     dispatcher_poll_seconds: float = 1.0
+    # issue 16: a console resolution can be undone this long; the citizen's closing message and
+    # rating question wait until then (0: sent at once, no undo)
+    resolve_undo_seconds: int = 10
 
     @property
     def is_production(self) -> bool:
@@ -171,6 +174,10 @@ class Settings:
             backup_retention_days=int(
                 _positive_float("BACKUP_RETENTION_DAYS", env.get("BACKUP_RETENTION_DAYS", "30"))
             ),
+            resolve_undo_seconds=_optional_count(
+                "RESOLVE_UNDO_SECONDS", env.get("RESOLVE_UNDO_SECONDS") or "10"
+            )
+            or 0,
         )
 
 

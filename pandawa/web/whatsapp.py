@@ -5,10 +5,10 @@ and ```` ```mono``` ```` → <code>. Nothing else becomes markup, and no tag car
 so whatever a citizen typed (`*<script>*` included) stays text.
 
 WhatsApp's own rules, which decide when a marker is a marker:
-- an opening marker starts the text or follows a character that is not a letter or digit, and
-  is followed by a non-space; a closing marker follows a non-space and ends the text or is
-  followed by a character that is not a letter or digit (so `2*3*4` and `snake_case_name` stay
-  as typed);
+- an opening marker starts the text or follows a character that is not a letter, digit or
+  marker, and is followed by something else than a space or itself; a closing marker mirrors
+  it (so `2*3*4`, `snake_case_name`, `**dua**` and a masked `3174.****.****.0001` stay as
+  typed);
 - bold, italic and strike-through never span a line break; a monospace block may;
 - nothing is formatted inside monospace; the inline ones nest (`*_tebal miring_*`).
 
@@ -26,9 +26,15 @@ MARKERS = "*_~`"
 
 # ``` … ```: the shortest block with something in it, line breaks allowed
 _CODE = re.compile(r"```(?=[^`])(.+?)```", re.DOTALL)
-# one inline span: marker, a non-space, the shortest rest on the same line, a non-space before
-# the same marker; letters or digits on neither side (\w counts "_" as a letter: `a__b__` stays)
-_INLINE = re.compile(r"(?<!\w)([*_~])(?=\S)([^\n]*?[^\s])\1(?!\w)")
+# one inline span per marker: the marker, a character that is neither a space nor the marker,
+# the shortest rest on the same line ending the same way, the marker again; no letter, digit or
+# marker on the outer sides (\w counts "_" as a letter). So runs of markers are never markers:
+# a masked number ("3174.****.****.0001") stays exactly as the masker wrote it.
+_SPANS = "|".join(
+    rf"(?<![\w*_~]){re.escape(m)}(?=[^\s{m}])(?P<{tag}>[^\n]*?[^\s{m}]){re.escape(m)}(?![\w*_~])"
+    for m, tag in (("*", "strong"), ("_", "em"), ("~", "s"))
+)
+_INLINE = re.compile(_SPANS)
 # a span nested deeper than this stays as typed (WhatsApp users nest two or three at most);
 # it also bounds the recursion whatever the input
 MAX_DEPTH = 3
@@ -52,7 +58,7 @@ def _inline(escaped: str, depth: int) -> str:
         return escaped
 
     def wrap(match: re.Match[str]) -> str:
-        tag = TAGS[match.group(1)]
-        return f"<{tag}>{_inline(match.group(2), depth + 1)}</{tag}>"
+        tag = match.lastgroup or ""
+        return f"<{tag}>{_inline(match.group(tag), depth + 1)}</{tag}>"
 
     return _INLINE.sub(wrap, escaped)

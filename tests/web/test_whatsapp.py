@@ -71,6 +71,13 @@ def read(html: str) -> _Reader:
         # monospace may span lines, and nothing is formatted inside it
         ("```baris 1\n*baris* 2```", "<code>baris 1\n*baris* 2</code>"),
         ("*belum ditutup", "*belum ditutup"),
+        # runs of markers are not markers: masked numbers stay as the masker wrote them
+        (
+            "NIK 3174.****.****.0001 / 3174********0001",
+            "NIK 3174.****.****.0001 / 3174********0001",
+        ),
+        ("+62 812-****-7890", "+62 812-****-7890"),
+        ("**bukan tebal**", "**bukan tebal**"),
     ],
 )
 def test_whatsapp_markups(typed, shown):
