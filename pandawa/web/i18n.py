@@ -83,7 +83,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "resolve_yes": "Ya, tandai selesai",
         "cancel_action": "Batal",
         "undo": "Urungkan",
-        "undo_offer": "Tiket {number} ditandai selesai. Pesan penutup dikirim ke warga dalam",
+        "undo_offer": "Pesan penutup dan pertanyaan penilaian tiket {number} dikirim ke warga "
+        "dalam",
         "seconds_unit": "detik",
         "undo_over": "Waktu untuk mengurungkan sudah habis; pesan penutup dikirim ke warga.",
         "resolve_undone": "Penyelesaian tiket {number} diurungkan; tiket kembali berstatus "
@@ -246,7 +247,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "resolve_yes": "Yes, resolve",
         "cancel_action": "Cancel",
         "undo": "Undo",
-        "undo_offer": "Ticket {number} resolved. The closing message goes to the citizen in",
+        "undo_offer": "The closing message and rating question of ticket {number} go to the "
+        "citizen in",
         "seconds_unit": "seconds",
         "undo_over": "The time to undo is over; the closing message goes to the citizen.",
         "resolve_undone": "Resolution of ticket {number} undone; the ticket is {status} again.",
