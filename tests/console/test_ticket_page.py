@@ -198,3 +198,34 @@ def test_open_window_shows_no_template(signed_in, agent, make_ticket, make_conve
     db.session.flush()
     page = page_of(signed_in, ticket.number)
     assert "Jendela 24 jam terbuka sampai" in page and 'id="window-template"' not in page
+
+
+def test_live_bubbles_are_formatted_like_the_page(signed_in, agent, make_ticket, add_message):
+    """The fragment live.js fetches for new messages renders them as the page does."""
+    user, queue = agent
+    ticket = make_ticket(queue=queue, status="assigned", assignee=user)
+    add_message(ticket, "in", "Sudah saya kirim *kemarin* ~sore~, <b>bukan</b> tadi")
+    db.session.commit()  # the fragment's view rolls its session back after reading
+    fragment = signed_in.get(f"/console/tickets/{ticket.number}/messages?after=0")
+    html = fragment.get_data(as_text=True)
+    assert (
+        "Sudah saya kirim <strong>kemarin</strong> <s>sore</s>, &lt;b&gt;bukan&lt;/b&gt; tadi"
+        in html
+    )
+
+
+def test_the_page_in_english(signed_in, agent, make_ticket, make_conversation, clock, session):
+    load_default(session)
+    user, queue = agent
+    conversation = make_conversation()
+    conversation.last_inbound_at = clock.now() - timedelta(days=2)
+    conversation.contact.language = "en"
+    ticket = make_ticket(queue=queue, status="assigned", assignee=user, conversation=conversation)
+    db.session.flush()
+    signed_in.set_cookie("lang", "en")
+    page = page_of(signed_in, ticket.number)
+    assert f"Resolve ticket {ticket.number}?" in page
+    assert "The template that goes first (window_reopen)" in page
+    # the citizen reads English: the preview is the English text, filled in
+    assert f"Your ticket {ticket.number} is ready for an officer" in page
+    assert "No other tickets from this citizen." in page
