@@ -177,3 +177,53 @@ def test_resolve_asks_first_and_undo_reopens_as_it_was(e2e, fake_twilio, page):
     fake_twilio.wait_for(lambda ms: any(closing in (m.body or "") for m in ms if m.to == who), 60)
     after = [m.body or "" for m in fake_twilio.sent_to(who)[before:]]
     assert sum(closing in body for body in after) == 1, after
+
+
+def test_closed_window_shows_the_template_that_goes_first(e2e, fake_twilio, page):
+    from pandawa.citizens.models import Conversation
+
+    who = citizen()
+    number, queue_code = open_ticket_as(e2e, fake_twilio, who)
+    sign_in(page, make_agent(e2e, [queue_code]))
+    page.click("#claim-next")
+    page.wait_for_url(f"**/console/tickets/{number}")
+    with e2e.app.app_context():  # the citizen last wrote 30 hours ago
+        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
+        conversation = db.session.get(Conversation, ticket.conversation_id)
+        conversation.last_inbound_at = conversation.last_inbound_at - timedelta(hours=30)
+        db.session.commit()
+        db.session.remove()
+    page.reload()
+    window = page.locator("#window")
+    expect(window).to_have_attribute("data-open", "false")
+    expect(window).to_contain_text("Templat yang akan dikirim lebih dulu (window_reopen)")
+    expect(page.locator("#window-template")).to_contain_text(f"Tiket {number} Bapak/Ibu siap")
+    assert in_view(page, "#reply-body") and in_view(page, "#reply button[type=submit]")
+    shot(page, "14-window-closed-template-1366x768")
+
+
+def test_without_script_resolve_asks_on_a_page_and_undo_still_works(e2e, fake_twilio, browser):
+    who = citizen()
+    number, queue_code = open_ticket_as(e2e, fake_twilio, who)
+    email = make_agent(e2e, [queue_code])
+    context = browser.new_context(
+        viewport=DESKTOP, base_url=e2e.base_url, locale="id-ID", java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        sign_in(page, email)
+        page.click("#claim-next")
+        page.wait_for_url(f"**/console/tickets/{number}")
+        page.click("#resolve-form button[type=submit]")
+        expect(page.locator("h2#resolve-dialog-title")).to_have_text(
+            f"Tandai tiket {number} selesai?"
+        )
+        assert e2e.scalar(sa.select(Ticket.status).where(Ticket.number == number)) == "assigned"
+        shot(page, "15-resolve-confirm-page-no-script-1366x768")
+        page.click("#resolve-confirm")
+        page.wait_for_url(re.compile(r"/console/?$"))
+        page.click("#undo-resolve")
+        page.wait_for_url(f"**/console/tickets/{number}")
+        expect(page.locator("#ticket-status")).to_have_text("Ditangani")
+    finally:
+        context.close()
