@@ -174,10 +174,7 @@ class Settings:
             backup_retention_days=int(
                 _positive_float("BACKUP_RETENTION_DAYS", env.get("BACKUP_RETENTION_DAYS", "30"))
             ),
-            resolve_undo_seconds=_optional_count(
-                "RESOLVE_UNDO_SECONDS", env.get("RESOLVE_UNDO_SECONDS") or "10"
-            )
-            or 0,
+            resolve_undo_seconds=_undo_seconds(env.get("RESOLVE_UNDO_SECONDS") or "10"),
         )
 
 
@@ -301,6 +298,20 @@ def _optional_count(name: str, value: str | None) -> int | None:
     if not (text.isascii() and text.isdigit()):
         raise ConfigError(f"{name}: {value!r}; expected a whole number, 0 or more")
     return int(text)
+
+
+# the closing message waits this long at most: a countdown must stay well inside the Redis
+# broker's visibility timeout (core/celery_app.py), and a citizen should not wait for it
+MAX_RESOLVE_UNDO_SECONDS = 300
+
+
+def _undo_seconds(value: str) -> int:
+    seconds = _optional_count("RESOLVE_UNDO_SECONDS", value) or 0
+    if seconds > MAX_RESOLVE_UNDO_SECONDS:
+        raise ConfigError(
+            f"RESOLVE_UNDO_SECONDS: {value!r}; expected 0 to {MAX_RESOLVE_UNDO_SECONDS} seconds"
+        )
+    return seconds
 
 
 def _log_level(value: str) -> str:

@@ -98,7 +98,8 @@ def test_earlier_tickets_all_of_the_contact_newest_first_linked_or_masked(
     page = page_of(signed_in, current.number)
     assert earlier_rows(page) == [
         f"{other_office.number} 11-11-2026 WIB Selesai KTP",
-        "•••• 01-11-2026 WIB Dibatalkan antrean lain",
+        "•••• Tiket ini berada di antrean yang tidak Anda tangani. 01-11-2026 WIB Dibatalkan "
+        "antrean lain",
         f"{oldest.number} 22-10-2026 WIB Selesai KTP",
     ]
     # linked when the agent may open them; another queue's ticket neither linked nor named

@@ -15,8 +15,8 @@ def test_resolve_undo_seconds(tmp_path, value, seconds):
     assert Settings.from_env(environ).resolve_undo_seconds == seconds
 
 
-@pytest.mark.parametrize("value", ["-1", "ten", "2.5"])
-def test_resolve_undo_seconds_refuses_what_is_not_a_whole_number(tmp_path, value):
+@pytest.mark.parametrize("value", ["-1", "ten", "2.5", "301"])
+def test_resolve_undo_seconds_refuses_what_is_not_0_to_300_seconds(tmp_path, value):
     environ = {"PANDAWA_ENV": "test", "PANDAWA_INSTANCE_PATH": str(tmp_path)}
     with pytest.raises(ConfigError, match="RESOLVE_UNDO_SECONDS"):
         Settings.from_env({**environ, "RESOLVE_UNDO_SECONDS": value})
