@@ -202,3 +202,20 @@ def test_only_the_agent_who_resolved_or_a_supervisor_may_undo(app, desk, make_us
         f"/console/tickets/{number}"
     ).get_data(as_text=True)
     assert state(app, number)[0] == "resolved"
+
+
+def test_undo_needs_the_csrf_token_and_is_404_for_another_queues_agent(
+    app, desk, make_user, make_queue
+):
+    client, number, _ = desk
+    post(client, number, "resolve", confirm="yes")
+    assert client.post(f"/console/tickets/{number}/undo-resolve").status_code == 400
+    with app.app_context():
+        stranger = with_password(make_user(queues=[make_queue()])).email
+        db.session.commit()
+        db.session.remove()
+    outsider = app.test_client()
+    assert sign_in(outsider, stranger).status_code == 302
+    assert post(outsider, number, "undo-resolve").status_code == 404
+    assert post(outsider, number, "resolve").status_code == 404
+    assert state(app, number)[0] == "resolved"
