@@ -45,6 +45,8 @@ ACTIONS = frozenset(
         # abusive numbers blocked and unblocked by staff (issue 16)
         "contact_blocked",
         "contact_unblocked",
+        # a ticket's resolution taken back in the console (issue 16)
+        "resolve_undone",
     }
 )
 

@@ -127,12 +127,26 @@ class EarlierTicket:
     created_at: datetime
     status: str
     queue_code: str
+    # whether the viewer may open it (their queues, or a supervisor): linked, else masked
+    visible: bool = True
 
 
-def earlier_tickets(session: Session, ticket: Ticket, limit: int = 20) -> list[EarlierTicket]:
-    """The citizen's other tickets, newest first (numbers and states only, no content)."""
+def earlier_tickets(
+    session: Session, ticket: Ticket, user: User | None = None, limit: int = 20
+) -> list[EarlierTicket]:
+    """The citizen's other tickets (same contact, whichever office number they wrote to), newest
+    first, numbers and states only, no content; one query on the (contact, created) index.
+
+    A ticket reopened because the citizen wrote again soon after its resolution
+    (tickets.returns.REOPEN_WITHIN) is the same ticket, not an earlier one: its thread holds
+    both exchanges. `visible` says whether `user` may open each (None: all)."""
+    visible = (
+        sa.case((visibility_clause(user), sa.true()), else_=sa.false())
+        if user is not None
+        else sa.true()
+    )
     stmt = (
-        sa.select(Ticket.number, Ticket.created_at, Ticket.status, Queue.code)
+        sa.select(Ticket.number, Ticket.created_at, Ticket.status, Queue.code, visible)
         .join(Queue, Queue.id == Ticket.queue_id)
         .where(Ticket.contact_id == ticket.contact_id, Ticket.id != ticket.id)
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())

@@ -27,16 +27,20 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from pandawa.accounts import presence
+from pandawa.audit.operations import record
 from pandawa.channels.window import window_closes_at, window_is_open
 from pandawa.citizens.masking import mask_details, mask_text
 from pandawa.citizens.models import Conversation
 from pandawa.console.notes import add_note
 from pandawa.console.queries import before_ticket, earlier_tickets, work_page
+from pandawa.console.undo import offer_undo, undo_offer, withdraw_undo
 from pandawa.core.clock import now
+from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
-from pandawa.tickets import claims, operations, queries
+from pandawa.tickets import claims, operations, queries, undo
 from pandawa.tickets.canned.queries import offered
 from pandawa.tickets.models import Ticket
+from pandawa.tickets.notify import reopen_preview
 from pandawa.web import reveal as revealing
 from pandawa.web.auth import login_manager
 from pandawa.web.i18n import t
@@ -47,6 +51,8 @@ log = logging.getLogger(__name__)
 
 bp = page_blueprint("console", __name__, url_prefix="/console")
 MAX_REASON = 500
+# the "Urungkan / Undo" banner after a resolution, on every console page
+bp.context_processor(undo_offer)
 
 
 @bp.before_request
@@ -108,6 +114,7 @@ def ticket(number: str) -> str:
     assert conversation is not None
     at = now()
     holds = item.status == "assigned" and item.assignee_id == user.id
+    window_open = window_is_open(conversation.last_inbound_at, at)
     raw_details = item.details or {}
     details = mask_details(raw_details)
     return render_template(
@@ -121,9 +128,12 @@ def ticket(number: str) -> str:
         # the keys whose value is masked: each gets a "show" button
         revealable={key for key, value in details.items() if value != raw_details.get(key)},
         may_reveal=revealing.may_reveal(user),
-        earlier=earlier_tickets(db.session, item),
-        window_open=window_is_open(conversation.last_inbound_at, at),
+        earlier=earlier_tickets(db.session, item, user),
+        window_open=window_open,
         window_until=window_closes_at(conversation.last_inbound_at),
+        # past the window: the approved template that goes before any reply, filled in
+        reopen=None if window_open else reopen_preview(db.session, item, conversation),
+        undo_seconds=current_settings().resolve_undo_seconds,
         holds=holds,
         can_act=item.is_open and (holds or user.sees_all_queues),
         queues=[q for q in queries.active_queues(db.session) if q.id != item.queue_id],
@@ -221,17 +231,54 @@ def transfer(number: str) -> Response:
 
 
 @bp.post("/tickets/<number>/resolve")
-def resolve(number: str) -> Response:
+def resolve(number: str) -> Response | str:
+    """Resolve after a confirmation: the page's <dialog> posts `confirm=yes`; without it (no
+    script) this answers the confirmation page. The citizen is told after the undo period."""
+    user = current_user._get_current_object()
     item = _visible(number, for_update=True)
+    seconds = current_settings().resolve_undo_seconds
+    if request.form.get("confirm") != "yes":
+        db.session.rollback()  # the row lock: nothing changes until confirmed
+        if not (item.is_open and (item.assignee_id == user.id or user.sees_all_queues)):
+            flash(t("cannot_resolve", number=item.number), "error")
+            return redirect(url_for("console.ticket", number=number))
+        return render_template("console/resolve_confirm.html", ticket=item, undo_seconds=seconds)
     try:
-        operations.resolve(db.session, item, current_user._get_current_object())
+        operations.resolve(db.session, item, user, announce_after=seconds)
     except operations.TicketError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("console.ticket", number=number))
     db.session.commit()
     flash(t("resolved_flash", number=item.number), "success")
+    offer_undo(item.number, seconds)
     return redirect(url_for("console.work"))
+
+
+@bp.post("/tickets/<number>/undo-resolve")
+def undo_resolve(number: str) -> Response:
+    """Reopen a ticket resolved moments ago as it was (same status and holder); audited."""
+    user = current_user._get_current_object()
+    item = _visible(number, for_update=True)
+    try:
+        undo.undo_resolve(db.session, item, user)
+    except operations.TicketError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("console.ticket", number=number))
+    record(
+        db.session,
+        "resolve_undone",
+        actor_id=user.id,
+        actor_label=user.email,
+        contact_id=item.contact_id,
+        ticket_number=item.number,
+        address=request.remote_addr or "",
+    )
+    db.session.commit()
+    withdraw_undo(item.number)
+    flash(t("resolve_undone", number=item.number, status=t(item.status)), "success")
+    return redirect(url_for("console.ticket", number=item.number))
 
 
 def _visible(number: str, *, for_update: bool = False) -> Ticket:

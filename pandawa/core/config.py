@@ -70,6 +70,9 @@ class Settings:
     attachment_max_image_bytes: int = 5_000_000
     attachment_max_pdf_bytes: int = 15_000_000
     attachment_url_seconds: int = 3600
+    # issue 16: a console resolution can be undone this long; the citizen's closing message and
+    # rating question wait until then (0: sent at once, no undo)
+    resolve_undo_seconds: int = 10
 
     @property
     def is_production(self) -> bool:
@@ -192,6 +195,7 @@ class Settings:
             attachment_url_seconds=int(
                 _positive_float("ATTACHMENT_URL_SECONDS", env.get("ATTACHMENT_URL_SECONDS", "3600"))
             ),
+            resolve_undo_seconds=_undo_seconds(env.get("RESOLVE_UNDO_SECONDS") or "10"),
         )
 
 
@@ -326,6 +330,20 @@ def _optional_count(name: str, value: str | None) -> int | None:
     if not (text.isascii() and text.isdigit()):
         raise ConfigError(f"{name}: {value!r}; expected a whole number, 0 or more")
     return int(text)
+
+
+# the closing message waits this long at most: a countdown must stay well inside the Redis
+# broker's visibility timeout (core/celery_app.py), and a citizen should not wait for it
+MAX_RESOLVE_UNDO_SECONDS = 300
+
+
+def _undo_seconds(value: str) -> int:
+    seconds = _optional_count("RESOLVE_UNDO_SECONDS", value) or 0
+    if seconds > MAX_RESOLVE_UNDO_SECONDS:
+        raise ConfigError(
+            f"RESOLVE_UNDO_SECONDS: {value!r}; expected 0 to {MAX_RESOLVE_UNDO_SECONDS} seconds"
+        )
+    return seconds
 
 
 def _log_level(value: str) -> str:

@@ -9,6 +9,7 @@ continues when they answer.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -115,20 +116,50 @@ def ask_to_reopen(
             ticket.number,
         )
         return None
-    contact = conversation.contact
-    office = session.get(Office, ticket.office_id)
-    # Twilio refuses an empty template variable
-    values = {
-        "ticket": ticket.number,
-        "name": contact.name or "Bapak/Ibu",
-        "office": office.name if office else "BPJS Kesehatan",
-    }
+    values = _reopen_values(session, ticket, conversation)
     message = queue_ticket_template(session, spec, ticket, conversation, provider_name(), values)
     if message is None:
         return None  # silenced: the citizen opted out or is blocked (tickets.consent)
     ticket.reopen_template_sent_at = at
     ticket.reopen_templates_sent = (ticket.reopen_templates_sent or 0) + 1
     return message
+
+
+def _reopen_values(session: Session, ticket: Ticket, conversation: Conversation) -> dict[str, str]:
+    contact = conversation.contact
+    office = session.get(Office, ticket.office_id)
+    # Twilio refuses an empty template variable
+    return {
+        "ticket": ticket.number,
+        "name": contact.name or "Bapak/Ibu",
+        "office": office.name if office else "BPJS Kesehatan",
+    }
+
+
+@dataclass(frozen=True)
+class ReopenPreview:
+    """What goes first when an agent answers past the window: the template's name and its
+    text as the citizen will read it (their language, variables filled); `sent_at` when it
+    already went since the citizen last wrote (then nothing more goes until they answer)."""
+
+    name: str
+    text: str
+    sent_at: datetime | None
+
+
+def reopen_preview(
+    session: Session, ticket: Ticket, conversation: Conversation, catalog: Catalog | None = None
+) -> ReopenPreview | None:
+    """The reopening template `ask_to_reopen` would send for this ticket, filled in exactly as
+    it would be; None when the catalogue has none (a reply is then refused)."""
+    spec = _reopen_spec(catalog)
+    if spec is None:
+        return None
+    values = _reopen_values(session, ticket, conversation)
+    language = conversation.contact.language or "id"
+    text = spec.preview.get(language).format(**values) if spec.preview else ""
+    sent = ticket.reopen_template_sent_at if _asked_since_they_wrote(ticket, conversation) else None
+    return ReopenPreview(name=REOPEN_TEMPLATE, text=text, sent_at=sent)
 
 
 def closing_template(

@@ -20,6 +20,7 @@ from pandawa.citizens.consent import is_blocked
 from pandawa.citizens.models import Conversation
 from pandawa.core.clock import now
 from pandawa.core.config import current_settings
+from pandawa.core.jobs import enqueue_after_commit
 from pandawa.hours.models import Office
 from pandawa.hours.queries import calendar_for
 from pandawa.tickets import signals
@@ -37,6 +38,10 @@ log = logging.getLogger(__name__)
 
 # WhatsApp refuses longer free-form bodies
 MAX_BODY_LENGTH = 4096
+# a resolution told to the citizen later (the console's undo period): the task that tells, and
+# the ticket event that records it was told (at most once per resolution)
+ANNOUNCE_TASK = "tickets.announce_resolved"
+ANNOUNCED = "resolution_announced"
 
 
 class TicketError(Exception):
@@ -274,18 +279,30 @@ def move_to_queue(
     )
 
 
-def resolve(session: Session, ticket: Ticket, user: User) -> Ticket:
+def resolve(session: Session, ticket: Ticket, user: User, *, announce_after: int = 0) -> Ticket:
     """Close the ticket and announce it (`signals.ticket_resolved`): the conversation layer
-    tells the citizen and asks for a 1–5 rating, in this transaction."""
+    tells the citizen and asks for a 1–5 rating, in this transaction — or, with
+    `announce_after` seconds (the console's undo period), in the named task
+    `tickets.announce_resolved` that long after the commit, unless the resolution was undone
+    meanwhile (tickets/undo.py)."""
     _require_open(ticket)
     _require_holder_or_supervisor(ticket, user)
     at = now()
+    previous = ticket.status
     ticket.status = "resolved"
     ticket.resolved_at = at
     ticket.updated_at = at
     session.flush()
-    add_event(session, ticket, "resolved", user)
+    # the status before, so that an undo puts the ticket back as it was; how long it may be
+    add_event(
+        session, ticket, "resolved", user, previous_status=previous, undo_seconds=announce_after
+    )
     session.flush()
+    if announce_after > 0:
+        enqueue_after_commit(
+            session, ANNOUNCE_TASK, ticket.id, at.isoformat(), countdown=announce_after
+        )
+        return ticket
     # the citizen's side (closing message, the rating question) is the conversation layer's
     signals.ticket_resolved.send(session, ticket=ticket, at=at)
     return ticket

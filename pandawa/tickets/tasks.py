@@ -6,7 +6,7 @@ from celery import shared_task
 
 from pandawa.core.clock import now
 from pandawa.core.extensions import db
-from pandawa.tickets import assign, idle, release, returns
+from pandawa.tickets import assign, idle, release, returns, undo
 
 
 @shared_task(name="tickets.release_deferred", acks_late=True)
@@ -53,5 +53,17 @@ def return_abandoned() -> int:
         count = returns.return_abandoned(db.session, now())
         db.session.commit()
         return count
+    finally:
+        db.session.rollback()
+
+
+@shared_task(name="tickets.announce_resolved", acks_late=True)
+def announce_resolved(ticket_id: int, resolved_at: str) -> bool:
+    """The closing message and rating question of a console resolution, once its undo period
+    is over (published with that countdown); nothing when it was undone. Idempotent."""
+    try:
+        told = undo.announce_resolved(db.session, ticket_id, resolved_at)
+        db.session.commit()
+        return told
     finally:
         db.session.rollback()

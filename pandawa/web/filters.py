@@ -10,6 +10,7 @@ from flask import Flask
 from pandawa.citizens.masking import mask_phone, mask_text
 from pandawa.core.clock import as_utc
 from pandawa.web.i18n import detail_label, language, t
+from pandawa.web.whatsapp import whatsapp
 
 DISPLAY_ZONE = ZoneInfo("Asia/Jakarta")
 
@@ -44,5 +45,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(preview, "preview")
     app.add_template_filter(detail_label, "detail_label")
+    # message bodies as WhatsApp shows them: escaped, then bold, italic, strike, monospace
+    app.add_template_filter(whatsapp, "whatsapp")
     app.add_template_global(t, "t")
     app.add_template_global(language, "ui_language")

@@ -85,6 +85,30 @@ STRINGS: dict[str, dict[str, str]] = {
         "opted_out_banner": "Warga berhenti menerima pemberitahuan sejak {at}; "
         "balasan petugas tetap terkirim.",
         "resolved_flash": "Tiket {number} ditandai selesai.",
+        "resolve_confirm_title": "Tandai tiket {number} selesai?",
+        "resolve_confirm_later": "Warga akan menerima pesan penutup dan pertanyaan penilaian "
+        "{seconds} detik setelah Anda menandainya selesai; selama itu Anda masih dapat "
+        "mengurungkannya.",
+        "resolve_confirm_now": "Warga akan segera menerima pesan penutup dan pertanyaan "
+        "penilaian; penyelesaian tidak dapat diurungkan.",
+        "resolve_yes": "Ya, tandai selesai",
+        "cancel_action": "Batal",
+        "undo": "Urungkan",
+        "undo_offer": "Pesan penutup dan pertanyaan penilaian tiket {number} dikirim ke warga "
+        "dalam",
+        "seconds_unit": "detik",
+        "undo_over": "Waktu untuk mengurungkan sudah habis; pesan penutup dikirim ke warga.",
+        "resolve_undone": "Penyelesaian tiket {number} diurungkan; tiket kembali berstatus "
+        "{status}.",
+        "earlier_none": "Belum ada tiket lain dari warga ini.",
+        "earlier_hidden": "antrean lain",
+        "earlier_hidden_title": "Tiket ini berada di antrean yang tidak Anda tangani.",
+        "window_template": "Templat yang akan dikirim lebih dulu ({name}):",
+        "window_template_sent": "Jendela 24 jam tertutup. Templat pembuka sudah dikirim "
+        "{at}; balasan Anda ditahan sampai warga menjawab.",
+        "cannot_resolve": "Tiket {number} tidak sedang Anda tangani atau sudah ditutup.",
+        "window_no_template": "Katalog tidak memiliki templat pembuka; balasan di luar jendela "
+        "24 jam akan ditolak.",
         "held": "ditahan",
         "failed": "gagal",
         "pending": "menunggu dikirim",
@@ -248,6 +272,28 @@ STRINGS: dict[str, dict[str, str]] = {
         "opted_out_banner": "The citizen opted out of notifications on {at}; "
         "agents' replies still go.",
         "resolved_flash": "Ticket {number} resolved.",
+        "resolve_confirm_title": "Resolve ticket {number}?",
+        "resolve_confirm_later": "The citizen gets the closing message and the rating question "
+        "{seconds} seconds after you resolve; until then you can still undo it.",
+        "resolve_confirm_now": "The citizen gets the closing message and the rating question "
+        "at once; the resolution cannot be undone.",
+        "resolve_yes": "Yes, resolve",
+        "cancel_action": "Cancel",
+        "undo": "Undo",
+        "undo_offer": "The closing message and rating question of ticket {number} go to the "
+        "citizen in",
+        "seconds_unit": "seconds",
+        "undo_over": "The time to undo is over; the closing message goes to the citizen.",
+        "resolve_undone": "Resolution of ticket {number} undone; the ticket is {status} again.",
+        "earlier_none": "No other tickets from this citizen.",
+        "earlier_hidden": "another queue",
+        "earlier_hidden_title": "This ticket is in a queue you do not work.",
+        "window_template": "The template that goes first ({name}):",
+        "window_template_sent": "The 24-hour window is closed. The reopening template went "
+        "{at}; your replies are held until the citizen answers.",
+        "cannot_resolve": "You do not hold ticket {number}, or it is closed.",
+        "window_no_template": "The catalogue has no reopening template; a reply outside the "
+        "24-hour window will be refused.",
         "held": "held",
         "failed": "failed",
         "pending": "pending",

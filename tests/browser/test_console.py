@@ -155,6 +155,7 @@ def test_transfer_with_a_reason_then_resolve_sends_the_closing_message(e2e, fake
     page.click("#claim-next")
     page.wait_for_url(f"**/console/tickets/{number}")
     page.click("#resolve-form button[type=submit]")
+    page.click("#resolve-confirm")  # the dialog asks first (issue 16)
     page.wait_for_url(re.compile(r"/console/?$"))
     expect(page.locator(".flash-success")).to_have_text(f"Tiket {number} ditandai selesai.")
     expect(page.locator(f"#tickets tr[data-ticket='{number}']")).to_have_count(0)
@@ -268,7 +269,7 @@ def test_a_post_without_the_csrf_token_is_refused(e2e, fake_twilio, page, contex
     token = page.locator("#reply input[name=csrf_token]").input_value()
     genuine = requests.post(
         f"{e2e.base_url}/console/tickets/{number}/resolve",
-        data={"csrf_token": token},
+        data={"csrf_token": token, "confirm": "yes"},
         headers={"Cookie": cookies},
         allow_redirects=False,
         timeout=10,

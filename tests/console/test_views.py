@@ -233,7 +233,9 @@ def test_resolve(signed_in, agent, make_ticket):
     ticket = make_ticket(queue=queue, status="assigned", assignee=user)
     path = f"/console/tickets/{ticket.number}"
     token = csrf_token(signed_in, path)
-    response = signed_in.post(f"{path}/resolve", data={"csrf_token": token}, follow_redirects=True)
+    response = signed_in.post(
+        f"{path}/resolve", data={"csrf_token": token, "confirm": "yes"}, follow_redirects=True
+    )
     assert "ditandai selesai" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).status == "resolved"
