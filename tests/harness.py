@@ -52,6 +52,9 @@ def app_environ(database_url: str, redis_url: str, fake_twilio_url: str, instanc
         "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
         "TWILIO_API_BASE_URL": fake_twilio_url,
         "TWILIO_TIMEOUT_SECONDS": "5",
+        # each message answered at once: the tests that send several in a row expect a reply
+        # each (tests/conversations/test_coalesce.py sets its own pause)
+        "BOT_COALESCE_SECONDS": "0",
         "PANDAWA_INSTANCE_PATH": str(instance),
         "PATH": os.environ.get("PATH", ""),
     }

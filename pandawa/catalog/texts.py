@@ -81,6 +81,19 @@ TEXT_SPECS: dict[str, TextSpec] = {
     "satisfaction_invalid": _spec(doc="the answer was not 1–5"),
     "slow_down": _spec(doc="at most once a minute during a flood"),
     "language_changed": _spec(doc="after english/indonesia"),
+    # issue 16: greeting by the office's local time, the first message answered, NIK errors,
+    # and when the office opens in the `status` reply
+    "salutation_pagi": _spec(doc="before the greeting, 04.00–10.59 office time"),
+    "salutation_siang": _spec(doc="before the greeting, 11.00–14.59 office time"),
+    "salutation_sore": _spec(doc="before the greeting, 15.00–17.59 office time"),
+    "salutation_malam": _spec(doc="before the greeting, 18.00–03.59 office time"),
+    "first_answer_footer": _spec(doc="after an answer to a first message: the way on"),
+    "nik_letters": _spec(doc="a NIK with letters or signs in it"),
+    "nik_length": _spec("count", doc="a NIK that is not 16 digits; {count}: digits typed"),
+    "nik_province": _spec("code", doc="a NIK whose first two digits are no province"),
+    "nik_birth_date": _spec(doc="a NIK whose digits 7–12 are no date of birth"),
+    "status_office_opens": _spec("opens_at", doc="in the `status` reply, office closed"),
+    "status_office_open_until": _spec("closes_at", doc="in the `status` reply, office open"),
 }
 REQUIRED_TEXTS = tuple(key for key, spec in TEXT_SPECS.items() if spec.required)
 

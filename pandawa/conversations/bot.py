@@ -25,11 +25,14 @@ from pandawa.catalog.queries import active_catalog
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound
 from pandawa.citizens.models import Conversation
-from pandawa.conversations import faq, keywords, regions
+from pandawa.conversations import faq, regions
 from pandawa.conversations.courtesy import is_courtesy
 from pandawa.conversations.details import attach_collected, read_detail
 from pandawa.conversations.flood import check_flood
+from pandawa.conversations.office_time import greeting, office_hours_line
 from pandawa.conversations.satisfaction import handle_answer
+from pandawa.conversations.understand import Understanding, understand
+from pandawa.conversations.validators import nik_problem
 from pandawa.core.clock import now
 from pandawa.core.config import current_settings
 from pandawa.hours.models import Office
@@ -42,6 +45,9 @@ log = logging.getLogger(__name__)
 
 # state_data keys that outlive a change of state (the office a citizen chose)
 KEEP = ("office_chosen", "slow_down_at")
+# states in which a command inside a sentence counts ("tolong batalkan tiket saya"); elsewhere
+# the bot expects an answer (a detail, a rating, ya/tidak) and only a whole keyword is one
+SENTENCE_STATES = ("idle", "menu")
 
 
 @dataclass
@@ -67,8 +73,11 @@ class Bot:
         return self.catalog.text(key, self.language, **fields)
 
     # -- entry point -----------------------------------------------------------------------
-    def handle(self, message: Message) -> Turn:
+    def handle(self, message: Message, text: str | None = None) -> Turn:
+        """Answer `message`; `text` is what to read instead of its body (a burst of messages
+        read together, see tasks.py), the message itself then being the burst's last."""
         turn = Turn()
+        self.body = (message.body or "") if text is None else text
         ticket = self._open_ticket()
         turn.ticket_id = ticket.id if ticket else None
         flood = check_flood(self.session, self.conversation, message, now())
@@ -77,7 +86,13 @@ class Bot:
                 turn.replies.append(self.text("slow_down"))
             self._send(turn)
             return turn
-        intent = keywords.classify(message.body or "")
+        self.understood = understand(
+            self.catalog,
+            self.body,
+            self.language,
+            answer=ticket is None and self.conversation.state in SENTENCE_STATES,
+        )
+        intent = self._intent(self.understood)
         if self.conversation.state == "satisfaction" and ticket is None and intent is None:
             answer = handle_answer(
                 self.session, self.conversation, message, self.catalog, self.language
@@ -86,7 +101,7 @@ class Bot:
                 turn.replies.extend(answer)
                 self._send(turn)
                 return turn
-        if ticket is None and self._after_resolution(intent) and is_courtesy(message.body or ""):
+        if ticket is None and self._after_resolution(intent) and is_courtesy(self.body):
             self._send(turn)  # "terima kasih" after a resolution: nothing to add, no new menu
             return turn
         if ticket is None and self._after_resolution(intent):
@@ -109,6 +124,12 @@ class Bot:
     # -- an open ticket: messages go to the agent ------------------------------------------
     def _on_ticket(self, turn: Turn, ticket: Ticket, intent: str | None) -> None:
         if self.conversation.state == "confirm_cancel":
+            if intent in ("english", "indonesia"):
+                # "english" typed at the question: the question again, in that language
+                self.contact.language = "en" if intent == "english" else "id"
+                turn.replies.append(self.text("language_changed"))
+                turn.replies.append(self.text("cancel_confirm", ticket=ticket.number))
+                return
             if intent == "yes" and cancel_by_citizen(self.session, ticket):
                 turn.replies.append(self.text("ticket_cancelled", ticket=ticket.number))
                 turn.replies.append(self.text("menu_footer"))
@@ -145,7 +166,7 @@ class Bot:
     ) -> None:
         """Menus and FAQ answers go on; anything the bot cannot answer stays for the agent
         (the message is on the ticket already), and no second ticket is opened."""
-        body = message.body or ""
+        body = self.body
         if intent in ("english", "indonesia"):
             self._without_ticket(turn, message, intent)
         elif intent == "menu":
@@ -174,6 +195,7 @@ class Bot:
         ]
         if ticket.status == "waiting":
             replies.extend(position_replies(self.session, self.catalog, ticket, self.language))
+        replies.append(office_hours_line(self.session, self.catalog, ticket, self.language))
         return replies
 
     # -- no open ticket: the bot answers ---------------------------------------------------
@@ -189,15 +211,45 @@ class Bot:
         elif intent in ("status", "cancel"):
             turn.replies.append(self.text("no_open_ticket"))
             self._set_state("menu", {"path": []})
-        elif intent == "menu" or state in ("idle", "confirm_cancel", "satisfaction"):
-            turn.replies.append(self.text("greeting", name=self.contact.name or ""))
+        elif intent != "menu" and state == "idle" and self.understood.intent == "faq":
+            self._greet_and_answer(turn)
+        elif (
+            intent == "menu"
+            or state in ("idle", "confirm_cancel", "satisfaction")
+            or (state == "menu" and self.understood.intent == "greeting")
+        ):
+            turn.replies.append(self._greeting())
             self._after_greeting(turn)
         elif state == "region":
-            self._region(turn, message.body or "")
+            self._region(turn, self.body)
         elif state == "collect":
             self._collect(turn, message)
         else:
-            self._choose(turn, message.body or "")
+            self._choose(turn, self.body)
+
+    def _greeting(self) -> str:
+        return greeting(self.session, self.catalog, self.conversation, self.language)
+
+    def _greet_and_answer(self, turn: Turn) -> None:
+        """A first message that asks something: greeted and answered in the same turn; the
+        menu is only named as the way on (or the region asked, where a number needs it)."""
+        turn.replies.append(self._greeting())
+        self._reply_with_answers(turn, list(self.understood.answers))
+        address = self.conversation.channel_address
+        if regions.needs_region(self.catalog, address) and not self._kept("office_chosen"):
+            turn.replies.append(self.text("ask_region"))
+            turn.replies.append(regions.render_regions(self.catalog, address))
+            self._set_state("region", {})
+            return
+        turn.replies.append(self.text("first_answer_footer"))
+        self._set_state("menu", {"path": []})
+
+    def _intent(self, understood: Understanding) -> str | None:
+        """The keyword intent the bot acts on: a command inside a sentence only where the bot
+        does not wait for a particular answer."""
+        if understood.from_sentence and self.conversation.state not in SENTENCE_STATES:
+            return None
+        return understood.command
 
     def _after_greeting(self, turn: Turn) -> None:
         address = self.conversation.channel_address
@@ -252,13 +304,17 @@ class Bot:
             )
             self._show_menu(turn, path)
             return
+        self._reply_with_answers(turn, matches)
+        turn.replies.append(self.text("answer_footer"))
+
+    def _reply_with_answers(self, turn: Turn, matches: list[faq.FaqMatch]) -> None:
+        """The best answer, then the other questions that may fit."""
         turn.replies.append(matches[0].entry.answer.get(self.language))
         others = [m.entry.question.get(self.language) for m in matches[1:]]
         if others:
             turn.replies.append(
                 self.text("faq_related") + "\n" + "\n".join(f"• {q}" for q in others)
             )
-        turn.replies.append(self.text("answer_footer"))
 
     def _collect(self, turn: Turn, message: Message) -> None:
         data = dict(self.conversation.state_data)
@@ -268,6 +324,13 @@ class Bot:
             return
         step = item.collect[data["step"]]
         value = read_detail(step.type, message)
+        wrong_nik = value is None and step.type == "nik" and not step.invalid
+        problem = nik_problem(message.body or "") if wrong_nik else None
+        if problem is not None:
+            # say what is wrong: letters, not 16 digits, no province, no date of birth
+            turn.replies.append(self.text(f"nik_{problem[0]}", **problem[1]))
+            turn.replies.append(step.prompt.get(self.language))
+            return
         if value is None:
             turn.replies.append(
                 step.invalid.get(self.language) if step.invalid else self.text("ask_detail_invalid")

@@ -69,6 +69,7 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "ya", "iya", "y", "yes", "yup", "yep", "yeah", "ok", "oke", "okay", "okey", "setuju",
         "benar", "betul", "bener", "siap", "sure", "ya benar", "ya betul", "iya benar",
         "ya setuju", "ya batalkan", "ya batal", "iya batalkan", "yes cancel", "yes cancel it",
+        "ok batalkan", "oke batalkan", "ok batal", "oke batal", "ok cancel",
         "yes please",
     ),
     "no": (
@@ -92,6 +93,7 @@ _FILLERS = frozenset(
     tolong mohon please dong donk deh dulu aja saja sih nih kak kakak ka min mimin gan sis pak
     bu bapak ibu mas mbak bang sir halo hallo hai hi hello saya sy aku ku my me mau ingin pengen
     pingin minta bisa i want would like to the a an can could with dengan dgn sama ke
+    pakai pake gunakan use
     """.split()
 )
 # Dropped only when something else remains: "ya" alone is yes, "menu ya" is menu.

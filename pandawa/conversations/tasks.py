@@ -9,10 +9,11 @@ from celery.exceptions import Retry
 
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import release_held
-from pandawa.conversations import deadletter, operations
+from pandawa.conversations import coalesce, deadletter, operations
 from pandawa.conversations.bot import Bot
 from pandawa.conversations.screening import screen
 from pandawa.core import metrics
+from pandawa.core.clock import now
 from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
 from pandawa.core.jobs import enqueue_after_commit
@@ -55,14 +56,32 @@ def process_inbound(self, message_id: int) -> int:
         if pending is None:
             session.commit()
             return handled
+        # a burst is read together once the citizen pauses (coalesce.py): until then the task of
+        # the newest message comes back through the outbox, the others stop here
+        upcoming = coalesce.next_batch(session, conversation, provider, pending, now())
+        if upcoming.wait > 0:
+            session.commit()
+            if upcoming.newest_id == message_id:
+                enqueue_after_commit(session, self.name, message_id, countdown=upcoming.wait)
+                session.commit()
+            return handled
+        batch = upcoming.batch
+        pending = batch[-1]
         pending_id = pending.id
         try:
             previous_inbound_at = conversation.last_inbound_at
-            # a blocked number or an opt-out/in keyword is handled before the bot
-            turn = screen(session, conversation, pending) or Bot(session, conversation).handle(
-                pending
-            )
-            operations.mark_processed(pending, conversation, turn.ticket_id)
+            # a blocked number or an opt-out/in keyword is handled before the bot, each message of
+            # a burst in order (a "berhenti" inside a burst still counts)
+            turn = None
+            for each in batch:
+                turn = screen(session, conversation, each) or turn
+            if turn is None:
+                bot = Bot(session, conversation)
+                # a burst is read as one message; a lone message as it always was
+                burst = coalesce.text_of(batch) if batch[1:] else None
+                turn = bot.handle(pending, burst) if burst is not None else bot.handle(pending)
+            for each in batch:
+                operations.mark_processed(each, conversation, turn.ticket_id)
             note_reopen_answered(session, conversation.id, previous_inbound_at, pending.created_at)
             # the citizen wrote: the 24-hour window is open again, held agent replies can go
             release_held(session, conversation.id)
@@ -71,7 +90,7 @@ def process_inbound(self, message_id: int) -> int:
             # parked after MAX_ATTEMPTS: the drain goes on with the citizen's later messages
             _failed(self, session, pending_id, exc, conversation_id)
             continue
-        handled += 1
+        handled += len(batch)
         log.info("processed inbound message id=%s conversation=%s", pending_id, conversation_id)
 
 

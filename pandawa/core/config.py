@@ -47,6 +47,7 @@ class Settings:
     media_max_bytes: int = 10 * 1024 * 1024
     flood_max_messages: int = 20
     flood_window_seconds: int = 60
+    bot_coalesce_seconds: float = 3.0  # a citizen's messages this close are read together
     idle_close_hours: float = 72.0
     live_max_streams: int | None = None  # None: derived from the web process's threads
     # personal data and sessions (issue 13)
@@ -160,6 +161,9 @@ class Settings:
             ),
             flood_window_seconds=int(
                 _positive_float("FLOOD_WINDOW_SECONDS", env.get("FLOOD_WINDOW_SECONDS", "60"))
+            ),
+            bot_coalesce_seconds=_non_negative_float(
+                "BOT_COALESCE_SECONDS", env.get("BOT_COALESCE_SECONDS", "3")
             ),
             idle_close_hours=_positive_float(
                 "TICKET_IDLE_CLOSE_HOURS", env.get("TICKET_IDLE_CLOSE_HOURS", "72")
@@ -321,6 +325,16 @@ def _bytes_at_most(name: str, value: str | None, default: int, ceiling: int) -> 
     if size > ceiling:
         raise ConfigError(f"{name}: {value!r}; at most {ceiling} (the provider's limit)")
     return size
+
+
+def _non_negative_float(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number < float("inf"):
+        raise ConfigError(f"{name}: {value!r}; expected a number of seconds, 0 or more")
+    return number
 
 
 def _optional_count(name: str, value: str | None) -> int | None:

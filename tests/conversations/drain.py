@@ -136,8 +136,8 @@ def advancing_bot(clock) -> type[Bot]:
     every `processed_at` then differs and tells the order the messages were handled in."""
 
     class AdvancingBot(Bot):
-        def handle(self, message: Message):
+        def handle(self, message: Message, text: str | None = None):
             clock.advance(seconds=1)
-            return super().handle(message)
+            return super().handle(message, text)
 
     return AdvancingBot

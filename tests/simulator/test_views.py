@@ -42,6 +42,8 @@ def sim_app(tmp_path_factory) -> Iterator[Flask]:
             "SECRET_KEY": "simulator-test-secret-0123456789",
             "WHATSAPP_PROVIDER": "simulator",
             "PANDAWA_INSTANCE_PATH": str(tmp_path_factory.mktemp("sim-instance")),
+            # each message answered at once (the order tests send two in the same instant)
+            "BOT_COALESCE_SECONDS": "0",
         }
         app = create_app(environ, clock=FixedClock(datetime(2026, 12, 1, 3, 0, tzinfo=UTC)))
         app.config["TESTING"] = True
