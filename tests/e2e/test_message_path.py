@@ -64,11 +64,18 @@ def test_citizen_to_agent_and_back(e2e, fake_twilio):
         "AccountSid": "AC" + "0" * 30 + "42",
     }
     assert e2e.post_webhook(status, "/webhooks/twilio/status").status_code == 200
-    detail = requests.get(
-        f"{e2e.base_url}/api/v1/tickets/{number}", headers=auth, timeout=10
-    ).json()
-    out = [m for m in detail["messages"] if m["direction"] == "out" and m["body"] == text]
-    assert out[0]["status"] == "delivered"
+
+    # The report can come before the worker has committed the provider's id (the fake calls
+    # back the moment it answers, as Twilio may): it is kept and applied at that commit, so
+    # the tick turns "delivered" at the latest when the send's own commit lands.
+    def shown() -> str:
+        detail = requests.get(
+            f"{e2e.base_url}/api/v1/tickets/{number}", headers=auth, timeout=10
+        ).json()
+        out = [m for m in detail["messages"] if m["direction"] == "out" and m["body"] == text]
+        return out[0]["status"]
+
+    wait_until(lambda: shown() == "delivered", what="the delivered tick on the ticket")
 
 
 def test_same_message_sid_twice_at_once_is_stored_and_answered_once(e2e, fake_twilio):
