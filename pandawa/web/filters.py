@@ -9,6 +9,7 @@ from flask import Flask
 
 from pandawa.citizens.masking import mask_phone, mask_text
 from pandawa.core.clock import as_utc
+from pandawa.hours.formatting import format_local
 from pandawa.web.i18n import detail_label, language, t
 from pandawa.web.whatsapp import whatsapp
 
@@ -32,6 +33,15 @@ def local_time(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
     return at.astimezone(DISPLAY_ZONE).strftime(fmt) + " WIB"
 
 
+def local_long(value: datetime | None, zone: str | None = None) -> str:
+    """The moment in the office's zone, in the page's language and the Indonesian form:
+    "Rabu, 2 Desember 2026 pukul 10.00 WIB" (for a deadline the agent must read exactly)."""
+    at = as_utc(value)
+    if at is None:
+        return "–"
+    return format_local(at, zone or DISPLAY_ZONE.key, language())
+
+
 def preview(text: str | None, length: int = 80) -> str:
     value = " ".join((text or "").split())
     return value if len(value) <= length else value[: length - 1] + "…"
@@ -43,6 +53,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(lambda text: mask_text(text or ""), "mask_text")
     app.add_template_filter(duration, "duration")
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(local_long, "local_long")
     app.add_template_filter(preview, "preview")
     app.add_template_filter(detail_label, "detail_label")
     # message bodies as WhatsApp shows them: escaped, then bold, italic, strike, monospace

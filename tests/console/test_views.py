@@ -263,7 +263,12 @@ def test_ticket_page_shows_window_details_and_canned(signed_in, agent, make_tick
     # masked even for the holder: the full NIK is one deliberate (audited) click away
     assert "3174010101010001" not in page and "3174********0001" in page
     assert 'data-reveal="details.nik"' in page
-    assert "Jendela 24 jam terbuka sampai" in page
+    # the deadline in the Indonesian form, in the office's zone
+    assert re.search(
+        r"Jendela 24 jam terbuka sampai (Senin|Selasa|Rabu|Kamis|Jumat|Sabtu|Minggu), "
+        r"\d{1,2} [A-Z][a-z]+ \d{4} pukul \d\d\.\d\d WI(B|TA|T)\.",
+        page,
+    )
     # the answers themselves: tests/console/test_canned_editor.py (the shipped ones are rows
     # now, gone from this database after any test that empties every table)
     assert ticket.number in page
