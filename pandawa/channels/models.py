@@ -76,6 +76,15 @@ class Message(db.Model):
         ),
         Index("ix_message_ticket_id_id", "ticket_id", "id"),
         Index("ix_message_conversation_id_id", "conversation_id", "id"),
+        # search (tickets/search.py): words of a ticket's messages, PostgreSQL only. The
+        # `simple` configuration: PostgreSQL has no Indonesian stemmer, and citizens write
+        # informally (`gmn`, `sy`, `faskes`), so words are matched as written, lower-cased
+        Index(
+            "ix_message_body_fts",
+            text("to_tsvector('simple'::regconfig, body)"),
+            postgresql_using="gin",
+            postgresql_where=text("ticket_id IS NOT NULL"),
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

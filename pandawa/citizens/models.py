@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pandawa.core.extensions import db
@@ -13,7 +13,23 @@ class Contact(db.Model):
     """A citizen, keyed on the provider's sender id (`whatsapp:+62…`, or a WhatsApp username)."""
 
     __tablename__ = "contact"
-    __table_args__ = (UniqueConstraint("provider", "address"),)
+    __table_args__ = (
+        UniqueConstraint("provider", "address"),
+        # search (tickets/search.py): any part of a name or of the number, PostgreSQL only
+        # (pg_trgm); the number is searched where it is already stored, no copy of it is kept
+        Index(
+            "ix_contact_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_contact_address_trgm",
+            "address",
+            postgresql_using="gin",
+            postgresql_ops={"address": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(16))
