@@ -78,12 +78,13 @@ class Message(db.Model):
         Index("ix_message_conversation_id_id", "conversation_id", "id"),
         # search (tickets/search.py): words of a ticket's messages, PostgreSQL only. The
         # `simple` configuration: PostgreSQL has no Indonesian stemmer, and citizens write
-        # informally (`gmn`, `sy`, `faskes`), so words are matched as written, lower-cased
+        # informally (`gmn`, `sy`, `faskes`), so words are matched as written, lower-cased.
+        # Not partial: the planner uses an expression index's statistics (how common a word
+        # is) only when the index has no WHERE, and without them it guesses wrong both ways
         Index(
             "ix_message_body_fts",
             text("to_tsvector('simple'::regconfig, body)"),
             postgresql_using="gin",
-            postgresql_where=text("ticket_id IS NOT NULL"),
         ).ddl_if(dialect="postgresql"),
     )
 
