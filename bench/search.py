@@ -44,16 +44,78 @@ MESSAGES_PER_TICKET = 3
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CLOCK = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 FIRST = (
-    "Siti", "Budi", "Agus", "Dewi", "Sri", "Eko", "Rina", "Joko", "Wahyu", "Nur", "Ahmad",
-    "Putri", "Andi", "Yuli", "Hendra", "Ratna", "Bambang", "Fitri", "Rudi", "Indah", "Made",
-    "Ketut", "Wayan", "Ayu", "Teguh", "Lestari", "Dian", "Asep", "Ujang", "Cecep", "Nyoman",
-    "Rahmat", "Fajar", "Novi", "Yusuf", "Maria", "Yohanes", "Slamet", "Suryani", "Bayu",
+    "Siti",
+    "Budi",
+    "Agus",
+    "Dewi",
+    "Sri",
+    "Eko",
+    "Rina",
+    "Joko",
+    "Wahyu",
+    "Nur",
+    "Ahmad",
+    "Putri",
+    "Andi",
+    "Yuli",
+    "Hendra",
+    "Ratna",
+    "Bambang",
+    "Fitri",
+    "Rudi",
+    "Indah",
+    "Made",
+    "Ketut",
+    "Wayan",
+    "Ayu",
+    "Teguh",
+    "Lestari",
+    "Dian",
+    "Asep",
+    "Ujang",
+    "Cecep",
+    "Nyoman",
+    "Rahmat",
+    "Fajar",
+    "Novi",
+    "Yusuf",
+    "Maria",
+    "Yohanes",
+    "Slamet",
+    "Suryani",
+    "Bayu",
 )
 LAST = (
-    "Rahayu", "Santoso", "Wijaya", "Saputra", "Hidayat", "Kusuma", "Lestari", "Pratama",
-    "Setiawan", "Nugroho", "Siregar", "Nasution", "Harahap", "Simanjuntak", "Sitompul",
-    "Gunawan", "Susanto", "Purnomo", "Wibowo", "Hasibuan", "Tanjung", "Lubis", "Panjaitan",
-    "Permana", "Kurniawan", "Suharto", "Halim", "Sinaga", "Manurung", "Putra",
+    "Rahayu",
+    "Santoso",
+    "Wijaya",
+    "Saputra",
+    "Hidayat",
+    "Kusuma",
+    "Lestari",
+    "Pratama",
+    "Setiawan",
+    "Nugroho",
+    "Siregar",
+    "Nasution",
+    "Harahap",
+    "Simanjuntak",
+    "Sitompul",
+    "Gunawan",
+    "Susanto",
+    "Purnomo",
+    "Wibowo",
+    "Hasibuan",
+    "Tanjung",
+    "Lubis",
+    "Panjaitan",
+    "Permana",
+    "Kurniawan",
+    "Suharto",
+    "Halim",
+    "Sinaga",
+    "Manurung",
+    "Putra",
 )
 INBOUND = (
     "gmn cara pindah faskes ke puskesmas dekat rumah",
@@ -79,7 +141,9 @@ PREFIXES = ("811", "812", "813", "821", "822", "852", "853", "857", "878", "896"
 
 def _b32(expr: str) -> str:
     """SQL: six base-32 characters of an integer expression (unique per value < 32**6)."""
-    parts = [f"substr('{ALPHABET}', mod(({expr}) / {32**p}, 32)::int + 1, 1)" for p in range(5, -1, -1)]
+    parts = [
+        f"substr('{ALPHABET}', mod(({expr}) / {32**p}, 32)::int + 1, 1)" for p in range(5, -1, -1)
+    ]
     return " || ".join(parts)
 
 
@@ -193,7 +257,8 @@ def seed(dsn: str, tickets: int) -> dict[str, float]:
                    CASE k
                        WHEN 0 THEN (%(inbound)s::text[])[1 + mod(t.id * 7, {len(INBOUND)})]
                        WHEN 1 THEN (%(outbound)s::text[])[1 + mod(t.id * 5, {len(OUTBOUND)})]
-                       ELSE 'nomor referensi ref' || lpad(mod(t.id * 7919, 33333)::text, 5, '0')
+                       ELSE 'nomor referensi ref'
+                            || lpad(mod(t.id::bigint * 7919, 33333)::text, 5, '0')
                             || ' ' || (%(inbound)s::text[])[1 + mod(t.id * 3, {len(INBOUND)})]
                    END,
                    'text', '[]', '{{}}', CASE WHEN k = 1 THEN 'delivered' ELSE 'processed' END,

@@ -22,6 +22,7 @@ from pandawa.api import views as api_views
 from pandawa.backup.cli import backup_command, restore_command
 from pandawa.channels import views as channel_views
 from pandawa.console import events as console_events
+from pandawa.console import search as console_search
 from pandawa.console import views as console_views
 from pandawa.conversations import satisfaction
 from pandawa.core import live
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         health_views.bp,
         console_views.bp,
         console_events.bp,
+        console_search.bp,
         admin_views.bp,
         admin_privacy.bp,
         admin_deadletters.bp,

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, defaultload
@@ -39,8 +40,11 @@ MAX_PAGE_SIZE = 100
 MIN_LENGTH = 3  # a trigram: shorter text cannot use an index
 MAX_LENGTH = 100
 MAX_WORDS = 8
+# dates typed in the console and the API are the offices' calendar days (WIB by default)
+SEARCH_TIMEZONE = "Asia/Jakarta"
 
-_PHONE_CHARS = re.compile(r"[\d\s+\-().]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_PHONE_CHARS = re.compile(r"[0-9 +\-().]+")
 _TICKET_NUMBER = re.compile(r"(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9-]+|PDW.*", re.IGNORECASE)
 # letters and digits (what PostgreSQL's parser keeps in a word), a `*` at the end: a prefix
 _WORD = re.compile(r"[^\W_]+\*?")
@@ -64,6 +68,10 @@ class SearchQuery:
     queue_codes: tuple[str, ...] = ()
     created_from: datetime | None = None
     created_to: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # control characters (a NUL PostgreSQL refuses, pasted tabs and line breaks) are spaces
+        object.__setattr__(self, "text", _CONTROL.sub(" ", self.text or "").strip())
 
     @property
     def is_empty(self) -> bool:
@@ -93,10 +101,20 @@ class SearchPage:
     searched: str = "all"  # the field searched ("all" resolved to what the text looks like)
 
 
+def day_range(
+    first: date | None, last: date | None, timezone: str = SEARCH_TIMEZONE
+) -> tuple[datetime | None, datetime | None]:
+    """Inclusive local days as instants [from, to): `1–3 Dec` → 1 Dec 00:00 to 4 Dec 00:00."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(first, time(), zone) if first else None
+    end = datetime.combine(last + timedelta(days=1), time(), zone) if last else None
+    return start, end
+
+
 def phone_digits(text: str) -> str:
     """The digits of a typed (part of a) number as `contact.address` holds them: `0812-3456`
     → `628123456` (the local 0 is Indonesia's +62), `+62 812` → `62812`, `7890` → `7890`."""
-    digits = re.sub(r"\D", "", text)
+    digits = re.sub(r"[^0-9]", "", text)
     if digits.startswith("08"):
         digits = "62" + digits[1:]
     return digits
@@ -208,7 +226,7 @@ def _text_clause(searched: str, text: str, postgres: bool) -> sa.ColumnElement[b
         return Ticket.contact_id.in_(_contact_ids_by_phone(text))
     if searched == "digits":
         by_phone = sa.select(Ticket.id).where(Ticket.contact_id.in_(_contact_ids_by_phone(text)))
-        by_number = sa.select(Ticket.id).where(_number_clause(re.sub(r"\D", "", text)))
+        by_number = sa.select(Ticket.id).where(_number_clause(re.sub(r"[^0-9]", "", text)))
         return Ticket.id.in_(sa.union(by_phone, by_number))
     if searched == "name":
         return Ticket.contact_id.in_(_contact_ids_by_name(text))
@@ -232,9 +250,7 @@ def _contact_ids_by_phone(text: str) -> sa.Select:
 
 
 def _contact_ids_by_name(text: str) -> sa.Select:
-    return sa.select(Contact.id).where(
-        Contact.name.ilike(f"%{_escape_like(text)}%", escape="\\")
-    )
+    return sa.select(Contact.id).where(Contact.name.ilike(f"%{_escape_like(text)}%", escape="\\"))
 
 
 def _ticket_ids_by_words(words: list[str], postgres: bool) -> sa.Select:
@@ -248,12 +264,11 @@ def _words_clause(words: list[str], postgres: bool) -> sa.ColumnElement[bool]:
         # `*` kept: a prefix), so the tsquery needs no quoting. The expression is the index's.
         tsquery = " & ".join(f"{word[:-1]}:*" if word.endswith("*") else word for word in words)
         vector = sa.func.to_tsvector(sa.literal_column("'simple'::regconfig"), Message.body)
-        return vector.op("@@")(sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), tsquery))
-    return sa.and_(
-        *(
-            Message.body.ilike(f"%{_escape_like(word.rstrip('*'))}%", escape="\\")
-            for word in words
+        return vector.op("@@")(
+            sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), tsquery)
         )
+    return sa.and_(
+        *(Message.body.ilike(f"%{_escape_like(word.rstrip('*'))}%", escape="\\") for word in words)
     )
 
 
