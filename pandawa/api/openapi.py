@@ -52,6 +52,43 @@ NUMBER_PARAM = {
     "schema": {"type": "string"},
 }
 
+# GET /tickets as a search (pandawa/tickets/search.py): any of these makes it one
+SEARCH_PARAMS: list[dict[str, Any]] = [
+    {
+        "name": "q",
+        "in": "query",
+        "schema": {"type": "string", "minLength": 3, "maxLength": 100},
+        "description": "search: a ticket number or part of one, part of a phone number (e.g. "
+        "its last 4 digits; 0812… and +62 812… alike), part of the citizen's name, or words of "
+        "the ticket's messages (whole words, all in one message; `word*` a prefix). With q, "
+        "field, from or to the list is a search: every status unless `status` is given, "
+        "newest first, `next_cursor` leading to older tickets. Numbers come masked as always",
+    },
+    {
+        "name": "field",
+        "in": "query",
+        "schema": {
+            "type": "string",
+            "enum": ["all", "number", "phone", "name", "text"],
+            "default": "all",
+        },
+        "description": "where q is looked for; `all`: digits alone → phone or ticket number, "
+        "a ticket number → number, otherwise name or message words",
+    },
+    {
+        "name": "from",
+        "in": "query",
+        "schema": {"type": "string", "format": "date"},
+        "description": "search: tickets created on or after this day (Asia/Jakarta)",
+    },
+    {
+        "name": "to",
+        "in": "query",
+        "schema": {"type": "string", "format": "date"},
+        "description": "search: tickets created on or before this day (Asia/Jakarta)",
+    },
+]
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -259,9 +296,13 @@ def _ticket_paths() -> dict[str, Any]:
                         "in": "query",
                         "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
                     },
+                    *SEARCH_PARAMS,
                 ],
                 "responses": {
-                    "200": _json(_list_of("Ticket"), "oldest first"),
+                    "200": _json(
+                        _list_of("Ticket"),
+                        "oldest first; with q, field, from or to: a search, newest first",
+                    ),
                     "400": _error("BadRequest"),
                     **unauthorized,
                 },

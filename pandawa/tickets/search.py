@@ -36,7 +36,7 @@ from pandawa.tickets.queries import visibility_clause
 
 FIELDS = ("all", "number", "phone", "name", "text")
 PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 200  # the API's largest page
 MIN_LENGTH = 3  # a trigram: shorter text cannot use an index
 MAX_LENGTH = 100
 MAX_WORDS = 8
