@@ -160,7 +160,9 @@ def test_keyset_pages_newest_first_both_ways(desk, make_ticket, add_message):
     assert back.newer_than is None and back.older_than is not None
 
 
-def test_a_page_is_two_statements_however_many_rows(desk, make_ticket, add_message, app):
+def test_a_page_is_a_fixed_number_of_statements_however_many_rows(
+    desk, make_ticket, add_message, app
+):
     from tests.statements import statements_sent
 
     def count() -> int:
@@ -168,10 +170,32 @@ def test_a_page_is_two_statements_however_many_rows(desk, make_ticket, add_messa
             search_tickets(db.session, desk.supervisor, SearchQuery(text="faskes"))
         return len(sent)
 
-    assert count() == 2  # the tickets with their contacts, then the matching messages
+    count()  # the first search of a process reads which words are common
+    # the tickets holding a rare word, the page with contacts, the matching messages
+    assert count() == 3
     for _ in range(15):
         add_message(make_ticket(queue=desk.a), body="halo faskes")
-    assert count() == 2
+    assert count() == 3
+
+
+@pytest.mark.parametrize("path", ["rare", "common", "capped"])
+def test_common_and_rare_words_find_the_same_tickets(
+    desk, make_ticket, add_message, path, monkeypatch
+):
+    """A word the statistics call common is found by walking the tickets newest first; a rare
+    one through the tickets looked up first; past the cap, the walk again: the same answer."""
+    from pandawa.tickets import search
+
+    made = [make_ticket(queue=desk.a) for _ in range(4)]
+    for ticket in made:
+        add_message(ticket, body="mohon info puskesmas terdekat")
+    if path == "common":
+        monkeypatch.setattr(search, "_common_words", lambda _session: {"puskesmas": 0.2})
+    if path == "capped":
+        monkeypatch.setattr(search, "RARE_CAP", 2)
+    expected = [t.number for t in sorted(made, key=lambda t: t.id, reverse=True)]
+    assert find(desk.agent_a, text="puskesmas", field="text") == expected
+    assert find(desk.agent_a, text="Puskesmas terdekat") == expected
 
 
 @pytest.mark.parametrize(
