@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 from zoneinfo import ZoneInfo
 
@@ -49,6 +49,8 @@ COMMON_TTL_SECONDS = 300.0
 # dates typed in the console and the API are the offices' calendar days (WIB by default)
 SEARCH_TIMEZONE = "Asia/Jakarta"
 
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # a cursor whose ticket is gone: from the start
+_ALWAYS = datetime(9999, 1, 1, tzinfo=UTC)  # ... or from the end
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _PHONE_CHARS = re.compile(r"[0-9 +\-().]+")
 _TICKET_NUMBER = re.compile(r"(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9-]+|PDW.*", re.IGNORECASE)
@@ -204,13 +206,17 @@ def search_tickets(
     if query.created_to is not None:
         stmt = stmt.where(Ticket.created_at < query.created_to)
 
+    # newest first by creation, the id breaking ties: ix_ticket_created_at serves both the
+    # order and a date range (by id alone, a range in March walked every ticket since)
+    key = sa.tuple_(Ticket.created_at, Ticket.id)
     backwards = newer_than is not None and older_than is None
     if backwards:
-        stmt = stmt.where(Ticket.id > newer_than).order_by(Ticket.id.asc())
+        stmt = stmt.where(key > _position(session, newer_than, gone=_NEVER))
+        stmt = stmt.order_by(Ticket.created_at.asc(), Ticket.id.asc())
     else:
         if older_than is not None:
-            stmt = stmt.where(Ticket.id < older_than)
-        stmt = stmt.order_by(Ticket.id.desc())
+            stmt = stmt.where(key < _position(session, older_than, gone=_ALWAYS))
+        stmt = stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc())
     rows = list(session.execute(stmt.limit(limit + 1)).unique())
     more = len(rows) > limit
     rows = rows[:limit]
@@ -226,6 +232,14 @@ def search_tickets(
     if text and searched in ("text", "all") and hits:
         _add_snippets(session, hits, text, postgres)
     return page
+
+
+def _position(session: Session, ticket_id: int, *, gone: datetime) -> sa.Tuple:
+    """Where a cursor's ticket stands in the order: (created_at, id); a ticket gone since (or
+    a made-up id) stands at `gone`."""
+    created_at = session.scalar(sa.select(Ticket.created_at).where(Ticket.id == ticket_id))
+    at = created_at if created_at is not None else gone
+    return sa.tuple_(sa.literal(at, Ticket.created_at.type), sa.literal(ticket_id))
 
 
 def _text_clause(
@@ -244,17 +258,18 @@ def _text_clause(
     if searched == "name":
         return Ticket.contact_id.in_(_contact_ids_by_name(text))
     words = _words(text)
-    by_words: sa.Select | None = None
-    if found is not None:
-        by_words = sa.select(Ticket.id).where(Ticket.id.in_(found))
-    elif words:
-        by_words = _ticket_ids_by_words(words, postgres)
     if searched == "text":
-        assert by_words is not None  # validate() refused a text without words
-        return Ticket.id.in_(by_words)
+        if found is not None:
+            return Ticket.id.in_(found)
+        return Ticket.id.in_(_ticket_ids_by_words(words, postgres))
     # "all": a name or words of the messages, each found through its own index
-    by_name = sa.select(Ticket.id).where(Ticket.contact_id.in_(_contact_ids_by_name(text)))
-    return Ticket.id.in_(by_name if by_words is None else sa.union(by_name, by_words))
+    by_name = Ticket.contact_id.in_(_contact_ids_by_name(text))
+    if found is not None:  # the words are rare: their few tickets are known
+        return sa.or_(by_name, Ticket.id.in_(found)) if found else by_name
+    if not words:
+        return by_name
+    by_name_ids = sa.select(Ticket.id).where(by_name)
+    return Ticket.id.in_(sa.union(by_name_ids, _ticket_ids_by_words(words, postgres)))
 
 
 def _rare_word_ticket_ids(session: Session, words: list[str]) -> list[int] | None:

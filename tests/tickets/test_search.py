@@ -3,7 +3,7 @@ status, an agent's sight, keyset pages; and the embedded default (SQLite) with i
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -178,6 +178,26 @@ def test_a_page_is_a_fixed_number_of_statements_however_many_rows(
     assert count() == 3
 
 
+def test_newest_created_first_and_pages_follow_that_order(desk, make_ticket, add_message):
+    """A ticket imported or reopened late may have a higher id and an older date: the order is
+    by creation, the pages follow it."""
+    made = [make_ticket(queue=desk.a) for _ in range(4)]
+    for days, ticket in zip((1, 3, 2, 4), made, strict=True):
+        ticket.created_at = datetime(2026, 11, 30, 3, 0, tzinfo=UTC) - timedelta(days=days)
+        add_message(ticket, body="antrean panjang")
+    db.session.flush()
+    expected = [made[0].number, made[2].number, made[1].number, made[3].number]
+    query = SearchQuery(text="antrean", field="text")
+    first = search_tickets(db.session, desk.agent_a, query, limit=2)
+    assert numbers(first) == expected[:2]
+    second = search_tickets(db.session, desk.agent_a, query, older_than=first.older_than, limit=2)
+    assert numbers(second) == expected[2:]
+    back = search_tickets(db.session, desk.agent_a, query, newer_than=second.newer_than, limit=2)
+    assert numbers(back) == expected[:2]
+    gone = search_tickets(db.session, desk.agent_a, query, older_than=10**9, limit=2)
+    assert numbers(gone) == expected[:2]
+
+
 @pytest.mark.parametrize("path", ["rare", "common", "capped"])
 def test_common_and_rare_words_find_the_same_tickets(
     desk, make_ticket, add_message, path, monkeypatch
@@ -300,6 +320,10 @@ def test_on_the_embedded_default_sqlite_with_like(sqlite_app, clock):
         assert found(agent, text="7890", field="phone") == [tickets[0].number]
         assert found(agent, text="aa23", field="number") == [tickets[0].number]
         assert found(agent, text="aminah") == []  # queue B: not hers
+        query = SearchQuery(statuses=("waiting",))
+        older = search_tickets(session, agent, query, older_than=tickets[0].id)
+        newer = search_tickets(session, agent, query, newer_than=tickets[0].id - 1)
+        assert numbers(older) == [] and numbers(newer) == [tickets[0].number]
         assert session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 2
         session.remove()
 
