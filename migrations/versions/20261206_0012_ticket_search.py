@@ -35,8 +35,8 @@ def upgrade() -> None:
             postgresql_using="gin",
             postgresql_ops={column: "gin_trgm_ops"},
         )
-    # `simple`: no stemming (PostgreSQL has no Indonesian stemmer) and no stop words, so the
-    # informal words citizens write (`gmn`, `sy`, `tdk`) are found as written. Not partial:
+    # `simple`: no stemming and no stop words, words found as written (`gmn`, `sy`, `tdk`);
+    # the `indonesian` stemmer cuts names to other words (Megawati → gawat). Not partial:
     # PostgreSQL keeps and uses word statistics only for an expression index without WHERE
     op.execute(
         "CREATE INDEX ix_message_body_fts ON message "

@@ -77,8 +77,9 @@ class Message(db.Model):
         Index("ix_message_ticket_id_id", "ticket_id", "id"),
         Index("ix_message_conversation_id_id", "conversation_id", "id"),
         # search (tickets/search.py): words of a ticket's messages, PostgreSQL only. The
-        # `simple` configuration: PostgreSQL has no Indonesian stemmer, and citizens write
-        # informally (`gmn`, `sy`, `faskes`), so words are matched as written, lower-cased.
+        # `simple` configuration: words matched as written, lower-cased (citizens write
+        # `gmn`, `sy`, `tdk`); PostgreSQL's `indonesian` stemmer mangles names and conflates
+        # words (Megawati → gawat, berikan → ikan) — see tickets/search.py.
         # Not partial: the planner uses an expression index's statistics (how common a word
         # is) only when the index has no WHERE, and without them it guesses wrong both ways
         Index(

@@ -5,16 +5,21 @@ queues), newest first, one keyset page at a time.
 PostgreSQL answers from GIN indexes (migration 0012): trigrams (pg_trgm) for any part of a
 name, a ticket number or the contact's number — the number is searched where it is already
 stored, `contact.address`, so no copy of it is kept anywhere; full-text search with the
-`simple` configuration for message words (PostgreSQL has no Indonesian stemmer, and citizens
-write informally — `gmn`, `sy`, `faskes` — so words are matched as written; all the words in
-one message; a word ending in `*` is a prefix: `fask*` finds "faskes"). Whole words, not
+`simple` configuration for message words: matched as written, lower-cased, no stop words; all
+the words in one message; a word ending in `*` is a prefix (`fask*` finds "faskesnya").
+Not `indonesian`: PostgreSQL 13+ ships that Snowball stemmer, but it is made for formal
+Indonesian — citizens write `gmn`, `sy`, `tdk`, which it leaves alone anyway — and it cuts
+names and plain words down to other words: "Megawati" → `gawat`, "berikan" → `ikan`,
+"Pertiwi" → `tiwi`, "kenapa" → `napa`; an agent looking for a name or a reference finds
+strangers. What it would add (finding "kepindahan" by "pindah") is left to the agent
+typing the form she remembers. Whole words, not
 prefixes, by default: PostgreSQL estimates how common a whole word is from the index's
 statistics and picks the right plan for rare and common words alike, while every prefix is
 guessed at 2 % of the messages — a plan that reads the whole table for a rare one. The
 embedded default (SQLite) runs the same search with LIKE (any part of a word) and no index:
 small databases.
 
-Pages are keyset pages on the ticket id (newest first), not offsets: a page costs the same at
+Pages are keyset pages on (created_at, id), newest first, not offsets: a page costs the same at
 any depth, and tickets arriving while an agent pages do not shift the rows under them.
 """
 
