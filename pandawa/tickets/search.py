@@ -12,12 +12,13 @@ Indonesian — citizens write `gmn`, `sy`, `tdk`, which it leaves alone anyway �
 names and plain words down to other words: "Megawati" → `gawat`, "berikan" → `ikan`,
 "Pertiwi" → `tiwi`, "kenapa" → `napa`; an agent looking for a name or a reference finds
 strangers. What it would add (finding "kepindahan" by "pindah") is left to the agent
-typing the form she remembers. Whole words, not
-prefixes, by default: PostgreSQL estimates how common a whole word is from the index's
-statistics and picks the right plan for rare and common words alike, while every prefix is
-guessed at 2 % of the messages — a plan that reads the whole table for a rare one. The
-embedded default (SQLite) runs the same search with LIKE (any part of a word) and no index:
-small databases.
+typing the form she remembers.
+
+Whole words, not prefixes, by default: PostgreSQL knows how common a listed whole word is from
+the index's statistics, while it guesses every prefix at 2 % of the messages — and then walks
+the tickets newest first, reading all of them for a rare prefix. A word the statistics do not
+list is looked up first (`_rare_word_ticket_ids`). The embedded default (SQLite) runs the same
+search with LIKE (any part of a word) and no index: small databases.
 
 Pages are keyset pages on (created_at, id), newest first, not offsets: a page costs the same at
 any depth, and tickets arriving while an agent pages do not shift the rows under them.
