@@ -17,7 +17,7 @@ typing the form she remembers.
 Whole words, not prefixes, by default: PostgreSQL knows how common a listed whole word is from
 the index's statistics, while it guesses every prefix at 2 % of the messages — and then walks
 the tickets newest first, reading all of them for a rare prefix. A word the statistics do not
-list is looked up first (`_rare_word_ticket_ids`). The embedded default (SQLite) runs the same
+list is looked up first (tickets/words.py). The embedded default (SQLite) runs the same
 search with LIKE (any part of a word) and no index: small databases.
 
 Pages are keyset pages on (created_at, id), newest first, not offsets: a page costs the same at
@@ -29,29 +29,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from time import monotonic
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, defaultload
 
 from pandawa.accounts.models import User
-from pandawa.channels.models import Message
 from pandawa.citizens.models import Contact
 from pandawa.tickets.models import TICKET_STATUSES, Queue, Ticket
 from pandawa.tickets.queries import visibility_clause
+from pandawa.tickets.words import (
+    escape_like,
+    rare_word_ticket_ids,
+    snippets,
+    ticket_ids_by_words,
+    words_of,
+)
 
 FIELDS = ("all", "number", "phone", "name", "text")
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 200  # the API's largest page
 MIN_LENGTH = 3  # a trigram: shorter text cannot use an index
 MAX_LENGTH = 100
-MAX_WORDS = 8
-# word searches: at most this many matching messages are looked up first (see
-# _rare_word_ticket_ids); a word in at least this share of messages counts as common
-RARE_CAP = 5000
-COMMON_FREQUENCY = 0.001
-COMMON_TTL_SECONDS = 300.0
 # dates typed in the console and the API are the offices' calendar days (WIB by default)
 SEARCH_TIMEZONE = "Asia/Jakarta"
 
@@ -60,8 +59,6 @@ _ALWAYS = datetime(9999, 1, 1, tzinfo=UTC)  # ... or from the end
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _PHONE_CHARS = re.compile(r"[0-9 +\-().]+")
 _TICKET_NUMBER = re.compile(r"(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9-]+|PDW.*", re.IGNORECASE)
-# letters and digits (what PostgreSQL's parser keeps in a word), a `*` at the end: a prefix
-_WORD = re.compile(r"[^\W_]+\*?")
 
 
 class SearchError(ValueError):
@@ -165,7 +162,7 @@ def validate(query: SearchQuery) -> None:
         if len(phone_digits(text)) < MIN_LENGTH:
             raise SearchError("too_short")
     elif searched == "text":
-        if not _words(text):
+        if not words_of(text):
             raise SearchError("too_short")
     elif len(text) < MIN_LENGTH:
         raise SearchError("too_short")
@@ -199,8 +196,8 @@ def search_tickets(
     text = query.text.strip()
     if text:
         found = None
-        if postgres and searched in ("text", "all") and _words(text):
-            found = _rare_word_ticket_ids(session, _words(text))
+        if postgres and searched in ("text", "all") and words_of(text):
+            found = rare_word_ticket_ids(session, words_of(text))
         stmt = stmt.where(_text_clause(searched, text, postgres, found))
     if query.statuses:
         stmt = stmt.where(Ticket.status.in_(list(query.statuses)))
@@ -235,8 +232,10 @@ def search_tickets(
         # going back: there are older rows (we came from them); newer ones if more were found
         page.older_than = last if (more or backwards) else None
         page.newer_than = first if ((more and backwards) or older_than is not None) else None
-    if text and searched in ("text", "all") and hits:
-        _add_snippets(session, hits, text, postgres)
+    if text and searched in ("text", "all") and hits and words_of(text):
+        found = snippets(session, [hit.ticket.id for hit in hits], words_of(text), postgres)
+        for hit in hits:
+            hit.snippet = found.get(hit.ticket.id)
     return page
 
 
@@ -252,7 +251,7 @@ def _text_clause(
     searched: str, text: str, postgres: bool, found: list[int] | None = None
 ) -> sa.ColumnElement[bool]:
     """The WHERE clause of the text; `found`: the tickets whose messages hold the words, when
-    they are few and already known (`_rare_word_ticket_ids`)."""
+    they are few and already known (tickets/words.py)."""
     if searched == "number":
         return _number_clause(text)
     if searched == "phone":
@@ -263,11 +262,11 @@ def _text_clause(
         return Ticket.id.in_(sa.union(by_phone, by_number))
     if searched == "name":
         return Ticket.contact_id.in_(_contact_ids_by_name(text))
-    words = _words(text)
+    words = words_of(text)
     if searched == "text":
         if found is not None:
             return Ticket.id.in_(found)
-        return Ticket.id.in_(_ticket_ids_by_words(words, postgres))
+        return Ticket.id.in_(ticket_ids_by_words(words, postgres))
     # "all": a name or words of the messages, each found through its own index
     by_name = Ticket.contact_id.in_(_contact_ids_by_name(text))
     if found is not None:  # the words are rare: their few tickets are known
@@ -275,59 +274,11 @@ def _text_clause(
     if not words:
         return by_name
     by_name_ids = sa.select(Ticket.id).where(by_name)
-    return Ticket.id.in_(sa.union(by_name_ids, _ticket_ids_by_words(words, postgres)))
-
-
-def _rare_word_ticket_ids(session: Session, words: list[str]) -> list[int] | None:
-    """The tickets whose messages hold all `words`, when that is a short list; None when the
-    words are common (the main statement then walks the tickets newest first and stops at a
-    page: quick exactly when matches are many).
-
-    Why not leave it to the planner: PostgreSQL guesses a word missing from the index's
-    statistics — most words, and nearly every specific one (a name, a place, a reference) — at
-    0.5 % of the messages, and for a page of 20 then prefers walking the tickets newest first,
-    which reads every ticket when the word is in 30 messages (14 s on 1,000,000 tickets).
-    So a word the statistics do not list as common is looked up in the index first (a few
-    milliseconds), at most RARE_CAP rows; more than that, and the main statement runs alone.
-    """
-    common = _common_words(session)
-    if all(common.get(word, 0.0) >= COMMON_FREQUENCY for word in words):
-        return None
-    stmt = (
-        sa.select(Message.ticket_id)
-        .where(Message.ticket_id.is_not(None), _words_clause(words, postgres=True))
-        .limit(RARE_CAP + 1)
-    )
-    ids = list(dict.fromkeys(session.scalars(stmt)))
-    return None if len(ids) > RARE_CAP else ids
-
-
-_COMMON: dict[str, tuple[float, dict[str, float]]] = {}
-
-
-def _common_words(session: Session) -> dict[str, float]:
-    """The words PostgreSQL's statistics list as common in messages, with their frequency
-    (from ANALYZE of the full-text index), kept a few minutes per database."""
-    bind = session.get_bind()
-    key = str(bind.engine.url) if hasattr(bind, "engine") else ""
-    kept = _COMMON.get(key)
-    if kept is not None and monotonic() - kept[0] < COMMON_TTL_SECONDS:
-        return kept[1]
-    row = session.execute(
-        sa.text(
-            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-            "WHERE tablename = 'ix_message_body_fts' AND schemaname = current_schema()"
-        )
-    ).first()
-    words: dict[str, float] = {}
-    if row is not None and row[0] is not None:
-        words = dict(zip(row[0], row[1], strict=False))
-    _COMMON[key] = (monotonic(), words)
-    return words
+    return Ticket.id.in_(sa.union(by_name_ids, ticket_ids_by_words(words, postgres)))
 
 
 def _number_clause(text: str) -> sa.ColumnElement[bool]:
-    return Ticket.number.ilike(f"%{_escape_like(text.strip())}%", escape="\\")
+    return Ticket.number.ilike(f"%{escape_like(text.strip())}%", escape="\\")
 
 
 def _contact_ids_by_phone(text: str) -> sa.Select:
@@ -336,64 +287,4 @@ def _contact_ids_by_phone(text: str) -> sa.Select:
 
 
 def _contact_ids_by_name(text: str) -> sa.Select:
-    return sa.select(Contact.id).where(Contact.name.ilike(f"%{_escape_like(text)}%", escape="\\"))
-
-
-def _ticket_ids_by_words(words: list[str], postgres: bool) -> sa.Select:
-    stmt = sa.select(Message.ticket_id).where(Message.ticket_id.is_not(None))
-    return stmt.where(_words_clause(words, postgres))
-
-
-def _words_clause(
-    words: list[str], postgres: bool, body: sa.ColumnElement[str] | None = None
-) -> sa.ColumnElement[bool]:
-    body = Message.body if body is None else body
-    if postgres:
-        # all the words in one message; the words hold only letters and digits (a trailing
-        # `*` kept: a prefix), so the tsquery needs no quoting. The expression is the index's.
-        tsquery = " & ".join(f"{word[:-1]}:*" if word.endswith("*") else word for word in words)
-        vector = sa.func.to_tsvector(sa.literal_column("'simple'::regconfig"), body)
-        return vector.op("@@")(
-            sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), tsquery)
-        )
-    return sa.and_(
-        *(body.ilike(f"%{_escape_like(word.rstrip('*'))}%", escape="\\") for word in words)
-    )
-
-
-def _add_snippets(session: Session, hits: list[SearchHit], text: str, postgres: bool) -> None:
-    """The newest matching message of each ticket on the page: one query.
-
-    The page's messages are read first (MATERIALIZED: the full-text index is not asked — for a
-    common word it would build a bitmap of every message holding it, 95 ms, to keep the few
-    dozen of the page), then matched."""
-    words = _words(text)
-    if not words:
-        return
-    ids = [hit.ticket.id for hit in hits]
-    page = sa.select(Message.id, Message.ticket_id, Message.body).where(Message.ticket_id.in_(ids))
-    messages = page.cte("page_messages")
-    if postgres:
-        messages = messages.prefix_with("MATERIALIZED")
-    newest = (
-        sa.select(sa.func.max(messages.c.id))
-        .where(_words_clause(words, postgres, messages.c.body))
-        .group_by(messages.c.ticket_id)
-    )
-    rows = session.execute(
-        sa.select(messages.c.ticket_id, messages.c.body).where(messages.c.id.in_(newest))
-    )
-    found = {ticket_id: body for ticket_id, body in rows}
-    for hit in hits:
-        hit.snippet = found.get(hit.ticket.id)
-
-
-def _words(text: str) -> list[str]:
-    """The words to look for, lower-cased: at least two characters each (a prefix: three; a
-    shorter one matches nearly everything), at most MAX_WORDS."""
-    words = [w.lower() for w in _WORD.findall(text) if len(w) >= (4 if w.endswith("*") else 2)]
-    return list(dict.fromkeys(words))[:MAX_WORDS]
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.select(Contact.id).where(Contact.name.ilike(f"%{escape_like(text)}%", escape="\\"))

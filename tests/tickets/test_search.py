@@ -204,15 +204,15 @@ def test_common_and_rare_words_find_the_same_tickets(
 ):
     """A word the statistics call common is found by walking the tickets newest first; a rare
     one through the tickets looked up first; past the cap, the walk again: the same answer."""
-    from pandawa.tickets import search
+    from pandawa.tickets import words
 
     made = [make_ticket(queue=desk.a) for _ in range(4)]
     for ticket in made:
         add_message(ticket, body="mohon info puskesmas terdekat")
     if path == "common":
-        monkeypatch.setattr(search, "_common_words", lambda _session: {"puskesmas": 0.2})
+        monkeypatch.setattr(words, "common_words", lambda _session: {"puskesmas": 0.2})
     if path == "capped":
-        monkeypatch.setattr(search, "RARE_CAP", 2)
+        monkeypatch.setattr(words, "RARE_CAP", 2)
     expected = [t.number for t in sorted(made, key=lambda t: t.id, reverse=True)]
     assert find(desk.agent_a, text="puskesmas", field="text") == expected
     assert find(desk.agent_a, text="Puskesmas terdekat") == expected
