@@ -9,6 +9,7 @@ from typing import Any
 
 from pandawa.api.media import media_paths
 from pandawa.api.offices_openapi import OFFICE_SCHEMAS, office_paths
+from pandawa.api.search_openapi import SEARCH_PARAMS
 from pandawa.api.stats_openapi import STATS_SCHEMAS, stats_paths
 from pandawa.tickets.models import TICKET_STATUSES
 
@@ -51,43 +52,6 @@ NUMBER_PARAM = {
     "description": "Ticket number, e.g. PDW-261201-7KQ2MX.",
     "schema": {"type": "string"},
 }
-
-# GET /tickets as a search (pandawa/tickets/search.py): any of these makes it one
-SEARCH_PARAMS: list[dict[str, Any]] = [
-    {
-        "name": "q",
-        "in": "query",
-        "schema": {"type": "string", "minLength": 3, "maxLength": 100},
-        "description": "search: a ticket number or part of one, part of a phone number (e.g. "
-        "its last 4 digits; 0812… and +62 812… alike), part of the citizen's name, or words of "
-        "the ticket's messages (whole words, all in one message; `word*` a prefix). With q, "
-        "field, from or to the list is a search: every status unless `status` is given, "
-        "newest first, `next_cursor` leading to older tickets. Numbers come masked as always",
-    },
-    {
-        "name": "field",
-        "in": "query",
-        "schema": {
-            "type": "string",
-            "enum": ["all", "number", "phone", "name", "text"],
-            "default": "all",
-        },
-        "description": "where q is looked for; `all`: digits alone → phone or ticket number, "
-        "a ticket number → number, otherwise name or message words",
-    },
-    {
-        "name": "from",
-        "in": "query",
-        "schema": {"type": "string", "format": "date"},
-        "description": "search: tickets created on or after this day (Asia/Jakarta)",
-    },
-    {
-        "name": "to",
-        "in": "query",
-        "schema": {"type": "string", "format": "date"},
-        "description": "search: tickets created on or before this day (Asia/Jakarta)",
-    },
-]
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
