@@ -12,7 +12,13 @@ from pandawa.accounts.models import User
 from pandawa.api import serializers
 from pandawa.core.extensions import db
 from pandawa.tickets import queries
-from pandawa.tickets.search import SearchError, SearchQuery, day_range, search_tickets
+from pandawa.tickets.search import (
+    SearchError,
+    SearchQuery,
+    audit_phone_search,
+    day_range,
+    search_tickets,
+)
 from pandawa.web.errors import ApiError
 
 SEARCH_PARAMS = ("q", "field", "from", "to")
@@ -37,6 +43,7 @@ def search_json(
     first: date | None,
     last: date | None,
     limit: int,
+    address: str,
 ) -> dict[str, Any]:
     if first and last and first > last:
         raise _bad("from", "from is after to")
@@ -59,10 +66,13 @@ def search_json(
         page = search_tickets(db.session, user, query, older_than=older_than, limit=limit)
     except SearchError as exc:
         raise _bad(*_REFUSALS.get(exc.code, ("q", exc.code))) from None
-    return {
+    body = {
         "items": [serializers.ticket_json(hit.ticket, hit.contact) for hit in page.hits],
         "next_cursor": queries.encode_cursor(page.older_than) if page.older_than else None,
     }
+    if audit_phone_search(db.session, user, query, page, address):
+        db.session.commit()
+    return body
 
 
 def _bad(name: str, detail: str) -> ApiError:

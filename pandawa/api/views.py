@@ -64,6 +64,7 @@ def list_tickets() -> dict[str, Any]:
             first=_date_arg("from"),
             last=_date_arg("to"),
             limit=_limit(),
+            address=request.remote_addr or "",
         )
     statuses = _csv_arg("status") or list(OPEN_STATUSES)
     unknown = [s for s in statuses if s not in TICKET_STATUSES]

@@ -24,6 +24,7 @@ from pandawa.tickets.search import (
     SearchError,
     SearchPage,
     SearchQuery,
+    audit_phone_search,
     day_range,
     search_tickets,
 )
@@ -59,7 +60,7 @@ def search() -> str:
         "from": request.args.get("from") or "",
         "to": request.args.get("to") or "",
     }
-    error, page, query = None, None, None
+    error, page, query, audited = None, None, None, False
     try:
         query = _query(form)
     except SearchError as exc:
@@ -75,7 +76,9 @@ def search() -> str:
             )
         except SearchError as exc:
             error = t(exc.code)
-    return render_template(
+        else:
+            audited = audit_phone_search(db.session, user, query, page, request.remote_addr or "")
+    html = render_template(
         "console/search.html",
         form=form,
         fields=FIELDS,
@@ -87,6 +90,9 @@ def search() -> str:
         again={k: v for k, v in form.items() if v and (k, v) != ("field", "all")},
         presence=presence.get_presence(user),
     )
+    if audited:
+        db.session.commit()  # after rendering: the page's rows are not loaded again
+    return html
 
 
 def _query(form: dict[str, Any]) -> SearchQuery:

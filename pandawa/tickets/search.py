@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, defaultload
 
 from pandawa.accounts.models import User
+from pandawa.audit.operations import record
 from pandawa.citizens.models import Contact
 from pandawa.tickets.models import TICKET_STATUSES, Queue, Ticket
 from pandawa.tickets.queries import visibility_clause
@@ -288,3 +289,25 @@ def _contact_ids_by_phone(text: str) -> sa.Select:
 
 def _contact_ids_by_name(text: str) -> sa.Select:
     return sa.select(Contact.id).where(Contact.name.ilike(f"%{escape_like(text)}%", escape="\\"))
+
+
+def audit_phone_search(
+    session: Session, user: User, query: SearchQuery, page: SearchPage, address: str
+) -> bool:
+    """A search by part of a phone number leaves an access-audit row (the caller commits):
+    the masked number shows the operator prefix and the last four digits, and digits typed
+    beyond them, tried one after the other, would find the hidden ones without the audited
+    reveal. The row holds how many digits were typed and how many tickets came back — not
+    the digits, which are part of a citizen's number. True when a row was added."""
+    if page.searched not in ("phone", "digits"):
+        return False
+    record(
+        session,
+        "phone_search",
+        actor_id=user.id,
+        actor_label=user.email,
+        field="phone",
+        address=address,
+        details={"digits": len(phone_digits(query.text)), "results": len(page.hits)},
+    )
+    return True

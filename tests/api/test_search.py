@@ -89,3 +89,14 @@ def test_search_parameters_are_documented(client):
     document = client.get("/api/v1/openapi.json").json
     names = {p["name"] for p in document["paths"]["/tickets"]["get"]["parameters"]}
     assert {"q", "field", "from", "to", "status", "queue", "cursor", "limit"} <= names
+
+
+def test_a_phone_search_through_the_api_is_audited(client, desk, session):
+    import sqlalchemy as sa
+
+    from pandawa.audit.models import AuditEvent
+
+    client.get("/api/v1/tickets?q=7890&field=phone", headers=desk.agent_h)
+    client.get("/api/v1/tickets?q=Rahayu&field=name", headers=desk.agent_h)
+    rows = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "phone_search"))
+    assert [(e.actor_id, e.details) for e in rows] == [(desk.agent.id, {"digits": 4, "results": 1})]

@@ -136,3 +136,25 @@ def test_every_console_page_has_the_slash_search_box(client_as, desk):
     search = client.get("/console/search").get_data(as_text=True)
     assert 'data-search-box="main"' in search and "autofocus" in search
     assert "Tekan / dari halaman konsol mana pun" in search
+
+
+def test_a_search_by_phone_digits_is_audited_without_the_digits(client_as, desk, session):
+    """Digits typed beyond the four shown could find the hidden ones: each such search leaves
+    an access-audit row (who, when, how many digits, how many tickets), never the digits."""
+    import sqlalchemy as sa
+
+    from pandawa.audit.models import AuditEvent
+
+    def audited() -> list[AuditEvent]:
+        stmt = sa.select(AuditEvent).where(AuditEvent.action == "phone_search")
+        return list(session.scalars(stmt))
+
+    client = client_as(desk.agent_a)
+    client.get("/console/search?q=Rahayu")
+    client.get("/console/search?q=faskes&field=text")
+    assert audited() == []
+    client.get("/console/search?q=0812-3456")
+    (event,) = audited()
+    assert event.actor_id == desk.agent_a.id and event.field == "phone"
+    assert event.details == {"digits": 9, "results": 1}
+    assert "3456" not in str(event.details) and "3456" not in (event.ticket_number or "")
