@@ -6,6 +6,7 @@ from alembic import context
 
 import pandawa.models  # noqa: F401  (fills the metadata)
 from pandawa.core.extensions import db
+from pandawa.core.migrations import include_object_for
 
 config = context.config
 target_metadata = db.metadata
@@ -31,6 +32,8 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters by table copy
         compare_type=True,
+        # indexes the models declare for PostgreSQL only are not missing on SQLite
+        include_object=include_object_for(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

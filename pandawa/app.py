@@ -26,6 +26,7 @@ from pandawa.console import attachments as console_attachments  # noqa: F401  (i
 from pandawa.console import blocking as console_blocking
 from pandawa.console import canned_views as console_canned
 from pandawa.console import events as console_events
+from pandawa.console import search as console_search
 from pandawa.console import views as console_views
 from pandawa.conversations import satisfaction
 from pandawa.core import live
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         console_views.bp,
         console_events.bp,
         console_canned.bp,
+        console_search.bp,
         admin_views.bp,
         admin_privacy.bp,
         admin_deadletters.bp,

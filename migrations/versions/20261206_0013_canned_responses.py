@@ -4,7 +4,7 @@ Until now the reply box's answers came from pandawa/console/canned.yaml; that fi
 its texts are the rows below (global: queue NULL, no author). `{tiket}` became `{nomor_tiket}`.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06 00:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import pandawa.core.sqltypes
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from pandawa.api.media import media_paths
 from pandawa.api.offices_openapi import OFFICE_SCHEMAS, office_paths
+from pandawa.api.search_openapi import SEARCH_PARAMS
 from pandawa.api.stats_openapi import STATS_SCHEMAS, stats_paths
 from pandawa.tickets.models import TICKET_STATUSES
 
@@ -259,9 +260,13 @@ def _ticket_paths() -> dict[str, Any]:
                         "in": "query",
                         "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
                     },
+                    *SEARCH_PARAMS,
                 ],
                 "responses": {
-                    "200": _json(_list_of("Ticket"), "oldest first"),
+                    "200": _json(
+                        _list_of("Ticket"),
+                        "oldest first; with q, field, from or to: a search, newest first",
+                    ),
                     "400": _error("BadRequest"),
                     **unauthorized,
                 },

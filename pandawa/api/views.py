@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map
 
 from pandawa.accounts.models import User
+from pandawa.api import search as api_search
 from pandawa.api import serializers
 from pandawa.api.blueprint import bp
 from pandawa.api.openapi import openapi_document
@@ -54,6 +55,17 @@ def list_queues() -> dict[str, Any]:
 
 @bp.get("/tickets")
 def list_tickets() -> dict[str, Any]:
+    if api_search.is_search(request.args):
+        return api_search.search_json(
+            current_user(),
+            request.args,
+            statuses=_csv_arg("status"),
+            queue_codes=_csv_arg("queue"),
+            first=_date_arg("from"),
+            last=_date_arg("to"),
+            limit=_limit(),
+            address=request.remote_addr or "",
+        )
     statuses = _csv_arg("status") or list(OPEN_STATUSES)
     unknown = [s for s in statuses if s not in TICKET_STATUSES]
     if unknown:

@@ -34,6 +34,8 @@ ACTIONS = frozenset(
         "privacy_erase",
         "retention_erase",
         "audit_export",
+        # a search by part of a phone number (issue 16): digits typed could find the hidden ones
+        "phone_search",
         # backups hold everyone's data (issue 14)
         "backup_created",
         "backup_restored",

@@ -76,6 +76,17 @@ class Message(db.Model):
         ),
         Index("ix_message_ticket_id_id", "ticket_id", "id"),
         Index("ix_message_conversation_id_id", "conversation_id", "id"),
+        # search (tickets/search.py): words of a ticket's messages, PostgreSQL only. The
+        # `simple` configuration: words matched as written, lower-cased (citizens write
+        # `gmn`, `sy`, `tdk`); PostgreSQL's `indonesian` stemmer mangles names and conflates
+        # words (Megawati → gawat, berikan → ikan) — see tickets/search.py.
+        # Not partial: the planner uses an expression index's statistics (how common a word
+        # is) only when the index has no WHERE, and without them it guesses wrong both ways
+        Index(
+            "ix_message_body_fts",
+            text("to_tsvector('simple'::regconfig, body)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

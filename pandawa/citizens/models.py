@@ -22,6 +22,20 @@ class Contact(db.Model):
             postgresql_where=text("blocked_at IS NOT NULL"),
             sqlite_where=text("blocked_at IS NOT NULL"),
         ),
+        # search (tickets/search.py): any part of a name or of the number, PostgreSQL only
+        # (pg_trgm); the number is searched where it is already stored, no copy of it is kept
+        Index(
+            "ix_contact_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_contact_address_trgm",
+            "address",
+            postgresql_using="gin",
+            postgresql_ops={"address": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

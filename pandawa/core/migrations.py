@@ -8,8 +8,9 @@ serving requests never needs it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
@@ -42,3 +43,21 @@ def upgrade(
     from alembic import command
 
     command.upgrade(alembic_config(database_url, connection), revision)
+
+
+def include_object_for(dialect: str) -> Callable[..., bool]:
+    """Alembic's `include_object` for a database of `dialect`: leaves out of autogenerate's
+    comparison the indexes the models declare for another database only
+    (`Index(...).ddl_if(dialect="postgresql")`: the search's trigram and full-text indexes),
+    which that database rightly lacks."""
+
+    def include_object(obj: Any, _name: Any, type_: str, _reflected: bool, _compare: Any) -> bool:
+        if type_ != "index":
+            return True
+        condition = getattr(obj, "_ddl_if", None)
+        if condition is None or condition.dialect is None:
+            return True
+        wanted = condition.dialect
+        return dialect == wanted if isinstance(wanted, str) else dialect in wanted
+
+    return include_object

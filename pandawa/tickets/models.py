@@ -107,6 +107,13 @@ class Ticket(db.Model):
             postgresql_where=text("first_response_at IS NOT NULL"),
             sqlite_where=text("first_response_at IS NOT NULL"),
         ),
+        # search (tickets/search.py): any part of a ticket number, PostgreSQL only (pg_trgm)
+        Index(
+            "ix_ticket_number_trgm",
+            "number",
+            postgresql_using="gin",
+            postgresql_ops={"number": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

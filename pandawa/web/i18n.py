@@ -199,6 +199,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "dead_letter_attempts": "Percobaan",
         "dead_letter_error": "Galat",
         "dead_letter_retry": "Proses ulang",
+        "search": "Cari tiket",
     },
     "en": {
         "app": "Pandawa Agent Console",
@@ -383,6 +384,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "dead_letter_attempts": "Attempts",
         "dead_letter_error": "Error",
         "dead_letter_retry": "Retry",
+        "search": "Search tickets",
     },
 }
 

@@ -26,6 +26,18 @@
         area.focus();
       });
     });
+    // "/" from anywhere but a text field: the search box (the search page's own, else the
+    // header's), as in mail and chat apps
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) { return; }
+      var target = event.target;
+      if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) { return; }
+      var box = document.querySelector('[data-search-box="main"]') || document.querySelector("[data-search-box]");
+      if (!box) { return; }
+      event.preventDefault();
+      box.focus();
+      box.select();
+    });
     // keep the newest message in view
     var list = document.getElementById("conversation");
     if (list) { list.scrollTop = list.scrollHeight; }
