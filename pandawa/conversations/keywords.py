@@ -134,6 +134,18 @@ def _fold_case_and_accents(text: str) -> str:
     return unicodedata.normalize("NFKC", bare)
 
 
+def fold(text: str) -> str:
+    """Case and accents folded until nothing changes: a compatibility form can fold to a
+    capital ("ℌ" → "H", "𝐀" → "A"), which a second pass lowers."""
+    folded = _fold_case_and_accents(text)
+    for _ in range(3):
+        again = _fold_case_and_accents(folded)
+        if again == folded:
+            break
+        folded = again
+    return folded
+
+
 def normalise(text: str) -> str:
     """Lower case, no accents, punctuation or emoji, single spaces, tripled letters folded.
 
@@ -141,14 +153,7 @@ def normalise(text: str) -> str:
     letters fold to one: doubled letters are real in both languages (maaf, tunggakan, KK,
     agreed), and `classify` compares words with every run folded anyway. Idempotent.
     """
-    folded = _fold_case_and_accents(text)
-    # a compatibility form can fold to a capital ("ℌ" → "H"): fold until nothing changes
-    for _ in range(3):
-        again = _fold_case_and_accents(folded)
-        if again == folded:
-            break
-        folded = again
-    spaced = _NON_WORD.sub(" ", folded)
+    spaced = _NON_WORD.sub(" ", fold(text))
     return " ".join(_TRIPLED.sub(r"\1", spaced).split())
 
 

@@ -184,7 +184,7 @@ def normalise(text: str) -> str:
     text = text[:_MAX_CHARS]
     for emoji, word in _EMOJI_WORDS.items():
         text = text.replace(emoji, word)
-    text = keywords._fold_case_and_accents(text).replace("'", "").replace("’", "")
+    text = keywords.fold(text).replace("'", "").replace("’", "")
     text = _REDUPLICATED.sub(r"\1", _NON_WORD.sub(" ", text))
     words: list[str] = []
     for word in _REPEATED.sub(r"\1", text).split():
