@@ -7,7 +7,8 @@ from __future__ import annotations
 import functools
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example as hypothesis_example
+from hypothesis import given
 from hypothesis import strategies as st
 
 from pandawa.catalog.loader import default_catalog_path, load_file
@@ -105,7 +106,7 @@ def test_normalise_writes_out_what_people_type():
 
 
 @given(st.text(max_size=200))
-@example("𝐀")  # a bold capital folds to "A", which needs a second fold (found by hypothesis)
+@hypothesis_example("𝐀")  # folds to "A", which needs a second fold (found by hypothesis)
 def test_normalise_is_idempotent(text):
     once = normalise(text)
     assert normalise(once) == once
