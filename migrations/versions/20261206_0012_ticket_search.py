@@ -34,12 +34,13 @@ def upgrade() -> None:
             [column],
             postgresql_using="gin",
             postgresql_ops={column: "gin_trgm_ops"},
+            if_not_exists=True,  # an operator may have built it beforehand, CONCURRENTLY
         )
     # `simple`: no stemming and no stop words, words found as written (`gmn`, `sy`, `tdk`);
     # the `indonesian` stemmer cuts names to other words (Megawati → gawat). Not partial:
     # PostgreSQL keeps and uses word statistics only for an expression index without WHERE
     op.execute(
-        "CREATE INDEX ix_message_body_fts ON message "
+        "CREATE INDEX IF NOT EXISTS ix_message_body_fts ON message "
         "USING gin (to_tsvector('simple'::regconfig, body))"
     )
 
