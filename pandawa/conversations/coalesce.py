@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from pandawa.channels.models import Message
 from pandawa.citizens.models import Conversation
+from pandawa.conversations.operations import unprocessed
 from pandawa.core.clock import as_utc
 from pandawa.core.config import current_settings
 
@@ -49,20 +50,7 @@ def burst(
 ) -> list[Message]:
     """The oldest unprocessed messages of the conversation that arrived within `pause` of each
     other, in the provider's order; [] when nothing is pending."""
-    pending = list(
-        session.scalars(
-            sa.select(Message)
-            .where(
-                Message.direction == "in",
-                Message.processed_at.is_(None),
-                Message.provider == provider,
-                Message.sender == conversation.contact.address,
-                Message.recipient == conversation.channel_address,
-            )
-            .order_by(Message.provider_sent_at, Message.id)
-            .limit(MAX_BURST + 1)
-        )
-    )
+    pending = list(session.scalars(unprocessed(conversation, provider).limit(MAX_BURST + 1)))
     if not pending:
         return []
     gap = timedelta(seconds=pause)

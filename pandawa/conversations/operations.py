@@ -138,10 +138,10 @@ def lock_conversation(session: Session, conversation_id: int) -> Conversation | 
     ).one()
 
 
-def next_unprocessed(session: Session, conversation: Conversation, provider: str) -> Message | None:
-    """The oldest inbound message of this conversation not yet processed, in the provider's
-    order: its send time (arrival time when the provider tells none), then arrival (id)."""
-    return session.scalars(
+def unprocessed(conversation: Conversation, provider: str) -> sa.Select:
+    """The inbound messages of this conversation not yet processed, in the provider's order:
+    its send time (arrival time when the provider tells none), then arrival (id)."""
+    return (
         sa.select(Message)
         .where(
             Message.direction == "in",
@@ -151,8 +151,12 @@ def next_unprocessed(session: Session, conversation: Conversation, provider: str
             Message.recipient == conversation.channel_address,
         )
         .order_by(Message.provider_sent_at, Message.id)
-        .limit(1)
-    ).one_or_none()
+    )
+
+
+def next_unprocessed(session: Session, conversation: Conversation, provider: str) -> Message | None:
+    """The oldest inbound message of this conversation not yet processed (`unprocessed`)."""
+    return session.scalars(unprocessed(conversation, provider).limit(1)).one_or_none()
 
 
 def mark_processed(message: Message, conversation: Conversation, ticket_id: int | None) -> None:
