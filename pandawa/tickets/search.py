@@ -283,8 +283,11 @@ def _number_clause(text: str) -> sa.ColumnElement[bool]:
 
 
 def _contact_ids_by_phone(text: str) -> sa.Select:
-    # digits only: nothing to escape
-    return sa.select(Contact.id).where(Contact.address.like(f"%{phone_digits(text)}%"))
+    # digits only: nothing to escape. "0856" is either the local start of a number (+62 856…)
+    # or its last four digits (…0856): both are searched
+    typed = re.sub(r"[^0-9]", "", text)
+    patterns = {phone_digits(text), typed}
+    return sa.select(Contact.id).where(sa.or_(*(Contact.address.like(f"%{p}%") for p in patterns)))
 
 
 def _contact_ids_by_name(text: str) -> sa.Select:

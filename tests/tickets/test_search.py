@@ -77,6 +77,20 @@ def test_by_part_of_a_phone_number_last_digits_or_local_form(desk):
     assert find(sup, text="4242", field="phone") == []
 
 
+def test_last_four_digits_starting_with_zero_are_the_end_of_a_number_too(
+    desk, session, make_ticket
+):
+    """ "0856" may be the local start of a number (+62 856…) or its last four digits (…0856):
+    both are found (the end of one was missed when 0 was always read as +62; a browser test
+    citizen with such a number showed it)."""
+    conversation = add_conversation(session, desk.office, "whatsapp:+6281200000856", name="Ani")
+    ani = make_ticket(queue=desk.a, conversation=conversation)
+    sup = desk.supervisor
+    assert find(sup, text="0856", field="phone") == [ani.number]
+    assert find(sup, text="0856") == [ani.number]  # "all": digits search numbers
+    assert find(sup, text="0857", field="phone") == [desk.budi.number]  # +62 857… still
+
+
 def test_by_name_any_part_any_case(desk):
     sup = desk.supervisor
     assert find(sup, text="rahayu", field="name") == [desk.siti.number]
