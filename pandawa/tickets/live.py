@@ -56,10 +56,12 @@ def _collect(session: Session, _context: Any) -> None:
 
 
 def _resolve(session: Session) -> None:
-    if not session.info.get(RAW):
+    if not session.info.get(RAW) and not session.new and not session.dirty:
         return
     session.flush()  # the commit's own flush comes after this hook: collect it now
     raw = take_changes(session)
+    if not raw:
+        return
     try:
         events = _events_for(session, raw)
     except Exception:  # a live update must never cost the transaction it reports on
