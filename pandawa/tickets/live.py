@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from pandawa.channels.contract import contract_status
 from pandawa.channels.models import Message
 from pandawa.core.live import QUIET_STATUSES, RAW, add_ready, take_changes
 from pandawa.tickets.models import Queue, Ticket, TicketEvent
@@ -158,6 +159,6 @@ def _events_for(session: Session, raw: list[tuple[str, Any]]) -> list[dict]:
             "assignee": ticket.assignee_id,
         }
         if message.direction == "out":
-            event["status"] = message.status
+            event["status"] = contract_status(message.status)
         events.append(event)
     return events
