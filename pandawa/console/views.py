@@ -31,6 +31,7 @@ from pandawa.channels.window import window_closes_at, window_is_open
 from pandawa.citizens.masking import mask_details, mask_text
 from pandawa.citizens.models import Conversation
 from pandawa.console.canned import responses_for
+from pandawa.console.names import messages_with_authors
 from pandawa.console.notes import add_note
 from pandawa.console.queries import before_ticket, earlier_tickets, work_page
 from pandawa.core.clock import now
@@ -114,7 +115,7 @@ def ticket(number: str) -> str:
         "console/ticket.html",
         ticket=item,
         contact=contact,
-        messages=queries.ticket_messages(item.id),
+        messages=messages_with_authors(db.session, item.id),
         # what the citizen typed for the bot holds their NIK: masked like everything else
         before=[(m, mask_text(m.body or "")) for m in before_ticket(db.session, item)],
         details=details,
