@@ -8,7 +8,7 @@ transaction) — stamping the commit's wall-clock time into the event's `message
 records read time − commit time.
 
     python bench/live_db.py                      # SQLite file in a temporary directory
-    python bench/live_db.py postgresql://…/db    # an existing PostgreSQL database (migrated to head)
+    python bench/live_db.py postgresql://…/db    # a PostgreSQL database (migrated to head)
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _writer(database_url: str, instance: str, ready: multiprocessing.Event) -> N
     with app.app_context():
         ready.wait()
         for _ in range(EVENTS):
-            time.sleep(random.uniform(0.02, 0.08))  # noqa: S311 - spacing, not security
+            time.sleep(random.uniform(0.02, 0.08))
             event = {"type": "ticket", "queue": QUEUE, "ticket": "PDW-BENCH"}
             live.publish_after_commit(db.session, event)
             # the stamp is taken just before the commit: the commit's own time is counted

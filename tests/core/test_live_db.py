@@ -130,7 +130,14 @@ def test_a_rolled_back_change_publishes_nothing(bare_app, make_queue):
     assert [e["ticket"] for e in _events(bare_app)] == ["PDW-Y"]
 
 
-def test_the_poll_fallback_reads_the_table_from_its_cursor(bare_app, make_queue, make_user):
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_bare_app(request, bare_app) -> Flask:
+    """No REDIS_URL, on each database: PostgreSQL, and SQLite (`pandawa dev`'s default)."""
+    return bare_app if request.param == "postgresql" else request.getfixturevalue("sqlite_app")
+
+
+def test_the_poll_fallback_reads_the_table_from_its_cursor(any_bare_app, make_queue, make_user):
+    bare_app = any_bare_app
     with bare_app.app_context():
         queue = make_queue()
         agent = with_password(make_user(queues=[queue]))
@@ -140,8 +147,11 @@ def test_the_poll_fallback_reads_the_table_from_its_cursor(bare_app, make_queue,
     client = bare_app.test_client()
     assert sign_in(client, email).status_code == 302
     cursor = client.get("/console/events/poll").get_json()["cursor"]
-    with bare_app.app_context():
-        live.publish([{"type": "ticket", "ticket": "PDW-POLLED", "queue": code}])
+    with bare_app.app_context():  # a ticket change in one transaction, another queue's after
+        live.publish_after_commit(
+            db.session, {"type": "ticket", "ticket": "PDW-POLLED", "queue": code}
+        )
+        db.session.commit()
         live.publish([{"type": "ticket", "ticket": "PDW-NOT-MINE", "queue": "ELSEWHERE"}])
 
     body = client.get(f"/console/events/poll?after={cursor}").get_json()
