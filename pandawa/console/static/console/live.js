@@ -34,10 +34,11 @@
   var LIST_MIN_GAP_MS = 2000;
   var ping = null;
 
-  // the header's indicator: "live" while the stream is open, "polling" while polling
+  // the header's indicator: "live" while the stream is open, "polling" while polling; shown
+  // on the pages whose content the events change (the work list, a ticket's conversation)
   function showState(state) {
     var el = document.getElementById("live-state");
-    if (!el) { return; }
+    if (!el || !(document.getElementById("work") || conversation())) { return; }
     el.setAttribute("data-state", state);
     el.textContent = el.getAttribute("data-" + state) || state;
     el.setAttribute("title", el.getAttribute("data-" + state + "-title") || "");
