@@ -6,6 +6,7 @@ from pandawa.catalog.models import CatalogRevision
 from pandawa.channels.models import EarlyStatus, Message
 from pandawa.citizens.models import Contact, Conversation
 from pandawa.core.heartbeat import ServiceHeartbeat
+from pandawa.core.live_db import LiveEvent
 from pandawa.core.outbox import OutboxTask
 from pandawa.hours.models import Office, OfficeClosure, OfficeOverride
 from pandawa.reports.models import FiguresSnapshot
@@ -21,6 +22,7 @@ __all__ = [
     "Conversation",
     "EarlyStatus",
     "FiguresSnapshot",
+    "LiveEvent",
     "Message",
     "Office",
     "OfficeClosure",

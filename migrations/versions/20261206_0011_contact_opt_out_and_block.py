@@ -1,7 +1,7 @@
 """contact opt-out and blocking: `berhenti`/`mulai` stamps, numbers blocked by staff
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-06 00:00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import pandawa.core.sqltypes
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -48,6 +48,17 @@ class User(db.Model):
     def sees_all_queues(self) -> bool:
         return self.role in ("supervisor", "admin")
 
+    @property
+    def display_name(self) -> str:
+        """What colleagues and pages call the user: see `display_name`."""
+        return display_name(self.name, self.email)
+
+
+def display_name(name: str | None, email: str) -> str:
+    """The user's name (`pandawa users set-name`, /admin/users), or else the local part of
+    the e-mail address ("siti.rahayu" for siti.rahayu@bpjs.go.id): never the whole address."""
+    return (name or "").strip() or email.partition("@")[0] or email
+
 
 class ApiToken(db.Model):
     """A bearer token; only its SHA-256 digest is stored (tokens are 256-bit random)."""

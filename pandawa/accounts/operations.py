@@ -222,3 +222,21 @@ def check_token(raw: str | None) -> TokenCheck:
 def user_for_token(raw: str | None) -> User | None:
     """The active user a live (unrevoked, unexpired) token belongs to, or None."""
     return check_token(raw).user
+
+
+NAME_MAX = 200
+
+
+def set_name(user: User, name: str) -> str:
+    """Set the name the console, the dashboard and the ticket pages show for `user` (blank:
+    the local part of the e-mail address); spaces collapsed. AccountError when unprintable."""
+    cleaned = " ".join(name.split())
+    if len(cleaned) > NAME_MAX:
+        raise AccountError(
+            f"Nama terlalu panjang (paling banyak {NAME_MAX} karakter). / "
+            f"The name is too long (at most {NAME_MAX} characters)."
+        )
+    if any(not ch.isprintable() for ch in cleaned):
+        raise AccountError("Nama memuat karakter kendali. / The name holds control characters.")
+    user.name = cleaned
+    return cleaned

@@ -16,6 +16,7 @@ from pandawa.accounts.operations import (
     issue_token,
     revoke_token,
     revoke_tokens,
+    set_name,
     set_password,
     user_tokens,
 )
@@ -100,6 +101,22 @@ def set_password_command(email: str) -> None:
     _audit("password_changed", user)
     db.session.commit()
     click.echo(f"password set for {user.email}")
+
+
+@users_group.command("set-name")
+@click.argument("email")
+@click.argument("name")
+@with_appcontext
+def set_name_command(email: str, name: str) -> None:
+    """Set the name colleagues see for a user ("" goes back to the e-mail's local part)."""
+    user = _user_or_fail(email)
+    try:
+        set_name(user, name)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    shown = user.display_name
+    db.session.commit()
+    click.echo(f"{email} is shown as {shown!r}")
 
 
 @users_group.command("list")

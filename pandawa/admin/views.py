@@ -88,6 +88,20 @@ def update(user_id: int) -> Response:
     return _back(t("user_saved", email=email), "success")
 
 
+@bp.post("/users/<int:user_id>/name")
+def set_name(user_id: int) -> Response:
+    """The name colleagues see for the user (blank: the e-mail's local part)."""
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        operations.set_name(user, request.form.get("name", ""))
+    except operations.AccountError as exc:
+        return _refused(str(exc))
+    email = user.email
+    db.session.commit()
+    log.info("name of user %s changed by admin %s", user_id, current_user.id)
+    return _back(t("user_saved", email=email), "success")
+
+
 @bp.post("/users/<int:user_id>/deactivate")
 def deactivate(user_id: int) -> Response:
     user = db.session.get(User, user_id) or abort(404)

@@ -11,19 +11,10 @@ from pandawa.api.media import media_paths
 from pandawa.api.offices_openapi import OFFICE_SCHEMAS, office_paths
 from pandawa.api.search_openapi import SEARCH_PARAMS
 from pandawa.api.stats_openapi import STATS_SCHEMAS, stats_paths
+from pandawa.channels.contract import CONTRACT_STATUSES
 from pandawa.tickets.models import TICKET_STATUSES
 
-OUT_STATUSES = [
-    "pending",
-    "sending",
-    "queued",
-    "sent",
-    "delivered",
-    "read",
-    "failed",
-    "undelivered",
-    "held",
-]
+OUT_STATUSES = list(CONTRACT_STATUSES)  # the contract's, whatever the row holds inside
 
 
 def _ref(name: str) -> dict[str, str]:

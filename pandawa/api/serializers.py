@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pandawa.api.media import download_url
+from pandawa.channels.contract import contract_status
 from pandawa.channels.models import Message
 from pandawa.channels.window import window_closes_at, window_is_open
 from pandawa.citizens.masking import mask_address, mask_details, mask_text
@@ -101,7 +102,7 @@ def message_json(message: Message, author: str | None) -> dict[str, Any]:
         "is_internal_note": message.is_internal_note,
     }
     if message.direction == "out":
-        data["status"] = message.status
+        data["status"] = contract_status(message.status)  # never `sending`, `held`, …
         data["error_code"] = message.error_code
     return data
 

@@ -75,6 +75,14 @@ class Message(db.Model):
             sqlite_where=text("direction = 'in'"),
         ),
         Index("ix_message_ticket_id_id", "ticket_id", "id"),
+        # the console's work list: each ticket's latest message from the citizen
+        Index(
+            "ix_message_ticket_inbound",
+            "ticket_id",
+            "id",
+            postgresql_where=text("direction = 'in'"),
+            sqlite_where=text("direction = 'in'"),
+        ),
         Index("ix_message_conversation_id_id", "conversation_id", "id"),
         # search (tickets/search.py): words of a ticket's messages, PostgreSQL only. The
         # `simple` configuration: words matched as written, lower-cased (citizens write

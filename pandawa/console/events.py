@@ -2,7 +2,8 @@
 `GET /console/events/poll?after=<cursor>`, and the bubbles fragment the page fetches when a
 message event arrives (`GET /console/tickets/<number>/messages?after=<id>`).
 
-Events come from `pandawa.core.live` (Redis streams, one per queue). An agent reads the streams of
+Events come from `pandawa.core.live` (Redis streams, one per queue; without REDIS_URL the
+`live_event` table). An agent reads the streams of
 their queues, a supervisor or admin those of every queue. The SSE `id:` of each event is the
 cursor after it, so a browser that reconnects with `Last-Event-ID` resumes where it stopped;
 the poll endpoint takes and returns the same cursor, and a console going back from polling to
@@ -30,6 +31,7 @@ import sqlalchemy as sa
 from flask import Response, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from pandawa.channels.models import Message
 from pandawa.core import live
@@ -94,7 +96,7 @@ def _open_stream(slot: _Slot) -> Response:
         # Last-Event-ID: the browser reconnecting; `after`: a console coming back from polling
         sent = request.headers.get("Last-Event-ID") or request.args.get("after")
         cursor = _start_cursor(bus, queues, sent)
-    except RedisError:
+    except (RedisError, SQLAlchemyError):
         slot.release()
         log.warning("live: Redis unreachable; no event stream", exc_info=True)
         return _error(503, "unavailable", "Pembaruan langsung tidak tersedia. / Live unavailable.")
@@ -126,7 +128,7 @@ def poll() -> Response:
         entries = bus.read(cursor, count=POLL_COUNT)
     except ValueError:
         return _error(400, "invalid_cursor", "Kursor tidak dikenal. / Unknown cursor.")
-    except RedisError:
+    except (RedisError, SQLAlchemyError):
         log.warning("live: Redis unreachable; poll answered 503", exc_info=True)
         return _error(503, "unavailable", "Pembaruan langsung tidak tersedia. / Live unavailable.")
     for entry in entries:
@@ -203,7 +205,7 @@ def _sse(
         while time.monotonic() - started < max_seconds:
             try:
                 entries = bus.read(cursor, block_ms=block_ms)
-            except RedisError:
+            except (RedisError, SQLAlchemyError):
                 log.warning("live: Redis read failed; ending the stream (the browser reconnects)")
                 return
             if entries:

@@ -37,7 +37,8 @@ class WorkPage:
 
 def work_page(session: Session, user: User, page: int = 1) -> WorkPage:
     """Open tickets `user` sees: the ones they hold first, then the oldest; with each ticket's
-    latest citizen/agent message (one LATERAL subquery, not one query per ticket).
+    latest message from the citizen — what they are waiting about, not the bot's or an agent's
+    answer (one LATERAL subquery on `ix_message_ticket_inbound`, not one query per ticket).
 
     Two steps: the page's ticket ids from the ticket table alone (the open tickets' partial
     index), then contacts and previews for those 50 only — joining every open ticket to its
@@ -60,7 +61,7 @@ def work_page(session: Session, user: User, page: int = 1) -> WorkPage:
     ids = ids[:PAGE_SIZE]
     latest = (
         sa.select(Message.body, Message.direction)
-        .where(Message.ticket_id == Ticket.id, Message.is_internal_note.is_(False))
+        .where(Message.ticket_id == Ticket.id, Message.direction == "in")
         .order_by(Message.id.desc())
         .limit(1)
     )

@@ -31,6 +31,7 @@ from pandawa.audit.operations import record
 from pandawa.channels.window import window_closes_at, window_is_open
 from pandawa.citizens.masking import mask_details, mask_text
 from pandawa.citizens.models import Conversation
+from pandawa.console.names import messages_with_authors
 from pandawa.console.notes import add_note
 from pandawa.console.queries import before_ticket, earlier_tickets, work_page
 from pandawa.console.undo import offer_undo, undo_offer, withdraw_undo
@@ -121,7 +122,7 @@ def ticket(number: str) -> str:
         "console/ticket.html",
         ticket=item,
         contact=contact,
-        messages=queries.ticket_messages(item.id),
+        messages=messages_with_authors(db.session, item.id),
         # what the citizen typed for the bot holds their NIK: masked like everything else
         before=[(m, mask_text(m.body or "")) for m in before_ticket(db.session, item)],
         details=details,

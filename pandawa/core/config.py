@@ -50,6 +50,7 @@ class Settings:
     bot_coalesce_seconds: float = 3.0  # a citizen's messages this close are read together
     idle_close_hours: float = 72.0
     live_max_streams: int | None = None  # None: derived from the web process's threads
+    live_poll_ms: int = 200  # without REDIS_URL: how often a live stream reads the database
     # personal data and sessions (issue 13)
     metrics_token: str | None = None  # bearer token /metrics requires; unset: open (not prod)
     trusted_proxies: int = 0  # proxy hops whose X-Forwarded-* headers are believed
@@ -169,6 +170,9 @@ class Settings:
                 "TICKET_IDLE_CLOSE_HOURS", env.get("TICKET_IDLE_CLOSE_HOURS", "72")
             ),
             live_max_streams=_optional_count("LIVE_MAX_STREAMS", env.get("LIVE_MAX_STREAMS")),
+            live_poll_ms=max(
+                10, int(_positive_float("LIVE_POLL_MS", env.get("LIVE_POLL_MS", "200")))
+            ),
             metrics_token=env.get("METRICS_TOKEN") or None,
             trusted_proxies=_optional_count("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES")) or 0,
             retention_days=int(_positive_float("RETENTION_DAYS", env.get("RETENTION_DAYS", "365"))),

@@ -12,13 +12,15 @@ fallback share one cursor (per queue: the last entry id seen), a browser that re
 number of web processes read the same streams. Pub/sub would lose everything published while
 a browser reconnects, and polling could not use it at all.
 
-Without REDIS_URL (the embedded dev stack) a `MemoryBus` keeps the same streams in this
-process's memory: it works only within one process. The dev stack runs the web and the worker
-as separate processes, so there the worker's events never reach the web process; the page
-still works (it reloads what it shows on navigation) but is not live. Set REDIS_URL for live.
+Without REDIS_URL (the embedded dev stack, where the web server and the worker are separate
+processes sharing only the database) the database carries the streams: a `live_event` row per
+event, written in the transaction that makes the change, and each open stream polls the table
+every 0.2 s from the last id it saw (`DatabaseBus`, `pandawa.core.live_db`). `MemoryBus` keeps
+the same streams in one process's memory (tests of the stream logic).
 
 When: events are collected while a transaction runs and published once it commits (dropped
-on rollback), like `pandawa.core.jobs`. Ticket changes and messages on tickets are noticed by an
+on rollback), like `pandawa.core.jobs`; on the database bus they are written just before the
+commit, in the same transaction. Ticket changes and messages on tickets are noticed by an
 ORM flush listener (every state change of a ticket writes a `TicketEvent`; every message of a
 ticket is a `Message` row with `ticket_id`), so no operation has to remember to announce
 itself. Delivery statuses change by Core UPDATEs the ORM cannot see: the status callback and
@@ -32,17 +34,21 @@ import binascii
 import json
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from redis.exceptions import RedisError
 from sqlalchemy import event as sa_event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from pandawa.core import live_db
 from pandawa.core.config import settings_of
+from pandawa.core.extensions import db
 from pandawa.core.redis_client import get_redis
 
 log = logging.getLogger(__name__)
@@ -106,8 +112,8 @@ def publish(events: list[dict], app: Flask | None = None) -> None:
         return
     try:
         get_bus(app).append(events)
-    except RedisError:
-        log.warning("live: could not publish %s events (Redis)", len(events), exc_info=True)
+    except (RedisError, SQLAlchemyError):
+        log.warning("live: could not publish %s events", len(events), exc_info=True)
 
 
 def _clean(event: dict) -> dict | None:
@@ -124,8 +130,13 @@ def _clean(event: dict) -> dict | None:
 
 
 def init_app(app: Flask) -> None:
-    """Publish collected events after each commit, drop them on rollback (once per process)."""
-    for name, listener in (("after_commit", _publish_ready), ("after_soft_rollback", _drop)):
+    """Publish collected events after each commit (or write them just before it, on the
+    database bus), drop them on rollback (once per process)."""
+    for name, listener in (
+        ("before_commit", _write_ready),
+        ("after_commit", _publish_ready),
+        ("after_soft_rollback", _drop),
+    ):
         if not sa_event.contains(Session, name, listener):
             sa_event.listen(Session, name, listener)
 
@@ -139,6 +150,14 @@ def take_changes(session: Session) -> list[tuple[str, Any]]:
 def add_ready(session: Session, events: list[dict]) -> None:
     """Events resolved before the commit, published once it succeeds."""
     session.info.setdefault(READY, []).extend(events)
+    _write_ready(session)  # called from a `before_commit` hook: the database bus writes now
+
+
+def _write_ready(session: Session) -> None:
+    """On the database bus, the events join the transaction itself: visible when it commits."""
+    if not session.info.get(READY) or not uses_database(None):
+        return
+    live_db.write(session, session.info.pop(READY))
 
 
 def _publish_ready(session: Session) -> None:
@@ -157,16 +176,27 @@ def _drop(session: Session, previous_transaction: Any) -> None:
 
 
 def get_bus(app: Flask | None = None) -> Bus:
-    """Redis streams when REDIS_URL is set; else this process's in-memory streams."""
+    """Redis streams when REDIS_URL is set; else the `live_event` table."""
 
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     client = get_redis(settings_of(app))
     if client is not None:
         return RedisBus(client)
-    bus = app.extensions.get("pandawa.core.live.memory")
-    if bus is None:
-        bus = app.extensions.setdefault("pandawa.core.live.memory", MemoryBus())
-    return bus
+    if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+        engine = db.engine
+    else:  # never push a context inside a request: popping it would end the request's session
+        with app.app_context():
+            engine = db.engine
+    return DatabaseBus(engine, settings_of(app).live_poll_ms / 1000)
+
+
+def uses_database(app: Flask | None) -> bool:
+    """Whether live events travel through the database (no REDIS_URL)."""
+    if app is None:
+        if not has_app_context():
+            return False
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return not settings_of(app).redis_url
 
 
 class RedisBus:
@@ -206,6 +236,42 @@ class RedisBus:
                 data = fields.get(b"data") or fields.get("data")
                 entries.append(Entry(code, _text(entry_id), json.loads(data)))
         return sorted(entries, key=lambda e: _id_key(e.id))
+
+
+class DatabaseBus:
+    """The streams as rows of `live_event` (no REDIS_URL): every process of the machine sees
+    them. A blocking read polls every `poll_seconds`, on a connection taken for each query
+    (an open stream holds none)."""
+
+    def __init__(self, engine: Any, poll_seconds: float = 0.2) -> None:
+        self.engine = engine
+        self.poll_seconds = poll_seconds
+
+    def append(self, events: list[dict]) -> None:
+        """Publish now, in a transaction of its own (events not tied to a session's)."""
+        with self.engine.begin() as conn:
+            live_db.write(conn, events)
+
+    def heads(self, queues: Iterable[str]) -> dict[str, str]:
+        codes = list(queues)
+        if not codes:
+            return {}
+        with self.engine.connect() as conn:
+            last = live_db.last_id(conn)
+        return {code: f"{last}-0" for code in codes}
+
+    def read(self, cursor: dict[str, str], block_ms: int = 0, count: int = 100) -> list[Entry]:
+        if not cursor:
+            return []
+        after = {code: _id_key(last)[0] for code, last in cursor.items()}
+        # the stream's own timer (monotonic), not business time: see console/events.py
+        deadline = time.monotonic() + block_ms / 1000
+        while True:
+            with self.engine.connect() as conn:
+                rows = live_db.rows_after(conn, after, count)
+            if rows or time.monotonic() >= deadline:
+                return [Entry(queue, f"{row_id}-0", event) for queue, row_id, event in rows]
+            time.sleep(max(0.0, min(self.poll_seconds, deadline - time.monotonic())))
 
 
 class MemoryBus:

@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from pandawa.accounts.models import User
+from pandawa.accounts.models import User, display_name
 from pandawa.channels.models import Message
 from pandawa.citizens.masking import mask_phone
 from pandawa.citizens.models import Contact
@@ -159,7 +159,7 @@ def blocked_rows(session: Session, lang: str) -> list[BlockedRow]:
             phone=mask_phone(contact.address),
             name=mask_name(contact.name or "") or "–",
             reason=mask_text(contact.blocked_reason or ""),
-            by=name or email or "–",
+            by=display_name(name, email) if email else "–",
             since=_when(contact.blocked_at, lang),
             messages=int(count or 0),
             latest=latest.get((contact.provider, contact.address), []),

@@ -16,7 +16,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from pandawa.accounts.models import User
+from pandawa.accounts.models import User, display_name
 from pandawa.citizens.models import Contact
 from pandawa.core.sqltypes import UTCDateTime
 from pandawa.hours.models import Office
@@ -184,6 +184,7 @@ class TicketRow:
     office_code: str
     queue_code: str
     agent_email: str | None
+    agent_name: str | None  # the display name (the e-mail's local part when unnamed)
     service: str
     status: str
     created_at: datetime
@@ -226,6 +227,7 @@ def _row_columns() -> list:
         Queue.code.label("queue_code"),
         Queue.sla_seconds,
         User.email.label("agent_email"),
+        User.name.label("agent_name"),
         service_expr().label("service"),
         Contact.name.label("contact_name"),
         Contact.address.label("contact_address"),
@@ -271,6 +273,9 @@ def _row(row: Mapping) -> TicketRow:
         office_code=row["office_code"],
         queue_code=row["queue_code"],
         agent_email=row["agent_email"],
+        agent_name=display_name(row["agent_name"], row["agent_email"])
+        if row["agent_email"]
+        else None,
         service=row["service"],
         status=row["status"],
         created_at=row["created_at"],

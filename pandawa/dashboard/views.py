@@ -27,7 +27,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from pandawa.accounts.models import User
+from pandawa.accounts.models import User, display_name
 from pandawa.accounts.presence import get_presence
 from pandawa.citizens.masking import mask_phone, mask_text
 from pandawa.core.extensions import db
@@ -206,7 +206,7 @@ def _options() -> dict[str, list[tuple[str, str]]]:
     return {
         "office": [(code, f"{code} · {name}") for code, name in offices],
         "queue": [(q.code, f"{q.code} · {q.name(lang)}") for q in queues],
-        "agent": [(email, name or email) for email, name in agents],
+        "agent": [(email, display_name(name, email)) for email, name in agents],
     }
 
 

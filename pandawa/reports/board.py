@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy.orm import Session
 
-from pandawa.accounts.models import User
+from pandawa.accounts.models import User, display_name
 from pandawa.core.clock import as_utc, now
 from pandawa.hours.calendar import CalendarError, OfficeCalendar
 from pandawa.hours.formatting import format_clock, format_local, zone_abbreviation
@@ -274,7 +274,7 @@ def queue_agents(
         result[queue_id].append(
             AgentLoad(
                 user_id=user_id,
-                name=name or email,
+                name=display_name(name, email),
                 email=email,
                 presence=effective_presence(presence, as_utc(seen), at),
                 held=count,

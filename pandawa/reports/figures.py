@@ -336,6 +336,6 @@ def _label(
     agents = []
     for agent in session.scalars(stmt.order_by(User.email)):
         fig = found.get(agent.id) or Figures(agent.email, "")
-        fig.key, fig.label = agent.email, agent.name or agent.email
+        fig.key, fig.label = agent.email, agent.display_name
         agents.append(fig)
     return agents

@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from pandawa.channels.contract import contract_status
 from pandawa.channels.models import Message
 from pandawa.core.live import QUIET_STATUSES, RAW, add_ready, take_changes
 from pandawa.tickets.models import Queue, Ticket, TicketEvent
@@ -56,10 +57,12 @@ def _collect(session: Session, _context: Any) -> None:
 
 
 def _resolve(session: Session) -> None:
-    if not session.info.get(RAW):
+    if not session.info.get(RAW) and not session.new and not session.dirty:
         return
     session.flush()  # the commit's own flush comes after this hook: collect it now
     raw = take_changes(session)
+    if not raw:
+        return
     try:
         events = _events_for(session, raw)
     except Exception:  # a live update must never cost the transaction it reports on
@@ -156,6 +159,6 @@ def _events_for(session: Session, raw: list[tuple[str, Any]]) -> list[dict]:
             "assignee": ticket.assignee_id,
         }
         if message.direction == "out":
-            event["status"] = message.status
+            event["status"] = contract_status(message.status)
         events.append(event)
     return events

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from pandawa.channels.contract import contract_status
 from pandawa.citizens.masking import mask_phone, mask_text
 from pandawa.core.clock import as_utc
 from pandawa.hours.formatting import format_local
@@ -58,5 +59,6 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(detail_label, "detail_label")
     # message bodies as WhatsApp shows them: escaped, then bold, italic, strike, monospace
     app.add_template_filter(whatsapp, "whatsapp")
+    app.add_template_filter(contract_status, "contract_status")
     app.add_template_global(t, "t")
     app.add_template_global(language, "ui_language")

@@ -26,6 +26,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "language": "Bahasa",
         "change": "Ubah",
         "presence": "Status",
+        # the header's live-update indicator (console/live.js)
+        "live_on": "Langsung",
+        "live_on_title": "Pembaruan tampil seketika, tanpa memuat ulang halaman.",
+        "live_polling": "Memuat ulang berkala",
+        "live_polling_title": "Pembaruan langsung tidak tersedia; halaman memeriksa pembaruan "
+        "tiap 5 detik.",
         "online": "Daring",
         "away": "Sedang pergi",
         "offline": "Luring",
@@ -214,6 +220,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "language": "Language",
         "change": "Change",
         "presence": "Status",
+        # the header's live-update indicator (console/live.js)
+        "live_on": "Live",
+        "live_on_title": "Updates appear at once, without reloading the page.",
+        "live_polling": "Refreshing periodically",
+        "live_polling_title": "Live updates are unavailable; the page checks for updates every "
+        "5 seconds.",
         "online": "Online",
         "away": "Away",
         "offline": "Offline",

@@ -391,3 +391,17 @@ def test_resolve(session, client, clock, desk, make_ticket):
     again = client.post(f"/api/v1/tickets/{ticket.number}/resolve", headers=desk.agent_h)
     assert (again.status_code, _error_code(again)) == (409, "ticket_closed")
     assert _numbers(client.get("/api/v1/tickets", headers=desk.agent_h)) == []
+
+
+def test_a_message_being_sent_shows_as_pending(client, desk, make_ticket, add_message):
+    """`sending` (a send task holds the row), `held` and `accepted` are ours, not the
+    contract's: the client reads `pending`, `pending` and `queued`."""
+    ticket = make_ticket(queue=desk.a, status="assigned", assignee=desk.agent)
+    add_message(ticket, "out", "Sedang dikirim", author=desk.agent, status="sending")
+    add_message(ticket, "out", "Menunggu jendela", author=desk.agent, status="held")
+    add_message(ticket, "out", "Diterima penyedia", author=desk.agent, status="accepted")
+
+    response = client.get(f"/api/v1/tickets/{ticket.number}", headers=desk.agent_h)
+
+    assert response.status_code == 200
+    assert [m["status"] for m in response.json["messages"]] == ["pending", "pending", "queued"]

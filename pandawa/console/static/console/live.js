@@ -9,6 +9,7 @@
  *   status  → ticks of li[data-message-id] (data-status);
  *   ticket  → the work list (#work) is refreshed from /console.
  * A new citizen message on a ticket the user holds adds "(n) " to the title and plays a ping.
+ * The header's #live-state says which of the two is in use ("Langsung" / "Memuat ulang berkala").
  * Every failure is quiet: the page keeps working as a normal page.
  */
 (function () {
@@ -32,6 +33,17 @@
   var LIST_DELAY_MS = 300;
   var LIST_MIN_GAP_MS = 2000;
   var ping = null;
+
+  // the header's indicator: "live" while the stream is open, "polling" while polling; shown
+  // on the pages whose content the events change (the work list, a ticket's conversation)
+  function showState(state) {
+    var el = document.getElementById("live-state");
+    if (!el || !(document.getElementById("work") || conversation())) { return; }
+    el.setAttribute("data-state", state);
+    el.textContent = el.getAttribute("data-" + state) || state;
+    el.setAttribute("title", el.getAttribute("data-" + state + "-title") || "");
+    el.hidden = false;
+  }
 
   function userId() {
     var el = document.querySelector("[data-user-id]");
@@ -179,7 +191,11 @@
     ["message", "status", "ticket"].forEach(function (type) {
       source.addEventListener(type, onEvent);
     });
-    source.addEventListener("open", function () { streamFails = 0; stopPolling(); });
+    source.addEventListener("open", function () {
+      streamFails = 0;
+      stopPolling();
+      showState("live");
+    });
     source.addEventListener("error", function () {
       streamFails += 1;
       // CLOSED: the server refused (401/503) and the browser will not retry by itself
@@ -207,6 +223,7 @@
   }
 
   function startPolling() {
+    showState("polling");
     if (polling) { return; }
     polling = true;
     pollOnce();
