@@ -106,7 +106,8 @@ def test_monday_opening_sends_the_template_then_the_held_reply(e2e, fake_twilio)
     held = requests.post(
         f"{base}/tickets/{number}/messages", headers=auth, json={"body": text}, timeout=10
     )
-    assert held.status_code == 202 and held.json()["status"] == "held"
+    # held inside until the citizen answers; the contract's word for it is `pending`
+    assert held.status_code == 202 and held.json()["status"] == "pending"
     templates_before = sum(1 for m in fake_twilio.sent_to(who) if m.content_sid)
     assert templates_before == 1  # one template per reopening, not one per reply
 
