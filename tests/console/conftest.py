@@ -46,3 +46,18 @@ def client_as(app, connection) -> Callable[[User | None], FlaskClient]:
         return client
 
     return make
+
+
+@pytest.fixture
+def agent(session, make_user, make_queue):
+    """An agent of queue KTP who can sign in (a test module may override it)."""
+    queue = make_queue("KTP")
+    return with_password(make_user("agen.ktp@example.go.id", queues=[queue])), queue
+
+
+@pytest.fixture
+def signed_in(client, agent):
+    """The test client signed in as `agent`."""
+    user, _queue = agent
+    assert sign_in(client, user.email).status_code == 302
+    return client

@@ -69,13 +69,6 @@ def agent(session, make_user, make_queue):
 
 
 @pytest.fixture
-def signed_in(client, agent):
-    user, _queue = agent
-    assert sign_in(client, user.email).status_code == 302
-    return client
-
-
-@pytest.fixture
 def held_ticket(agent, make_ticket):
     user, queue = agent
     return make_ticket(queue=queue, status="assigned", assignee=user)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
@@ -17,19 +16,6 @@ from pandawa.core.extensions import db
 from pandawa.provisioning.operations import load_default
 from pandawa.tickets.models import Ticket
 from tests.harness import sign_in, with_password
-
-
-@pytest.fixture
-def agent(session, make_user, make_queue):
-    queue = make_queue("KTP")
-    return with_password(make_user("agen.ktp@example.go.id", queues=[queue])), queue
-
-
-@pytest.fixture
-def signed_in(client, agent):
-    user, _queue = agent
-    assert sign_in(client, user.email).status_code == 302
-    return client
 
 
 def page_of(client, number: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
@@ -41,19 +40,6 @@ def inbound(ticket: Ticket, body: str) -> Message:
     db.session.add(message)
     db.session.flush()
     return message
-
-
-@pytest.fixture
-def agent(session, make_user, make_queue):
-    queue = make_queue("KTP")
-    return with_password(make_user("agen.ktp@example.go.id", queues=[queue])), queue
-
-
-@pytest.fixture
-def signed_in(client, agent):
-    user, _queue = agent
-    assert sign_in(client, user.email).status_code == 302
-    return client
 
 
 def test_console_needs_sign_in(client, session):
