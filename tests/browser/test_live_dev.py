@@ -83,15 +83,20 @@ def _event_written_at(dev: DevStack, needle: str) -> float:
     return datetime.fromisoformat(written).replace(tzinfo=UTC).timestamp()
 
 
-def test_worker_events_reach_the_console_without_redis(dev, dev_page):
-    page = dev_page
-    wait_for(lambda: "Ctrl-C" in dev.output(), 30, "the banner", dev.alive)
+def _console_as_supervisor(dev, page) -> None:
+    """Sign in as the demo supervisor `pandawa dev` printed, then open the console."""
     page.goto("/login")
     page.fill("#email", SUPERVISOR)
     page.fill("#password", _password(dev, SUPERVISOR))
     page.click("form button[type=submit].primary")
     page.wait_for_url(lambda url: "/login" not in url)
     page.goto("/console")
+
+
+def test_worker_events_reach_the_console_without_redis(dev, dev_page):
+    page = dev_page
+    wait_for(lambda: "Ctrl-C" in dev.output(), 30, "the banner", dev.alive)
+    _console_as_supervisor(dev, page)
     indicator = page.locator("#live-state")
     expect(indicator).to_have_text("Langsung")
     expect(indicator).to_have_attribute("data-state", "live")
@@ -139,12 +144,7 @@ def test_the_indicator_says_when_the_console_polls(dev, dev_page):
     """A refused stream (every slot taken) leaves the console polling, and the header says so."""
     page = dev_page
     page.route(re.compile(r"/console/events(\?[^/]*)?$"), lambda route: route.fulfill(status=503))
-    page.goto("/login")
-    page.fill("#email", SUPERVISOR)
-    page.fill("#password", _password(dev, SUPERVISOR))
-    page.click("form button[type=submit].primary")
-    page.wait_for_url(lambda url: "/login" not in url)
-    page.goto("/console")
+    _console_as_supervisor(dev, page)
     indicator = page.locator("#live-state")
     expect(indicator).to_have_text("Memuat ulang berkala")
     expect(indicator).to_have_attribute("data-state", "polling")
