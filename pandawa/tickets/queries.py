@@ -25,6 +25,7 @@ from pandawa.channels.models import Message
 from pandawa.citizens.models import Contact, Conversation
 from pandawa.core.clock import as_utc, now
 from pandawa.core.extensions import db
+from pandawa.hours.models import Office
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket, queue_member
 from pandawa.tickets.numbers import normalise_number
 
@@ -47,6 +48,15 @@ def visible_queues_clause(user: User) -> sa.ColumnElement[bool]:
     if user.sees_all_queues:
         return sa.true()
     return Queue.id.in_(_member_queue_ids(user))
+
+
+def visible_offices_clause(user: User) -> sa.ColumnElement[bool]:
+    """The WHERE clause on `office.id` limiting offices to those `user` may see and act on.
+
+    Today every office for everyone (queues are agency-wide); scoped supervisors (issue 17)
+    narrow it. Anything an office-level page or action shows or changes filters by this.
+    """
+    return Office.id.is_not(None)
 
 
 def _ticket_select() -> sa.Select:
