@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,6 +45,7 @@ bp = page_blueprint(
 )
 ROLES = ("supervisor", "admin")
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # <input type="datetime-local">
+EXTRA_DEFAULT = timedelta(hours=2)  # the extra-hours form's suggested length
 
 
 class FormError(ValueError):
@@ -195,6 +196,8 @@ def _page(office: Office, error: str | None = None) -> str:
     )
     zone = ZoneInfo(office.timezone)
     default_until = closure.default_closure_end(calendar, at)
+    # extra hours: from today's closing when open (staying on), else from now
+    extra_from = (change if is_open and change else at).replace(second=0, microsecond=0)
     return render_template(
         "dashboard/hours.html",
         office=office,
@@ -205,8 +208,8 @@ def _page(office: Office, error: str | None = None) -> str:
         queues=[(q.code, q.name(lang)) for q in queues],
         form=request.form if request.method == "POST" else {},
         default_until=default_until.astimezone(zone).strftime(LOCAL_INPUT),
-        default_starts=at.astimezone(zone).strftime(LOCAL_INPUT),
-        default_ends=default_until.astimezone(zone).strftime(LOCAL_INPUT),
+        default_starts=extra_from.astimezone(zone).strftime(LOCAL_INPUT),
+        default_ends=(extra_from + EXTRA_DEFAULT).astimezone(zone).strftime(LOCAL_INPUT),
         error=error,
         max_reason=MAX_REASON,
     )
