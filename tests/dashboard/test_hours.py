@@ -177,3 +177,18 @@ def test_the_page_obeys_visible_offices_clause(session, client, setting, monkeyp
     monkeypatch.setattr(page, "visible_offices_clause", lambda user: sa.false())
     assert sign_in(client, supervisor.email).status_code == 302
     assert client.get(f"/dashboard/offices/{office.code}/hours").status_code == 404
+
+
+def test_the_page_in_english(session, client, setting):
+    office, _queue, _ticket, supervisor = setting
+    path = f"/dashboard/offices/{office.code}/hours"
+    token = _signed_in(client, supervisor, path)
+    client.set_cookie("lang", "en")
+    response = client.post(
+        path + "/close",
+        data={"csrf_token": token, "until": "2026-12-01T13:00", "reason": "Power cut"},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "Kantor Cabang Uji closed until Tuesday, 1 December 2026 at 13:00 WIB" in page
+    assert "Closures and extra hours in force" in page and ">Undo</button>" in page
