@@ -307,3 +307,48 @@ def test_default_end_is_the_end_of_todays_hours_or_of_the_next_opening(session, 
     assert closure.default_closure_end(calendar, saturday) == datetime(
         2026, 12, 7, 15, 0, tzinfo=WIB
     )
+
+
+def test_undoing_extra_hours_while_they_run_defers_again_and_says_so(
+    session, clock, office_with, make_conversation, make_ticket
+):
+    office, queue, supervisor, _ = office_with()
+    clock.set(datetime(2026, 12, 5, 7, 0, tzinfo=WIB))  # Saturday morning
+    deferred = make_ticket(
+        queue=queue, status="deferred", conversation=make_conversation(office=office)
+    )
+    outcome = closure.open_extra(
+        session,
+        office,
+        starts_at=datetime(2026, 12, 5, 8, 0, tzinfo=WIB),
+        ends_at=datetime(2026, 12, 5, 12, 0, tzinfo=WIB),
+        at=clock.now(),
+        actor=supervisor,
+        reason="Hari layanan tambahan",
+    )
+    clock.set(datetime(2026, 12, 5, 8, 0, tzinfo=WIB))
+    assert release_due(session, clock.now()) == 1 and deferred.status == "waiting"
+    clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=WIB))  # no officers came: undone
+    undone = closure.undo(session, outcome.override, at=clock.now(), actor=supervisor)
+    assert (undone.deferred, undone.told) == (1, 1)
+    assert deferred.status == "deferred"
+    assert _outbound(session, deferred)[-1].endswith(
+        "akan dilayani mulai *Senin, 7 Desember 2026 pukul 08.00 WIB*. Sementara itu "
+        "Bapak/Ibu tetap dapat menggunakan menu informasi."
+    )
+
+
+def test_extra_hours_leave_tickets_waiting_after_hours_alone(session, clock, office_with):
+    office, _queue, supervisor, (waiting,) = office_with("waiting")
+    clock.set(datetime(2026, 12, 1, 16, 0, tzinfo=WIB))  # after hours, still in the queue
+    outcome = closure.open_extra(
+        session,
+        office,
+        starts_at=datetime(2026, 12, 5, 8, 0, tzinfo=WIB),
+        ends_at=datetime(2026, 12, 5, 12, 0, tzinfo=WIB),
+        at=clock.now(),
+        actor=supervisor,
+        reason="Sabtu",
+    )
+    assert (outcome.deferred, outcome.told) == (0, 0)
+    assert waiting.status == "waiting" and _outbound(session, waiting) == []
