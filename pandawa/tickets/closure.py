@@ -15,17 +15,21 @@ What happens to tickets when the calendar changes at `at`:
   release (beat, every half minute) releases them and tells them as usual instead;
 - assigned tickets stay with their agent: the conversation is under way, the agent decides.
 
-Messages go the way every notice goes (`tickets.notify.notify_citizen`): free text within the
-24-hour window, else the approved reopening template once; the outbox asks `tickets.consent`
-(opt-out, blocking). Add and flush only: the page (or command) commits once.
+The tickets change in the page's transaction; the citizens are told after its commit by the
+named task `tickets.tell_calendar_change` (`tell_citizens`, in batches, once per ticket), the
+time as the calendar then stands. Messages go the way every notice goes
+(`tickets.notify.notify_citizen`): free text within the 24-hour window, else the approved
+reopening template once; the outbox asks `tickets.consent` (opt-out, blocking). Add and flush
+only: the page (or command) commits once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -34,12 +38,14 @@ from pandawa.accounts.models import User
 from pandawa.audit import operations as audit
 from pandawa.catalog.queries import active_catalog
 from pandawa.citizens.models import Conversation
+from pandawa.core.clock import now
+from pandawa.core.jobs import enqueue_after_commit
 from pandawa.hours import operations as hours_ops
 from pandawa.hours.calendar import CalendarError, OfficeCalendar
 from pandawa.hours.formatting import format_local
 from pandawa.hours.models import Office, OfficeOverride
 from pandawa.hours.queries import calendar_for, queue_calendars
-from pandawa.tickets.models import Queue, Ticket
+from pandawa.tickets.models import Queue, Ticket, TicketEvent
 from pandawa.tickets.notify import notify_citizen
 from pandawa.tickets.operations import add_event
 
@@ -48,6 +54,10 @@ log = logging.getLogger(__name__)
 CLOSED_TEXT = "office_closed_now"
 REOPENED_TEXT = "office_reopened"
 EXTRA_TEXT = "office_extra_opening"
+# the named task that tells the citizens (tickets/tasks.py), and the event marking each told
+TELL_TASK = "tickets.tell_calendar_change"
+NOTICE_EVENT = "calendar_notice"
+BATCH = 200
 
 
 class ClosureError(ValueError):
@@ -58,7 +68,9 @@ class ClosureError(ValueError):
 class Outcome:
     override: OfficeOverride
     deferred: int  # waiting tickets put back to deferred
-    told: int  # citizens told their new time (messages queued)
+    told: int  # citizens to be told their new time (by TELL_TASK after the commit)
+    action: str = "apply"  # or "undo"
+    notices: list[tuple[int, str]] = field(default_factory=list)  # (ticket id, text key)
 
 
 CalendarOf = Callable[[int], OfficeCalendar]
@@ -170,55 +182,136 @@ def _apply(
 ) -> Outcome:
     """`closing`: a closure now, which defers every waiting ticket its calendar now shuts
     (even after hours, when they would otherwise wait for the usual opening); otherwise only
-    those the change itself shut (an extra opening undone while it ran)."""
+    those the change itself shut (an extra opening undone while it ran).
+
+    The tickets change here, in the page's transaction; the citizens are told by the named
+    task `tickets.tell_calendar_change` after the commit, in batches (an office may have
+    thousands of deferred tickets on a Monday morning: no request waits for them)."""
     session.flush()
     after = _calendars(session, office)
-    tickets = _open_tickets(session, office.id, row.queue_id)
-    # held while the citizens are told: the session keeps only what is referenced
-    conversations = _load_conversations(session, tickets)
-    catalog = active_catalog()
-    deferred = told = 0
-    for ticket in tickets:
-        old, new = before(ticket.queue_id), after(ticket.queue_id)
+    verdicts: dict[int, tuple[bool, str | None]] = {}
+
+    def verdict(queue_id: int) -> tuple[bool, str | None]:
+        """For the queue's tickets: (whether waiting ones go back to deferred, the text a
+        deferred one hears, None when its time did not move or moved to now) — the same for
+        every ticket of the queue, so worked out once per queue."""
+        if queue_id not in verdicts:
+            old, new = before(queue_id), after(queue_id)
+            shut = not new.is_open(at) and (closing or old.is_open(at))
+            old_opening, new_opening = _opening(old, at), _opening(new, at)
+            key: str | None = None
+            if new_opening != old_opening and new_opening is not None and new_opening > at:
+                key = later if old_opening is None or new_opening > old_opening else earlier
+            verdicts[queue_id] = (shut, key)
+        return verdicts[queue_id]
+
+    deferred = 0
+    notices: list[tuple[int, str]] = []
+    for ticket in _open_tickets(session, office.id, row.queue_id):
+        shut, key = verdict(ticket.queue_id)
         if ticket.status == "waiting":
-            if new.is_open(at) or not (closing or old.is_open(at)):
+            if not shut:
                 continue
             ticket.status = "deferred"
             ticket.updated_at = at
             add_event(session, ticket, "deferred", actor, override_id=row.id, reason=row.reason)
             deferred += 1
-            key: str | None = later
-        else:  # deferred: told only when their time moved (and not to now: release tells)
-            old_opening, new_opening = _opening(old, at), _opening(new, at)
-            if new_opening == old_opening or new_opening is None or new_opening <= at:
-                continue
-            key = later if old_opening is None or new_opening > old_opening else earlier
-        if key is None:
-            continue
-        opening = _opening(new, at)
-        if opening is None:
-            continue
-        language = _language(session, ticket)
-        notify_citizen(
-            session,
-            ticket,
-            key,
-            at,
-            catalog,
-            ticket=ticket.number,
-            opens_at=format_local(opening, office.timezone, language),
-        )
-        told += 1
+            notices.append((ticket.id, later))
+        elif key is not None:  # deferred: told only when their time moved
+            notices.append((ticket.id, key))
     session.flush()
-    del conversations
+    action = "undo" if row.revoked_at is not None else "apply"
+    if notices:
+        enqueue_after_commit(session, TELL_TASK, row.id, action, at.isoformat(), notices)
     log.info(
-        "office %s override %s: %s tickets deferred, %s citizens told",
+        "office %s override %s (%s): %s tickets deferred, %s citizens to tell",
         office.code,
         row.id,
+        action,
         deferred,
-        told,
+        len(notices),
     )
-    return Outcome(row, deferred, told)
+    return Outcome(row, deferred, len(notices), action, notices)
+
+
+def tell_citizens(
+    session: Session,
+    override_id: int,
+    action: str,
+    at_iso: str,
+    notices: Iterable[Sequence[Any]],
+) -> int:
+    """Tell each citizen of `notices` ([ticket id, text key]) their ticket's new time, from
+    the calendar as it stands; commits per batch. Once per ticket, override and action (a
+    `calendar_notice` event marks it), and only while the ticket is still deferred (one the
+    release let go meanwhile heard "a person will reply" instead). Returns how many were told."""
+    del at_iso  # when the change was made; the citizen hears the time as it stands now
+    pending = [(int(ticket_id), str(key)) for ticket_id, key in notices]
+    catalog = active_catalog()
+    told = 0
+    for start in range(0, len(pending), BATCH):
+        chunk = dict(pending[start : start + BATCH])
+        tickets = list(
+            session.scalars(
+                sa.select(Ticket)
+                .where(Ticket.id.in_(chunk), Ticket.status == "deferred")
+                .order_by(Ticket.created_at, Ticket.id)
+                .with_for_update(skip_locked=True, of=Ticket)
+            )
+        )
+        done = _told_already(session, [t.id for t in tickets], override_id, action)
+        # held while the batch is told: the session keeps only what is referenced
+        conversations = _load_conversations(session, tickets)
+        calendars: dict[tuple[int, int], OfficeCalendar] = {}
+        for ticket in tickets:
+            if ticket.id in done:
+                continue
+            key = (ticket.office_id, ticket.queue_id)
+            if key not in calendars:
+                calendars[key] = calendar_for(session, ticket.office, queue_id=ticket.queue_id)
+            current = now()
+            opening = _opening(calendars[key], current)
+            if opening is None or opening <= current:
+                continue  # open again already: the release tells them
+            language = _language(session, ticket)
+            notify_citizen(
+                session,
+                ticket,
+                chunk[ticket.id],
+                current,
+                catalog,
+                ticket=ticket.number,
+                opens_at=format_local(opening, ticket.office.timezone, language),
+            )
+            add_event(
+                session,
+                ticket,
+                NOTICE_EVENT,
+                override_id=override_id,
+                action=action,
+                text=chunk[ticket.id],
+            )
+            told += 1
+        session.commit()
+        del conversations
+    return told
+
+
+def _told_already(
+    session: Session, ticket_ids: list[int], override_id: int, action: str
+) -> set[int]:
+    if not ticket_ids:
+        return set()
+    rows = session.execute(
+        sa.select(TicketEvent.ticket_id, TicketEvent.data).where(
+            TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.kind == NOTICE_EVENT
+        )
+    )
+    return {
+        ticket_id
+        for ticket_id, data in rows
+        if (data or {}).get("override_id") == override_id and (data or {}).get("action") == action
+    }
 
 
 def _opening(calendar: OfficeCalendar, at: datetime) -> datetime | None:

@@ -11,10 +11,13 @@ import sqlalchemy as sa
 
 from pandawa.audit.models import AuditEvent
 from pandawa.channels.models import Message
+from pandawa.core.outbox import OutboxTask
 from pandawa.hours.models import OfficeOverride
 from pandawa.hours.queries import calendar_for
 from pandawa.provisioning.operations import load_default
+from pandawa.tickets.closure import TELL_TASK
 from pandawa.tickets.models import Ticket
+from pandawa.tickets.tasks import tell_calendar_change
 from tests.harness import csrf_token, reset_throttle, sign_in, with_password
 
 WIB = timezone(timedelta(hours=7))
@@ -73,6 +76,9 @@ def test_close_now_from_the_page(session, client, setting):
     assert "Saat ini tutup" in page
     session.expire_all()
     assert session.get(Ticket, ticket.id).status == "deferred"
+    # the citizens are told by a named task after the commit: run it as a worker would
+    task = session.scalar(sa.select(OutboxTask).where(OutboxTask.name == TELL_TASK))
+    assert tell_calendar_change.run(*task.args) == 1
     body = session.scalar(sa.select(Message.body).where(Message.ticket_id == ticket.id))
     assert "Selasa, 1 Desember 2026 pukul 13.00 WIB" in body
     audit = session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "office_closed"))

@@ -24,6 +24,25 @@ TUESDAY_13 = datetime(2026, 12, 1, 13, 0, tzinfo=WIB)
 WEDNESDAY_08 = datetime(2026, 12, 2, 8, 0, tzinfo=WIB)
 
 
+def _told(session, outcome):
+    """What the named task does after the page's commit: tell the citizens."""
+    if outcome is not None and outcome.notices:
+        closure.tell_citizens(session, outcome.override.id, outcome.action, "", outcome.notices)
+    return outcome
+
+
+def _close_now(session, *args, **kwargs):
+    return _told(session, closure.close_now(session, *args, **kwargs))
+
+
+def _open_extra(session, *args, **kwargs):
+    return _told(session, closure.open_extra(session, *args, **kwargs))
+
+
+def _undo(session, *args, **kwargs):
+    return _told(session, closure.undo(session, *args, **kwargs))
+
+
 def _outbound(session, ticket) -> list[str]:
     return list(
         session.scalars(
@@ -65,7 +84,7 @@ def test_closing_defers_waiting_tickets_and_tells_each_citizen_the_new_time(
     session, clock, office_with
 ):
     office, _queue, supervisor, (waiting, assigned) = office_with("waiting", "assigned")
-    outcome = closure.close_now(
+    outcome = _close_now(
         session, office, until=TUESDAY_13, at=TUESDAY_10, actor=supervisor, reason="Banjir"
     )
     assert (outcome.deferred, outcome.told) == (1, 1)
@@ -92,7 +111,7 @@ def test_closing_defers_waiting_tickets_and_tells_each_citizen_the_new_time(
 
 def test_the_closure_text_in_english(session, office_with):
     office, _queue, supervisor, (waiting,) = office_with("waiting", language="en")
-    closure.close_now(
+    _close_now(
         session, office, until=TUESDAY_13, at=TUESDAY_10, actor=supervisor, reason="Listrik padam"
     )
     assert _outbound(session, waiting) == [
@@ -112,7 +131,7 @@ def test_deferred_citizens_are_told_only_when_their_time_changed(
     )
     clock.set(datetime(2026, 12, 1, 7, 0, tzinfo=WIB))
     # a closure this morning until 07:30 does not move their 08:00: nothing said
-    quiet = closure.close_now(
+    quiet = _close_now(
         session,
         office,
         until=datetime(2026, 12, 1, 7, 30, tzinfo=WIB),
@@ -122,9 +141,7 @@ def test_deferred_citizens_are_told_only_when_their_time_changed(
     )
     assert quiet.told == 0 and _outbound(session, deferred) == []
     # closed until 13:00: their time moved, so they hear it
-    closure.close_now(
-        session, office, until=TUESDAY_13, at=clock.now(), actor=supervisor, reason="Banjir"
-    )
+    _close_now(session, office, until=TUESDAY_13, at=clock.now(), actor=supervisor, reason="Banjir")
     [told] = _outbound(session, deferred)
     assert "Selasa, 1 Desember 2026 pukul 13.00 WIB" in told
 
@@ -133,7 +150,7 @@ def test_release_obeys_the_closure_and_undo_restores_the_calendar(session, clock
     office, _queue, supervisor, (waiting,) = office_with("waiting")
     clock.set(datetime(2026, 12, 1, 14, 0, tzinfo=WIB))
     # closed from 14:00 through Wednesday's hours
-    outcome = closure.close_now(
+    outcome = _close_now(
         session,
         office,
         until=datetime(2026, 12, 2, 15, 0, tzinfo=WIB),
@@ -149,7 +166,7 @@ def test_release_obeys_the_closure_and_undo_restores_the_calendar(session, clock
     assert waiting.status == "deferred"
     # undo at 09:00: the office is open again, release lets the ticket go at its old place
     clock.set(WEDNESDAY_08 + timedelta(hours=1))
-    undone = closure.undo(session, outcome.override, at=clock.now(), actor=supervisor)
+    undone = _undo(session, outcome.override, at=clock.now(), actor=supervisor)
     assert undone is not None and undone.told == 0  # release tells them in a moment
     assert calendar_for(session, office).is_open(clock.now())
     assert release_due(session, clock.now()) == 1
@@ -158,14 +175,14 @@ def test_release_obeys_the_closure_and_undo_restores_the_calendar(session, clock
     assert waiting.released_at == TUESDAY_10  # its place in the queue, not the back of it
     assert "petugas kami akan segera membalas" in _outbound(session, waiting)[-1]
     assert outcome.override.revoked_by_id == supervisor.id  # the row stays as the record
-    assert closure.undo(session, outcome.override, at=clock.now(), actor=supervisor) is None
+    assert _undo(session, outcome.override, at=clock.now(), actor=supervisor) is None
     actions = session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions[-2:] == ["office_closed", "office_override_undone"]
 
 
 def test_undo_after_hours_tells_the_earlier_time(session, clock, office_with):
     office, _queue, supervisor, (waiting,) = office_with("waiting")
-    outcome = closure.close_now(
+    outcome = _close_now(
         session,
         office,
         until=datetime(2026, 12, 3, 15, 0, tzinfo=WIB),  # through Thursday
@@ -174,7 +191,7 @@ def test_undo_after_hours_tells_the_earlier_time(session, clock, office_with):
         reason="Banjir",
     )
     clock.set(datetime(2026, 12, 1, 19, 0, tzinfo=WIB))  # undone on Tuesday evening
-    undone = closure.undo(session, outcome.override, at=clock.now(), actor=supervisor)
+    undone = _undo(session, outcome.override, at=clock.now(), actor=supervisor)
     assert undone.told == 1
     # (the closure's message, still unsent, carries the correction after it)
     assert _outbound(session, waiting)[-1].endswith(
@@ -191,7 +208,7 @@ def test_a_closed_queue_keeps_its_tickets_while_the_office_opens(
     other = make_ticket(
         queue=make_queue(), status="waiting", conversation=make_conversation(office=office)
     )
-    outcome = closure.close_now(
+    outcome = _close_now(
         session,
         office,
         until=TUESDAY_13,
@@ -219,9 +236,7 @@ def test_a_handoff_during_the_closure_is_deferred_to_the_new_time(
     from pandawa.tickets.intake import hand_off
 
     office, queue, supervisor, _ = office_with()
-    closure.close_now(
-        session, office, until=TUESDAY_13, at=TUESDAY_10, actor=supervisor, reason="Banjir"
-    )
+    _close_now(session, office, until=TUESDAY_13, at=TUESDAY_10, actor=supervisor, reason="Banjir")
     conversation = make_conversation(office=office)
     handoff = hand_off(
         session, active_catalog(), conversation, conversation.contact, queue, details={}
@@ -241,7 +256,7 @@ def test_extra_opening_releases_at_its_start_and_tells_the_earlier_time(
     )
     conversation = session.get(Conversation, deferred.conversation_id)
     conversation.contact.language = "en"
-    outcome = closure.open_extra(
+    outcome = _open_extra(
         session,
         office,
         starts_at=datetime(2026, 12, 5, 8, 0, tzinfo=WIB),
@@ -268,7 +283,7 @@ def test_an_opted_out_citizen_is_not_told(session, clock, office_with):
     office, _queue, supervisor, (waiting,) = office_with("waiting")
     conversation = session.get(Conversation, waiting.conversation_id)
     conversation.contact.opted_out_at = clock.now()
-    outcome = closure.close_now(
+    outcome = _close_now(
         session, office, until=TUESDAY_13, at=TUESDAY_10, actor=supervisor, reason="Banjir"
     )
     assert waiting.status == "deferred"
@@ -280,9 +295,7 @@ def test_past_the_window_only_the_approved_template_goes(session, clock, office_
     office, _queue, supervisor, (waiting,) = office_with("waiting")
     conversation = session.get(Conversation, waiting.conversation_id)
     conversation.last_inbound_at = TUESDAY_10 - timedelta(days=2)
-    closure.close_now(
-        session, office, until=TUESDAY_13, at=TUESDAY_10, actor=supervisor, reason="Banjir"
-    )
+    _close_now(session, office, until=TUESDAY_13, at=TUESDAY_10, actor=supervisor, reason="Banjir")
     [message] = session.scalars(
         sa.select(Message).where(Message.ticket_id == waiting.id, Message.direction == "out")
     ).all()
@@ -292,9 +305,7 @@ def test_past_the_window_only_the_approved_template_goes(session, clock, office_
 def test_a_closure_must_end_after_it_starts(session, office_with):
     office, _queue, supervisor, _ = office_with()
     with pytest.raises(closure.ClosureError):
-        closure.close_now(
-            session, office, until=TUESDAY_10, at=TUESDAY_10, actor=supervisor, reason="x"
-        )
+        _close_now(session, office, until=TUESDAY_10, at=TUESDAY_10, actor=supervisor, reason="x")
 
 
 def test_default_end_is_the_end_of_todays_hours_or_of_the_next_opening(session, office_with):
@@ -317,7 +328,7 @@ def test_undoing_extra_hours_while_they_run_defers_again_and_says_so(
     deferred = make_ticket(
         queue=queue, status="deferred", conversation=make_conversation(office=office)
     )
-    outcome = closure.open_extra(
+    outcome = _open_extra(
         session,
         office,
         starts_at=datetime(2026, 12, 5, 8, 0, tzinfo=WIB),
@@ -329,7 +340,7 @@ def test_undoing_extra_hours_while_they_run_defers_again_and_says_so(
     clock.set(datetime(2026, 12, 5, 8, 0, tzinfo=WIB))
     assert release_due(session, clock.now()) == 1 and deferred.status == "waiting"
     clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=WIB))  # no officers came: undone
-    undone = closure.undo(session, outcome.override, at=clock.now(), actor=supervisor)
+    undone = _undo(session, outcome.override, at=clock.now(), actor=supervisor)
     assert (undone.deferred, undone.told) == (1, 1)
     assert deferred.status == "deferred"
     assert _outbound(session, deferred)[-1].endswith(
@@ -341,7 +352,7 @@ def test_undoing_extra_hours_while_they_run_defers_again_and_says_so(
 def test_extra_hours_leave_tickets_waiting_after_hours_alone(session, clock, office_with):
     office, _queue, supervisor, (waiting,) = office_with("waiting")
     clock.set(datetime(2026, 12, 1, 16, 0, tzinfo=WIB))  # after hours, still in the queue
-    outcome = closure.open_extra(
+    outcome = _open_extra(
         session,
         office,
         starts_at=datetime(2026, 12, 5, 8, 0, tzinfo=WIB),
@@ -352,3 +363,28 @@ def test_extra_hours_leave_tickets_waiting_after_hours_alone(session, clock, off
     )
     assert (outcome.deferred, outcome.told) == (0, 0)
     assert waiting.status == "waiting" and _outbound(session, waiting) == []
+
+
+def test_the_telling_task_is_safe_to_run_twice(session, office_with):
+    office, _queue, supervisor, (waiting,) = office_with("waiting")
+    outcome = closure.close_now(
+        session, office, until=TUESDAY_13, at=TUESDAY_10, actor=supervisor, reason="Banjir"
+    )
+    args = (outcome.override.id, outcome.action, TUESDAY_10.isoformat(), outcome.notices)
+    assert closure.tell_citizens(session, *args) == 1
+    assert closure.tell_citizens(session, *args) == 0
+    assert len(_outbound(session, waiting)) == 1
+
+
+def test_a_ticket_released_before_the_task_runs_is_not_told_the_old_news(
+    session, clock, office_with
+):
+    office, _queue, supervisor, (waiting,) = office_with("waiting")
+    outcome = closure.close_now(
+        session, office, until=TUESDAY_13, at=TUESDAY_10, actor=supervisor, reason="Banjir"
+    )
+    clock.set(TUESDAY_13)  # the broker was down until the closure ended
+    assert release_due(session, TUESDAY_13) == 1
+    args = (outcome.override.id, outcome.action, TUESDAY_10.isoformat(), outcome.notices)
+    assert closure.tell_citizens(session, *args) == 0
+    assert all("ditutup sementara" not in body for body in _outbound(session, waiting))
