@@ -49,6 +49,10 @@ ACTIONS = frozenset(
         "contact_unblocked",
         # a ticket's resolution taken back in the console (issue 16)
         "resolve_undone",
+        # an office or queue closed now, extra opening hours, and their undo (issue 17)
+        "office_closed",
+        "office_opened",
+        "office_override_undone",
     }
 )
 

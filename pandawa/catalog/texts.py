@@ -94,6 +94,16 @@ TEXT_SPECS: dict[str, TextSpec] = {
     "nik_birth_date": _spec(doc="a NIK whose digits 7–12 are no date of birth"),
     "status_office_opens": _spec("opens_at", doc="in the `status` reply, office closed"),
     "status_office_open_until": _spec("closes_at", doc="in the `status` reply, office open"),
+    # issue 17: a supervisor closes an office or queue now, opens extra hours, or undoes it
+    "office_closed_now": _spec(
+        "ticket", "opens_at", doc="the office (or the queue) was closed now; the new time"
+    ),
+    "office_reopened": _spec(
+        "ticket", "opens_at", doc="a closure was undone: the ticket is handled earlier again"
+    ),
+    "office_extra_opening": _spec(
+        "ticket", "opens_at", doc="extra opening hours: a deferred ticket is handled earlier"
+    ),
 }
 REQUIRED_TEXTS = tuple(key for key, spec in TEXT_SPECS.items() if spec.required)
 

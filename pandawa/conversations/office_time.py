@@ -39,7 +39,7 @@ def greeting(session: Session, catalog: Catalog, conversation: Conversation, lan
 def office_hours_line(session: Session, catalog: Catalog, ticket: Ticket, language: str) -> str:
     """When the office opens next, or until when it is open today ("" when it never closes)."""
     office = ticket.office
-    calendar = calendar_for(session, office)
+    calendar = calendar_for(session, office, queue_id=ticket.queue_id)  # its queue's closures
     at = now()
     if calendar.is_open(at):
         closes = calendar.next_closing(at)

@@ -150,6 +150,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "d_lead": "Periode {first} s.d. {last}: tiket {filters}.",
         "d_lead_all": "Periode {first} s.d. {last}: semua tiket.",
         "d_and": " dan ",
+        # issue 17: the board's link to an office's hours page (dashboard/hours.py)
+        "office_hours_link": "Tutup / buka tambahan",
     },
     "en": {
         "app": "Pandawa Supervisor Dashboard",
@@ -285,6 +287,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "d_lead": "Period {first} to {last}: tickets {filters}.",
         "d_lead_all": "Period {first} to {last}: all tickets.",
         "d_and": " and ",
+        # issue 17: the board's link to an office's hours page (dashboard/hours.py)
+        "office_hours_link": "Close / open extra hours",
     },
 }
 

@@ -52,13 +52,16 @@ class OfficeClosure(db.Model):
 
 class OfficeOverride(db.Model):
     """A supervisor opened early or closed for the day: [starts_at, ends_at) is forced open or
-    closed whatever the weekly hours say. Rows are never edited: they are the record."""
+    closed whatever the weekly hours say. Rows are never edited: they are the record (an undo
+    only stamps `revoked_at`/`revoked_by_id`, after which the calendar ignores the row)."""
 
     __tablename__ = "office_override"
     __table_args__ = (
         CheckConstraint("kind IN ('open', 'closed')", name="kind_known"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_office_override_office_id_ends_at", "office_id", "ends_at"),
+        # issue 17: a queue is only ever closed on its own (an extra opening is the office's)
+        CheckConstraint("queue_id IS NULL OR kind = 'closed'", name="queue_only_closed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,3 +72,11 @@ class OfficeOverride(db.Model):
     reason: Mapped[str] = mapped_column(String(200), default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # issue 17: one queue of the office closed (its tickets there are treated as closed);
+    # NULL: the whole office
+    queue_id: Mapped[int | None] = mapped_column(ForeignKey("queue.id", ondelete="CASCADE"))
+    # an undo from the board: the row stays as the record, the calendar no longer obeys it
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )

@@ -7,7 +7,7 @@ changed the calendar and why; the log says that it happened, without personal da
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -121,6 +121,43 @@ def override_now(
     return _override(session, office, kind, at, ends_at, actor_id, reason)
 
 
+def add_override(
+    session: Session,
+    office: Office,
+    kind: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    actor_id: int | None = None,
+    reason: str = "",
+    queue_id: int | None = None,
+) -> OfficeOverride:
+    """Force [starts_at, ends_at) open or closed for the office (`queue_id`: closed for that
+    queue's tickets in the office only; a queue is never opened on its own)."""
+    if kind not in ("open", "closed"):
+        raise ValueError(f"an override opens or closes, not {kind!r}")
+    if ends_at <= starts_at:
+        raise ValueError("an override ends after it starts")
+    if queue_id is not None and kind != "closed":
+        raise ValueError("a queue is only ever closed on its own; open the office instead")
+    starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)  # stored in UTC
+    return _override(session, office, kind, starts_at, ends_at, actor_id, reason, queue_id)
+
+
+def revoke_override(
+    session: Session, row: OfficeOverride, *, actor_id: int | None, at: datetime
+) -> bool:
+    """Undo an override: the calendar no longer obeys it, the row stays as the record.
+    False when it was undone already."""
+    if row.revoked_at is not None:
+        return False
+    row.revoked_at = at
+    row.revoked_by_id = actor_id
+    session.flush()
+    log.info("office override %s undone by user %s", row.id, actor_id)
+    return True
+
+
 def _override(
     session: Session,
     office: Office,
@@ -129,6 +166,7 @@ def _override(
     ends_at: datetime,
     actor_id: int | None,
     reason: str,
+    queue_id: int | None = None,
 ) -> OfficeOverride:
     row = OfficeOverride(
         office_id=office.id,
@@ -138,6 +176,7 @@ def _override(
         reason=_reason(reason),
         actor_id=actor_id,
         created_at=now(),
+        queue_id=queue_id,
     )
     session.add(row)
     session.flush()

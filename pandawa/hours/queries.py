@@ -8,11 +8,12 @@ on one machine is seen by every other at once.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
@@ -110,25 +111,60 @@ def _closures_query(office_ids: list[int]) -> sa.Select:
     )
 
 
-def _overrides_query(office_ids: list[int]) -> sa.Select:
+def _overrides_query(office_ids: list[int], *, queues: bool = False) -> sa.Select:
+    """The office-wide overrides in force or recent (`queues`: the queue-level ones instead);
+    an undone override is the record only, never the calendar."""
     # tuple order is creation order: a later override wins where two overlap
     return (
         sa.select(OfficeOverride)
         .where(
             OfficeOverride.office_id.in_(office_ids),
             OfficeOverride.ends_at > now() - OVERRIDE_LOOKBACK,
+            OfficeOverride.revoked_at.is_(None),
+            OfficeOverride.queue_id.is_not(None) if queues else OfficeOverride.queue_id.is_(None),
         )
         .order_by(OfficeOverride.created_at, OfficeOverride.id)
     )
 
 
-def calendar_for(session: Session, office: Office, years: range | None = None) -> OfficeCalendar:
+def calendar_for(
+    session: Session, office: Office, years: range | None = None, queue_id: int | None = None
+) -> OfficeCalendar:
     """The office's calendar now: weekly hours, holidays of `years` (default: around now),
-    catalogue closures, operator closures and recent overrides."""
+    catalogue closures, operator closures and recent overrides. With `queue_id`: the calendar
+    of that queue's tickets in the office (the office's, plus the queue's own closures)."""
     specs = _catalogue_specs()
     closures = list(session.scalars(_closures_query([office.id])))
     overrides = list(session.scalars(_overrides_query([office.id])))
-    return _assemble(office, specs.get(office.code), closures, overrides, years)
+    calendar = _assemble(office, specs.get(office.code), closures, overrides, years)
+    if queue_id is None:
+        return calendar
+    own = session.scalars(
+        _overrides_query([office.id], queues=True).where(OfficeOverride.queue_id == queue_id)
+    )
+    return with_overrides(calendar, list(own))
+
+
+def with_overrides(calendar: OfficeCalendar, rows: Iterable[OfficeOverride]) -> OfficeCalendar:
+    """`calendar` with the override rows `rows` applied after its own (later ones win)."""
+    extra = tuple(Override(row.starts_at, row.ends_at, row.kind) for row in rows)
+    if not extra:
+        return calendar
+    return dataclasses.replace(calendar, overrides=calendar.overrides + extra)
+
+
+def queue_calendars(
+    session: Session, calendars: Mapping[int, OfficeCalendar]
+) -> dict[tuple[int, int], OfficeCalendar]:
+    """{(office id, queue id): calendar} for the queues with closures of their own in force or
+    recent, built on the office calendars `calendars` (from `calendars_for_offices`) in one
+    query; any other queue's tickets follow their office's calendar."""
+    if not calendars:
+        return {}
+    rows: dict[tuple[int, int], list[OfficeOverride]] = defaultdict(list)
+    for row in session.scalars(_overrides_query(list(calendars), queues=True)):
+        rows[(row.office_id, row.queue_id)].append(row)  # type: ignore[index]
+    return {key: with_overrides(calendars[key[0]], own) for key, own in rows.items()}
 
 
 def calendars_for_offices(session: Session) -> dict[int, OfficeCalendar]:
@@ -172,3 +208,34 @@ def catalogue_closures(office: Office) -> list[tuple[date, str]]:
 def office_holidays(office: Office, years: range) -> dict[date, str]:
     """The package holidays that apply to the office (catalogue's calendar, else default)."""
     return _static_days(_catalogue_specs().get(office.code), years)[0]
+
+
+def overrides_in_force(
+    session: Session, office_id: int, at: datetime, history: int = 10
+) -> tuple[list[OfficeOverride], list[OfficeOverride]]:
+    """The office's overrides (office-wide and per queue): those in force or ahead at `at`
+    and not undone, soonest first; and the latest `history` others (ended or undone), newest
+    first — the record the page shows."""
+    current = list(
+        session.scalars(
+            sa.select(OfficeOverride)
+            .where(
+                OfficeOverride.office_id == office_id,
+                OfficeOverride.ends_at > at,
+                OfficeOverride.revoked_at.is_(None),
+            )
+            .order_by(OfficeOverride.starts_at, OfficeOverride.id)
+        )
+    )
+    past = list(
+        session.scalars(
+            sa.select(OfficeOverride)
+            .where(
+                OfficeOverride.office_id == office_id,
+                sa.or_(OfficeOverride.ends_at <= at, OfficeOverride.revoked_at.is_not(None)),
+            )
+            .order_by(OfficeOverride.created_at.desc(), OfficeOverride.id.desc())
+            .limit(history)
+        )
+    )
+    return current, past

@@ -41,7 +41,8 @@ def hand_off(
     language = contact.language or "id"
     office = session.get(Office, conversation.office_id)
     assert office is not None, "a conversation is routed to an office before any handoff"
-    calendar = calendar_for(session, office)
+    # the queue's calendar: an emergency closure of the office or of this queue defers too
+    calendar = calendar_for(session, office, queue_id=queue.id)
     at = now()
     is_open = calendar.is_open(at)
     ticket = open_ticket(
@@ -80,7 +81,7 @@ def position_replies(
     """The citizen's place in the queue and an honest estimate (none without online agents)."""
     at = at or now()
     if calendar is None:
-        calendar = calendar_for(session, ticket.office)
+        calendar = calendar_for(session, ticket.office, queue_id=ticket.queue_id)
     position = estimates.queue_position(session, ticket)
     wait = estimates.estimate_wait_seconds(session, ticket, position, at, calendar)
     if wait is None:

@@ -218,9 +218,9 @@ def _record_first_response(session: Session, ticket: Ticket, at: Any) -> None:
     business seconds (a Friday 16:00 ticket answered Monday 08:10 waited 10 business minutes)."""
     ticket.first_response_at = at
     ticket.wait_seconds = int((at - ticket.created_at).total_seconds())
-    ticket.wait_business_seconds = calendar_for(session, ticket.office).business_seconds(
-        ticket.created_at, at
-    )
+    ticket.wait_business_seconds = calendar_for(
+        session, ticket.office, queue_id=ticket.queue_id
+    ).business_seconds(ticket.created_at, at)
 
 
 def transfer(

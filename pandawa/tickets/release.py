@@ -19,7 +19,7 @@ from pandawa.citizens.models import Contact, Conversation
 from pandawa.hours.calendar import OfficeCalendar
 from pandawa.hours.formatting import format_local
 from pandawa.hours.models import Office
-from pandawa.hours.queries import calendars_for_offices
+from pandawa.hours.queries import calendars_for_offices, queue_calendars
 from pandawa.tickets.models import Ticket
 from pandawa.tickets.notify import notify_citizen
 from pandawa.tickets.operations import add_event
@@ -35,13 +35,17 @@ NOTICE_WITHIN = timedelta(hours=2)
 def release_due(session: Session, at: datetime) -> int:
     """Release every deferred ticket of every office open at `at`; commits per batch."""
     released = 0
-    for office_id, calendar in calendars_for_offices(session).items():
+    calendars = calendars_for_offices(session)
+    # a queue closed on its own (issue 17) keeps its deferred tickets while its office opens
+    own = queue_calendars(session, calendars)
+    for office_id, calendar in calendars.items():
         if not calendar.is_open(at):
             continue
+        shut = [q for (o, q), cal in own.items() if o == office_id and not cal.is_open(at)]
         # a second beat (or a slow first one) skips an office another releaser is working
         # on: batches then commit, and their notifications queue, strictly oldest first
         while _release_turn(session, office_id) and (
-            batch := _locked_batch(session, office_id, at)
+            batch := _locked_batch(session, office_id, at, shut)
         ):
             # held while the batch is told: the session keeps only what is referenced
             conversations = _load_conversations(session, batch)
@@ -50,7 +54,8 @@ def release_due(session: Session, at: datetime) -> int:
             # then each citizen is told, oldest first
             for ticket in batch:
                 ticket.status = "waiting"
-                ticket.released_at = at
+                # a ticket deferred by an emergency closure (issue 17) keeps its place
+                ticket.released_at = ticket.released_at or at
                 ticket.updated_at = at
                 add_event(session, ticket, "released", deferred_since=ticket.created_at.isoformat())
             session.flush()
@@ -83,12 +88,17 @@ def _load_conversations(session: Session, batch: list[Ticket]) -> list[Conversat
         return list(session.scalars(sa.select(Conversation).where(Conversation.id.in_(ids))))
 
 
-def _locked_batch(session: Session, office_id: int, at: datetime) -> list[Ticket]:
+def _locked_batch(
+    session: Session, office_id: int, at: datetime, shut_queues: list[int]
+) -> list[Ticket]:
     return list(
         session.scalars(
             sa.select(Ticket)
             .where(
-                Ticket.office_id == office_id, Ticket.status == "deferred", Ticket.created_at <= at
+                Ticket.office_id == office_id,
+                Ticket.status == "deferred",
+                Ticket.created_at <= at,
+                Ticket.queue_id.not_in(shut_queues) if shut_queues else sa.true(),
             )
             .order_by(Ticket.created_at, Ticket.id)
             .limit(BATCH)

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from pandawa.core.clock import now
 from pandawa.core.extensions import db
-from pandawa.tickets import assign, idle, release, returns, undo
+from pandawa.tickets import assign, closure, idle, release, returns, undo
 
 
 @shared_task(name="tickets.release_deferred", acks_late=True)
@@ -65,5 +65,15 @@ def announce_resolved(ticket_id: int, resolved_at: str) -> bool:
         told = undo.announce_resolved(db.session, ticket_id, resolved_at)
         db.session.commit()
         return told
+    finally:
+        db.session.rollback()
+
+
+@shared_task(name="tickets.tell_calendar_change", acks_late=True)
+def tell_calendar_change(override_id: int, action: str, at: str, notices: list) -> int:
+    """Issue 17: the citizens whose time an emergency closure, extra opening or undo changed
+    hear the new time (commits per batch; once per ticket, so safe to run twice)."""
+    try:
+        return closure.tell_citizens(db.session, override_id, action, at, notices)
     finally:
         db.session.rollback()

@@ -62,7 +62,7 @@ def tell_citizen(session: Session, *, ticket: Ticket, at: datetime, **_: Any) ->
             )
             return None
         return queue_ticket_template(session, spec, ticket, conversation, provider_name(), values)
-    calendar = calendar_for(session, office)
+    calendar = calendar_for(session, office, queue_id=ticket.queue_id)
     parts = [catalog.text(TEXT, language, **values)]
     if ticket.status != "deferred":
         parts.extend(position_replies(session, catalog, ticket, language, calendar, at))
