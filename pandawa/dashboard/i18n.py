@@ -150,6 +150,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "d_lead": "Periode {first} s.d. {last}: tiket {filters}.",
         "d_lead_all": "Periode {first} s.d. {last}: semua tiket.",
         "d_and": " dan ",
+        # one definition of every figure (issue 17)
+        "reopened": "Dibuka kembali",
     },
     "en": {
         "app": "Pandawa Supervisor Dashboard",
@@ -285,6 +287,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "d_lead": "Period {first} to {last}: tickets {filters}.",
         "d_lead_all": "Period {first} to {last}: all tickets.",
         "d_and": " and ",
+        # one definition of every figure (issue 17)
+        "reopened": "Reopened",
     },
 }
 

@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.orm import Session
 
 from pandawa.core.clock import as_utc, now
@@ -32,6 +33,8 @@ from pandawa.reports import figures as fig
 from pandawa.reports import series
 from pandawa.reports.models import FiguresSnapshot
 from pandawa.reports.scope import Scope, agency_timezone, scope_for_days
+from pandawa.tickets.models import Ticket
+from pandawa.tickets.signals import ticket_transferred
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +114,44 @@ def refresh_standard(session: Session) -> int:
             store(session, snapshot_key(scope), compute(session, AllQueues(), scope))
             count += 1
     return count
+
+
+def forget_ranges_with(session: Session, ticket: Ticket, at: datetime) -> int:
+    """Drop the kept ranges that hold `ticket` (created on one of their days): a transfer
+    moves it from one queue's row (and its agent's) to another's, and the page, the CSV and
+    the API, which all read the kept range, must show it where it is now, not in five
+    minutes. The next request or the beat's refresh (two minutes) computes them again.
+    Only rows fresh enough to be read are looked at: a handful. Flushes; returns how many."""
+    created = as_utc(ticket.created_at)
+    keys = session.scalars(
+        sa.select(FiguresSnapshot.key).where(FiguresSnapshot.computed_at >= at - PAST_FRESH_FOR)
+    )
+    stale = [key for key in keys if _covers(key, created)]
+    if stale:
+        session.execute(sa.delete(FiguresSnapshot).where(FiguresSnapshot.key.in_(stale)))
+    return len(stale)
+
+
+def _covers(key: str, at: datetime) -> bool:
+    """Whether the range of a snapshot key (`snapshot_key`) holds the local day of `at`."""
+    args = dict(part.partition("=")[::2] for part in key.partition("?")[2].split("&"))
+    try:
+        day = at.astimezone(ZoneInfo(args["tz"])).date()
+        return date.fromisoformat(args["from"]) <= day <= date.fromisoformat(args["to"])
+    except (KeyError, ValueError):
+        return True  # not a key we understand: forgetting it costs one computation
+
+
+def _transferred(session: Session, *, ticket: Ticket, at: datetime, **_: Any) -> None:
+    count = forget_ranges_with(session, ticket, at)
+    if count:
+        log.info("figures: %s kept ranges dropped after ticket %s moved", count, ticket.id)
+
+
+def init_app(app: Flask) -> None:
+    """Connect the transfer receiver (`tickets.signals.ticket_transferred`, in the
+    transfer's transaction)."""
+    ticket_transferred.connect(_transferred)
 
 
 def snapshot_key(scope: Scope) -> str:
