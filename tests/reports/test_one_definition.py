@@ -157,7 +157,7 @@ def _page_rows(html: str, table_id: str) -> dict[str, dict[str, Any]]:
     assert table, table_id
     rows = {}
     for key, body in re.findall(r'<tr data-key="([^"]+)"[^>]*>(.*?)</tr>', table.group(), re.S):
-        values = re.findall(r'<data data-name="([^"]+)" value="([^"]*)">', body)
+        values = re.findall(r'<data data-name="([^"]+)" value="([^"]*)"[^>]*>', body)
         rows[key] = {name: _number(value) for name, value in values}
     return rows
 
