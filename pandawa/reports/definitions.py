@@ -16,8 +16,8 @@ The rules a supervisor can rely on (the README's dashboard paragraph says the sa
   the one that served it, the one its row in `/dashboard/tickets` and `tickets.csv` names — for
   every figure (created, waits, SLA against that queue's target, handle, resolution,
   satisfaction). Summing `tickets.csv` by its `queue` column gives `figures.csv`. A transfer
-  moves the ticket's whole row at once, on every surface: the kept ranges holding it are
-  dropped in the transfer's transaction (`snapshots.forget_ranges_with`).
+  moves the ticket's whole row at once, on every surface: a kept range holding it is computed
+  again on its next reading (`snapshots.note_moved`).
 - **A ticket counts for the agent who holds it** (or resolved it); a transferred ticket loses
   its holder until someone claims it in the new queue.
 - **Times come from the ticket's own stamps**, fixed once: the wait is `created_at` to the

@@ -9,7 +9,9 @@ days, for all offices and for each office) every two minutes and stores each as 
 the page reads that row. Any other range is computed on its first request and kept for a while.
 
 The stored numbers are exactly what `figures.py` computes (the tests hold them to hand-computed
-values); they are at most `FRESH_FOR` old and the page says when they were computed. Snapshots
+values); they are at most `FRESH_FOR` old and the page says when they were computed, and never
+older than a transfer of one of their tickets (`note_moved`: the page, figures.csv and the
+API read these rows, so a moved ticket must move on all of them at once). Snapshots
 are shared by supervisors and admins (who see every queue); an agent's figures, over their own
 queues only, are always computed on request.
 """
@@ -94,7 +96,11 @@ def page_figures(session: Session, user: Any, scope: Scope) -> FiguresPage:
     key = snapshot_key(scope)
     row = session.get(FiguresSnapshot, key)
     at = now()
-    if row is not None and as_utc(row.computed_at) >= at - _fresh_for(scope, at):
+    if (
+        row is not None
+        and as_utc(row.computed_at) >= at - _fresh_for(scope, at)
+        and not _moved_since(session, scope, as_utc(row.computed_at))
+    ):
         return decode(row.payload)
     page = compute(session, AllQueues(), scope)
     store(session, key, page)
@@ -116,36 +122,38 @@ def refresh_standard(session: Session) -> int:
     return count
 
 
-def forget_ranges_with(session: Session, ticket: Ticket, at: datetime) -> int:
-    """Drop the kept ranges that hold `ticket` (created on one of their days): a transfer
-    moves it from one queue's row (and its agent's) to another's, and the page, the CSV and
-    the API, which all read the kept range, must show it where it is now, not in five
-    minutes. The next request or the beat's refresh (two minutes) computes them again.
-    Only rows fresh enough to be read are looked at: a handful. Flushes; returns how many."""
-    created = as_utc(ticket.created_at)
-    keys = session.scalars(
-        sa.select(FiguresSnapshot.key).where(FiguresSnapshot.computed_at >= at - PAST_FRESH_FOR)
+# the latest transfer of a ticket created on a UTC day: a row of the same table, "moved?day=…"
+MOVED = "moved?day="
+
+
+def note_moved(session: Session, ticket: Ticket, at: datetime) -> None:
+    """Remember that a ticket created on its UTC day moved at `at`: a transfer takes it from
+    one queue's row (and its agent's) to another's, and the page, the CSV and the API, which
+    all read the kept range, must show it where it is now, not in five minutes.
+    `page_figures` computes a kept range again when a ticket of its days moved since it was
+    computed (also one the beat was computing meanwhile). A row of its own, never a kept
+    range's: a transfer waits for no refresh in progress. Flushes."""
+    day = as_utc(ticket.created_at).date().isoformat()
+    _upsert(session, MOVED + day, at, {})
+
+
+def _moved_since(session: Session, scope: Scope, computed_at: datetime) -> bool:
+    """Whether a ticket created in the scope's UTC days moved at or after `computed_at`: one
+    probe of the primary key's range (ISO days sort as text)."""
+    latest = session.scalar(
+        sa.select(FiguresSnapshot.computed_at)
+        .where(
+            FiguresSnapshot.key >= MOVED + scope.start.date().isoformat(),
+            FiguresSnapshot.key <= MOVED + scope.end.date().isoformat(),
+        )
+        .order_by(FiguresSnapshot.computed_at.desc())
+        .limit(1)
     )
-    stale = [key for key in keys if _covers(key, created)]
-    if stale:
-        session.execute(sa.delete(FiguresSnapshot).where(FiguresSnapshot.key.in_(stale)))
-    return len(stale)
-
-
-def _covers(key: str, at: datetime) -> bool:
-    """Whether the range of a snapshot key (`snapshot_key`) holds the local day of `at`."""
-    args = dict(part.partition("=")[::2] for part in key.partition("?")[2].split("&"))
-    try:
-        day = at.astimezone(ZoneInfo(args["tz"])).date()
-        return date.fromisoformat(args["from"]) <= day <= date.fromisoformat(args["to"])
-    except (KeyError, ValueError):
-        return True  # not a key we understand: forgetting it costs one computation
+    return latest is not None and as_utc(latest) >= computed_at
 
 
 def _transferred(session: Session, *, ticket: Ticket, at: datetime, **_: Any) -> None:
-    count = forget_ranges_with(session, ticket, at)
-    if count:
-        log.info("figures: %s kept ranges dropped after ticket %s moved", count, ticket.id)
+    note_moved(session, ticket, at)
 
 
 def init_app(app: Flask) -> None:
@@ -160,7 +168,11 @@ def snapshot_key(scope: Scope) -> str:
 
 
 def store(session: Session, key: str, page: FiguresPage) -> None:
-    values = {"key": key, "computed_at": page.computed_at, "payload": encode(page)}
+    _upsert(session, key, page.computed_at, encode(page))
+
+
+def _upsert(session: Session, key: str, computed_at: datetime, payload: dict) -> None:
+    values = {"key": key, "computed_at": computed_at, "payload": payload}
     table = FiguresSnapshot.__table__
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
