@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session, defaultload
 from pandawa.accounts.models import User
 from pandawa.channels.models import Message
 from pandawa.citizens.models import Contact, Conversation
-from pandawa.core.clock import as_utc
 from pandawa.core.extensions import db
 from pandawa.hours.models import Office
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket, queue_member
@@ -195,41 +194,6 @@ def ticket_messages(ticket_id: int) -> list[tuple[Message, str | None]]:
     """Every message of a ticket, oldest first, with its author's email (None: citizen/bot)."""
     rows = db.session.execute(_ticket_messages(), {"ticket_id": ticket_id})
     return [(message, email) for message, email in rows]
-
-
-@dataclass
-class QueueLoad:
-    queue: Queue
-    waiting: int
-    deferred: int
-    assigned: int
-    oldest_released_at: datetime | None
-
-
-def queue_loads(user: User) -> list[QueueLoad]:
-    """Open-ticket counts for each active queue `user` sees: one GROUP BY query."""
-    open_ticket = sa.and_(Ticket.queue_id == Queue.id, Ticket.status.in_(OPEN_STATUSES))
-
-    def count(status: str) -> sa.ColumnElement[int]:
-        return sa.func.count(Ticket.id).filter(Ticket.status == status)
-
-    stmt = (
-        sa.select(
-            Queue,
-            count("waiting"),
-            count("deferred"),
-            count("assigned"),
-            sa.func.min(Ticket.released_at).filter(Ticket.status == "waiting"),
-        )
-        .outerjoin(Ticket, open_ticket)
-        .where(Queue.is_active, visible_queues_clause(user))
-        .group_by(Queue.id)
-        .order_by(Queue.code)
-    )
-    return [
-        QueueLoad(queue, waiting, deferred, assigned, as_utc(oldest))
-        for queue, waiting, deferred, assigned, oldest in db.session.execute(stmt)
-    ]
 
 
 def percentile(ordered: Sequence[float], fraction: float) -> float | None:
