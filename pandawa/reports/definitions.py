@@ -41,7 +41,9 @@ class Definition:
 
     name: str
     rule: str
-    page: str | None  # the `data-name` of its `<data>` element on the figures page or board
+    # range figures: the `data-name` of its `<data>` on the figures page; live figures: its key
+    # in the board's JSON (`/dashboard/board?format=json`)
+    page: str | None
     csv: str | None  # the column of figures.csv
     api: str  # its key in the items of /api/v1/stats/queues (and /stats/agents)
     metric: str | None = None  # the /metrics family (per queue)
