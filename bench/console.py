@@ -325,8 +325,9 @@ def explain(app, agent_id: int) -> dict:
     from pandawa.accounts.models import User
     from pandawa.console.queries import work_page
     from pandawa.core.extensions import db
-    from pandawa.tickets import queries
+    from pandawa.reports.board import queue_counts
     from pandawa.tickets.claims import claim_next
+    from pandawa.tickets.queries import visible_queues_clause
 
     plans: dict[str, list[str]] = {}
     with app.app_context():
@@ -344,7 +345,7 @@ def explain(app, agent_id: int) -> dict:
             work_page(db.session, user)
             work = [c for c in captured if "LATERAL" in c[0]]
             captured.clear()
-            queries.queue_loads(user)
+            queue_counts(db.session, visible_queues_clause(user))
             loads = list(captured)
             captured.clear()
             claim_next(db.session, user)

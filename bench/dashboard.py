@@ -307,7 +307,6 @@ def print_report(result: dict, out: Path) -> None:
 def _calls(session, user, scope, scope_q) -> list[tuple[str, object]]:
     from pandawa.dashboard import drilldown
     from pandawa.reports import board, figures, series, snapshots
-    from pandawa.tickets import queries
 
     f = figures
     return [
@@ -325,7 +324,7 @@ def _calls(session, user, scope, scope_q) -> list[tuple[str, object]]:
             "drilldown.ticket_rows (first page)",
             lambda: drilldown.ticket_rows(session, user, scope, drilldown.Drill(), cursor=None),
         ),
-        ("tickets.queries.queue_stats", lambda: queries.queue_stats(user, scope.start, scope.end)),
+        ("board.live_queues (/metrics, /api/v1/stats/queues)", lambda: _live(board, session)),
         (
             "snapshots.compute (a whole figures page)",
             lambda: snapshots.compute(session, user, scope),
@@ -335,6 +334,12 @@ def _calls(session, user, scope, scope_q) -> list[tuple[str, object]]:
             lambda: snapshots.refresh_standard(session),
         ),
     ]
+
+
+def _live(board, session):
+    from pandawa.core.clock import now
+
+    return board.live_queues(session, None, now())
 
 
 def profile_functions(app, email: str, queue_code: str, args) -> dict:

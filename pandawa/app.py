@@ -45,6 +45,7 @@ from pandawa.health import views as health_views
 from pandawa.hours.cli import closures_group, hours_group, office_group
 from pandawa.privacy.cli import privacy_group
 from pandawa.provisioning.cli import catalog_group
+from pandawa.reports import snapshots as figure_snapshots
 from pandawa.simulator import views as simulator_views
 from pandawa.tickets import consent as ticket_consent
 from pandawa.tickets import live as ticket_live
@@ -92,6 +93,7 @@ def create_app(
     ticket_consent.init_app(app)
     transfer_notice.init_app(app)
     shell.init_app(app)
+    figure_snapshots.init_app(app)
     _register_blueprints(app, settings)
     # every model is imported by now: resolve relationships and backrefs (tickets gives User
     # its `queues`) before the first request, not lazily inside whichever query comes first

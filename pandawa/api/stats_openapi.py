@@ -19,6 +19,8 @@ def _figure_properties() -> dict[str, Any]:
         "sla_met": "first response within the queue's SLA target, in business time",
         "sla_counted": "answered tickets plus unanswered ones past the SLA target",
         "satisfaction_count": "1-5 ratings given",
+        "reopened": "of those, reopened at least once because the citizen wrote again soon "
+        "after the resolution",
     }
     props: dict[str, Any] = {k: {"type": "integer", "description": d} for k, d in counts.items()}
     for measure, meaning in (
@@ -45,14 +47,16 @@ def _figure_properties() -> dict[str, Any]:
 
 
 FIGURE_PROPERTIES = _figure_properties()
-# /stats/queues already had `responded` and `sla_attainment` (tickets first answered in the
-# range); there the created-range figures of the same names are `answered` and
-# `sla_attainment_business`
-FIGURE_RENAMES = {"responded": "answered", "sla_attainment": "sla_attainment_business"}
+# equal aliases on /stats/queues: the names these figures had there while the keys below
+# meant something else (tickets first answered in the range, calendar from release)
+FIGURE_ALIASES = {"answered": "responded", "sla_attainment_business": "sla_attainment"}
 
 STATS_SCHEMAS: dict[str, Any] = {
     "QueueStats": {
         "type": "object",
+        "description": "The board's live figures of the queue and the figures page's figures "
+        "over tickets CREATED in the range: the same definitions and numbers as the dashboard, "
+        "figures.csv and /metrics (pandawa.reports.definitions).",
         "required": [
             "queue",
             "waiting",
@@ -70,25 +74,26 @@ STATS_SCHEMAS: dict[str, Any] = {
             "assigned": {"type": "integer"},
             "oldest_wait_seconds": {
                 "type": ["integer", "null"],
-                "description": "calendar seconds since the oldest waiting ticket entered the queue",
+                "description": "calendar seconds since the first waiting ticket (in claim "
+                "order) was created; the board's and /metrics' oldest wait",
             },
-            "wait_p50_seconds": {"type": ["number", "null"]},
-            "wait_p90_seconds": {"type": ["number", "null"]},
-            "sla_attainment": {
-                "type": ["number", "null"],
-                "minimum": 0,
-                "maximum": 1,
-                "description": "share of first responses within the queue's "
-                "SLA; null when none in the range",
+            "oldest_wait_business_seconds": {
+                "type": ["integer", "null"],
+                "description": "the same wait in business seconds (office open time): the "
+                "board's headline oldest wait",
             },
+            "agents_online": {"type": "integer", "description": "the board's agents online"},
+            "wait_p50_seconds": {
+                **_SECONDS,
+                "description": "= wait_business_p50: the figures page's wait to first response",
+            },
+            "wait_p90_seconds": {**_SECONDS, "description": "= wait_business_p90"},
             "sla_seconds": {"type": "integer"},
-            "responded": {
-                "type": "integer",
-                "description": "tickets first answered in the range (the samples of "
-                "wait_p50_seconds/wait_p90_seconds, which are calendar seconds from release "
-                "into the queue to the first reply)",
+            **FIGURE_PROPERTIES,
+            **{
+                alias: {**FIGURE_PROPERTIES[name], "description": f"= {name}"}
+                for alias, name in FIGURE_ALIASES.items()
             },
-            **{FIGURE_RENAMES.get(name, name): spec for name, spec in FIGURE_PROPERTIES.items()},
         },
     },
     "AgentStats": {
@@ -131,11 +136,11 @@ def stats_paths(unauthorized, _json, _list_of, _error) -> dict[str, Any]:
         "/stats/queues": {
             "get": {
                 "summary": "Queue figures for the dashboard (an agent: their queues)",
-                "description": "Live load (waiting, deferred, assigned, oldest_wait_seconds); "
-                "wait_p50_seconds, wait_p90_seconds, sla_attainment and responded over tickets "
-                "first ANSWERED in the range (calendar seconds from release into the queue); "
-                "and the dashboard's figures over tickets CREATED in the range "
-                "(wait_business_* is the business-time wait to first response).",
+                "description": "The board's live figures (waiting, deferred, assigned, "
+                "oldest waits, agents online) and the dashboard's figures over tickets CREATED "
+                "in the range (wait_p50_seconds and wait_p90_seconds are wait_business_p50 and "
+                "_p90, the business-time wait to first response): the same numbers as the "
+                "figures page, figures.csv and /metrics.",
                 "operationId": "queueStats",
                 "parameters": STATS_PARAMETERS,
                 "responses": {

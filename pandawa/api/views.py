@@ -23,11 +23,13 @@ from pandawa.api.openapi import openapi_document
 from pandawa.core.clock import now
 from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
+from pandawa.reports.board import live_queues, queue_counts
 from pandawa.reports.figures import Figures, figures
 from pandawa.reports.scope import Scope, scope_for_days
 from pandawa.reports.snapshots import page_figures
 from pandawa.tickets import claims, operations, queries
 from pandawa.tickets.models import OPEN_STATUSES, TICKET_STATUSES, Ticket
+from pandawa.tickets.queries import visible_queues_clause
 from pandawa.web import reveal as revealing
 from pandawa.web.errors import (
     ApiError,
@@ -49,8 +51,9 @@ def openapi() -> Response:
 
 @bp.get("/queues")
 def list_queues() -> dict[str, Any]:
-    loads = queries.queue_loads(current_user())
-    return {"items": [serializers.queue_json(load) for load in loads], "next_cursor": None}
+    # the board's counts (pandawa.reports.definitions): one definition of waiting and deferred
+    rows = queue_counts(db.session, visible_queues_clause(current_user()))
+    return {"items": [serializers.queue_json(row) for row in rows], "next_cursor": None}
 
 
 @bp.get("/tickets")
@@ -187,12 +190,14 @@ def resolve(number: str) -> Any:
 
 @bp.get("/stats/queues")
 def queue_stats() -> dict[str, Any]:
+    """The board's live figures and the figures page's range figures, per visible queue:
+    the same definitions and numbers (pandawa.reports.definitions)."""
     user = current_user()
     scope = _stats_scope()
-    stats = queries.queue_stats(user, scope.start, scope.end)
+    live = live_queues(db.session, visible_queues_clause(user), now())
     by_code = {f.key: f for f in _range_figures(user, scope, "queue")}
     return {
-        "items": [serializers.queue_stats_json(s, by_code.get(s.queue.code)) for s in stats],
+        "items": [serializers.queue_stats_json(row, by_code.get(row.code)) for row in live],
         "next_cursor": None,
         "range": _range_json(scope),
     }

@@ -38,10 +38,12 @@ from pandawa.console.undo import offer_undo, undo_offer, withdraw_undo
 from pandawa.core.clock import now
 from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
+from pandawa.reports.board import queue_counts
 from pandawa.tickets import claims, operations, queries, undo
 from pandawa.tickets.canned.queries import offered
 from pandawa.tickets.models import Ticket
 from pandawa.tickets.notify import reopen_preview
+from pandawa.tickets.queries import visible_queues_clause
 from pandawa.web import reveal as revealing
 from pandawa.web.auth import login_manager
 from pandawa.web.i18n import t
@@ -73,7 +75,8 @@ def work() -> str:
     user = current_user._get_current_object()
     page = request.args.get("page", "1")
     listing = work_page(db.session, user, int(page) if page.isdigit() else 1)
-    loads = queries.queue_loads(user)
+    # the board's counts (pandawa.reports.definitions): one definition of waiting and deferred
+    loads = queue_counts(db.session, visible_queues_clause(user))
     return render_template(
         "console/work.html",
         loads=loads,

@@ -152,6 +152,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "d_and": " dan ",
         # issue 17: the board's link to an office's hours page (dashboard/hours.py)
         "office_hours_link": "Tutup / buka tambahan",
+        # one definition of every figure (issue 17)
+        "reopened": "Dibuka kembali",
     },
     "en": {
         "app": "Pandawa Supervisor Dashboard",
@@ -289,6 +291,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "d_and": " and ",
         # issue 17: the board's link to an office's hours page (dashboard/hours.py)
         "office_hours_link": "Close / open extra hours",
+        # one definition of every figure (issue 17)
+        "reopened": "Reopened",
     },
 }
 

@@ -38,7 +38,6 @@ from pandawa.dashboard.i18n import business_duration, describe, number, t
 from pandawa.dashboard.processes import ProcessAlert, process_alerts
 from pandawa.hours.formatting import zone_abbreviation
 from pandawa.hours.models import Office
-from pandawa.reports import figures as fig
 from pandawa.reports.board import board as live_board
 from pandawa.reports.scope import Scope, ScopeError, scope_from_args
 from pandawa.reports.snapshots import page_figures
@@ -257,7 +256,10 @@ def export_figures() -> Response:
     by = request.args.get("by", "queue")
     if by not in ("queue", "agent", "all"):
         raise ScopeError("Nilai by harus queue, agent atau all. / by must be queue, agent or all.")
-    body = figures_csv(fig.figures(db.session, user, scope, by))  # type: ignore[arg-type]
+    # the page's own numbers (the same kept range), so the file never disagrees with the page
+    page = page_figures(db.session, user, scope)
+    db.session.commit()  # a range computed here is kept for the page
+    body = figures_csv({"queue": page.by_queue, "agent": page.by_agent, "all": page.total}[by])
     return _csv(body, f"pandawa-angka-{by}-{scope.first_day}-{scope.last_day}.csv")
 
 

@@ -105,11 +105,31 @@ class Oldest:
 def board(session: Session, user: User, *, language: str = "id") -> Board:
     """The live board as `user` may see it: agents their queues, supervisors and admins all."""
     at = now()
-    counts = queue_counts(session, visible_queues_clause(user))
+    calendars = calendars_for_offices(session)
+    rows = live_queues(session, visible_queues_clause(user), at, language, calendars)
+    return Board(
+        generated_at=at, queues=rows, offices=office_rows(session, calendars, at, language)
+    )
+
+
+def live_queues(
+    session: Session,
+    visible: sa.ColumnElement[bool] | None,
+    at: datetime,
+    language: str = "id",
+    calendars: dict[int, OfficeCalendar] | None = None,
+) -> list[QueueRow]:
+    """The live figures of each active queue `visible` selects (None: every one), the one
+    definition the board, the API (`/queues`, `/stats/queues`) and /metrics read
+    (`pandawa.reports.definitions`): open tickets by status; the oldest wait of the first
+    ticket in claim order, from its `created_at`, in calendar and business seconds; agents
+    online as automatic assignment sees them (`effective_presence`)."""
+    counts = queue_counts(session, visible)
     queue_ids = [row.queue.id for row in counts]
     oldest = oldest_waiting(session, queue_ids)
     agents = queue_agents(session, queue_ids, at)
-    calendars = calendars_for_offices(session)
+    if calendars is None:
+        calendars = calendars_for_offices(session) if oldest else {}
     rows = []
     for row in counts:
         queue = row.queue
@@ -135,9 +155,7 @@ def board(session: Session, user: User, *, language: str = "id") -> Board:
                 agents=[a for a in members if a.presence != "offline" or a.held],
             )
         )
-    return Board(
-        generated_at=at, queues=rows, offices=office_rows(session, calendars, at, language)
-    )
+    return rows
 
 
 def queue_counts(
@@ -182,18 +200,16 @@ def oldest_waiting(session: Session, queue_ids: Iterable[int]) -> dict[int, Olde
 
 
 class QueueCollector:
-    """Queue gauges for /metrics, read from the database at scrape time (two cheap queries and
-    the calendars), so every web process answers the same figures without sharing state."""
+    """Queue gauges for /metrics, read from the database at scrape time through `live_queues`
+    (the board's own figures: three cheap queries and the calendars), so every web process
+    answers the same figures as the board without sharing state."""
 
     def __init__(self, session: Session, at: datetime | None = None) -> None:
         self.session = session
         self.at = at
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
-        at = self.at or now()
-        counts = queue_counts(self.session)
-        oldest = oldest_waiting(self.session, [row.queue.id for row in counts])
-        calendars = calendars_for_offices(self.session) if oldest else {}
+        rows = live_queues(self.session, None, self.at or now())
         tickets = GaugeMetricFamily(
             "pandawa_queue_tickets",
             "Open tickets per queue and status (deferred, waiting, assigned).",
@@ -214,20 +230,20 @@ class QueueCollector:
             "The queue's first-response target in business seconds.",
             labels=["queue"],
         )
-        for row in counts:
-            code = row.queue.code
+        online = GaugeMetricFamily(
+            "pandawa_queue_agents_online",
+            "Members of the queue online as automatic assignment sees them (the board's count).",
+            labels=["queue"],
+        )
+        for row in rows:
+            code = row.code
             for status in OPEN_STATUSES:
                 tickets.add_metric([code, status], getattr(row, status))
-            first = oldest.get(row.queue.id)
-            seconds = business_wait = 0
-            if first is not None:
-                seconds = max(0, int((at - first.created_at).total_seconds()))
-                calendar = calendars.get(first.office_id)
-                business_wait = business_seconds(calendar, first.created_at, at) or 0
-            wait.add_metric([code], seconds)
-            business.add_metric([code], business_wait)
-            target.add_metric([code], row.queue.sla_seconds)
-        yield from (tickets, wait, business, target)
+            wait.add_metric([code], row.oldest_wait_seconds or 0)
+            business.add_metric([code], row.oldest_wait_business_seconds or 0)
+            target.add_metric([code], row.sla_seconds)
+            online.add_metric([code], row.agents_online)
+        yield from (tickets, wait, business, target, online)
 
 
 def effective_presence(presence: str, last_seen_at: datetime | None, at: datetime) -> str:

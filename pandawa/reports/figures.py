@@ -6,11 +6,15 @@ embedded dev stack) has no percentile_cont: there `figures` aggregates fetched r
 (`aggregate`, which the tests also hold against the SQL). The charts' series (plain SQL on both)
 are in `pandawa.reports.series`.
 
-Definitions (shared with the drill-down, which filters with the same expressions):
+Definitions (shared with the drill-down, which filters with the same expressions; every
+figure and its name on each surface: `pandawa.reports.definitions`):
+- a ticket counts in the queue it is in now (after a transfer: the queue it ended in) and for
+  the agent who holds or resolved it, for every figure
 - wait = first response - created_at, in business seconds (office open time) and calendar seconds
 - handle = resolved_at - first response; resolution = resolved_at - created_at (resolved tickets)
 - SLA counted = answered, or unanswered with sla_breached_at; met = answered within the queue's
   sla_seconds (business time); attainment = met / counted, 4 decimals
+- reopened = reopened at least once after a resolution (a "reopened" event)
 - carried over = answered on a later local date (office zone) than created, or still open and
   unanswered on a later local date by the clock; cancelled/resolved unanswered ones are not.
 """
@@ -31,7 +35,7 @@ from pandawa.accounts.models import User
 from pandawa.core.clock import now
 from pandawa.core.sqltypes import UTCDateTime
 from pandawa.reports.scope import LocalTime, Scope, base_select, is_postgresql, office_zone
-from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket, queue_member
+from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket, TicketEvent, queue_member
 from pandawa.tickets.queries import percentile, visible_queues_clause
 
 ALL_LABEL = "Semua"
@@ -64,6 +68,7 @@ class Figures:
     sla_seconds: int | None = None
     satisfaction_avg: float | None = None
     satisfaction_count: int = 0
+    reopened: int = 0
 
 
 # business seconds [lower, upper) of the wait-time chart and the drill-down's wait_bucket
@@ -83,6 +88,10 @@ BUCKET_KEYS = tuple(key for key, *_ in BUCKETS)
 # -- expressions shared with the drill-down ---------------------------------------------
 
 RESPONDED = Ticket.first_response_at.is_not(None)
+# reopened for an agent because the citizen wrote again soon after its resolution (at least
+# once); not correlated, so PostgreSQL reads the few reopened ids once from the partial index
+# ix_ticket_event_reopened and hashes them (a probe per ticket would walk every event of it)
+REOPENED = Ticket.id.in_(sa.select(TicketEvent.ticket_id).where(TicketEvent.kind == "reopened"))
 SLA_MET = sa.and_(RESPONDED, Ticket.wait_business_seconds <= Queue.sla_seconds)
 SLA_COUNTED = sa.or_(RESPONDED, Ticket.sla_breached_at.is_not(None))
 SLA_MISSED = sa.or_(
@@ -129,13 +138,24 @@ Measure = tuple[
     datetime | None,
     int,
     int | None,
+    bool,
 ]
 
 
 def figures(
-    session: Session, user: User, scope: Scope, by: Literal["queue", "agent", "all"]
+    session: Session,
+    user: User,
+    scope: Scope,
+    by: Literal["queue", "agent", "all"],
+    *,
+    method: Literal["sql", "python"] | None = None,
 ) -> list[Figures]:
-    """One row per visible queue, per agent, or a single "all" row (zeros where nothing)."""
+    """One row per visible queue, per agent, or a single "all" row (zeros where nothing).
+
+    `method`: "sql" (PostgreSQL's percentile_cont, the default there) or "python" (rows
+    fetched and aggregated by `aggregate`, the default on SQLite, which has no
+    percentile_cont). Both implement the rules above and are held equal figure by figure on
+    the same tickets (tests/reports/test_one_definition.py)."""
     if by not in ("queue", "agent", "all"):
         raise ValueError(f"by={by!r}: expected queue, agent or all")
     key_column: Any = {"queue": Ticket.queue_id, "agent": Ticket.assignee_id, "all": None}[by]
@@ -144,7 +164,9 @@ def figures(
         clauses.append(Ticket.assignee_id.is_not(None))
         if not user.sees_all_queues:  # an agent sees their own row only
             clauses.append(Ticket.assignee_id == user.id)
-    if is_postgresql(session):
+    if method is None:
+        method = "sql" if is_postgresql(session) else "python"
+    if method == "sql":
         found = _figures_sql(session, user, scope, key_column, clauses)
     else:
         found = _figures_python(session, user, scope, key_column, clauses)
@@ -154,8 +176,9 @@ def figures(
 def _figures_sql(
     session: Session, user: User, scope: Scope, key_column: Any, clauses: list[Any]
 ) -> dict[Any, Figures]:
-    wait_b = sa.cast(Ticket.wait_business_seconds, sa.Float)
-    wait_c = sa.cast(Ticket.wait_seconds, sa.Float)
+    # waits of answered tickets only (the measure is fixed by the first reply)
+    wait_b = sa.case((RESPONDED, sa.cast(Ticket.wait_business_seconds, sa.Float)))
+    wait_c = sa.case((RESPONDED, sa.cast(Ticket.wait_seconds, sa.Float)))
     resolved = Ticket.status == "resolved"
     handle = sa.case(
         (
@@ -177,6 +200,7 @@ def _figures_sql(
         count().filter(SLA_COUNTED),
         sa.func.avg(sa.cast(Ticket.satisfaction, sa.Float)),
         count(Ticket.satisfaction),
+        count().filter(REOPENED),
     ]
     fractions = sa.literal([0.5, 0.9], ARRAY(sa.Float))
     for measure in (wait_b, wait_c, handle, resolution):
@@ -191,8 +215,9 @@ def _figures_sql(
         stmt = stmt.group_by(key_column)
     found: dict[Any, Figures] = {}
     for row in session.execute(stmt):
-        (k, created, res, canc, trans, resp, met, counted, sat_avg, sat_count, *measures) = row
-        fig = Figures(str(k), "", created, res, canc, trans, resp)
+        k, created, res, canc, trans, resp, met, counted, sat_avg, sat_count, reopened = row[:11]
+        measures = row[11:]
+        fig = Figures(str(k), "", created, res, canc, trans, resp, reopened=reopened)
         times: list[float | None] = []
         for pair, mean in zip(measures[::2], measures[1::2], strict=True):
             times += [*(_r3(p) for p in (pair or (None, None))), _r3(mean)]
@@ -220,6 +245,7 @@ def _figures_python(
         Ticket.sla_breached_at,
         Ticket.transfer_count,
         Ticket.satisfaction,
+        REOPENED,
     ).where(*clauses)
     groups: dict[Any, list[Measure]] = defaultdict(list)
     for row in session.execute(stmt):
@@ -230,7 +256,7 @@ def _figures_python(
 def aggregate(key: str, rows: Iterable[Measure]) -> Figures:
     """The figures of measure rows (key, status, created_at, first_response_at, resolved_at,
     wait_seconds, wait_business_seconds, sla_seconds, sla_breached_at, transfer_count,
-    satisfaction), computed in Python exactly as the SQL does."""
+    satisfaction, reopened), computed in Python exactly as the SQL does."""
     fig = Figures(key, "")
     wait_b: list[float] = []
     wait_c: list[float] = []
@@ -238,8 +264,11 @@ def aggregate(key: str, rows: Iterable[Measure]) -> Figures:
     resolution: list[float] = []
     met = counted = 0
     ratings: list[int] = []
-    for _, status, created, first, resolved_at, wait_s, wait_bs, sla, breached, moves, sat in rows:
+    for row in rows:
+        _, status, created, first, resolved_at, wait_s, wait_bs, sla, breached, moves = row[:10]
+        sat, again = row[10:]
         fig.created += 1
+        fig.reopened += bool(again)
         fig.resolved += status == "resolved"
         fig.cancelled += status == "cancelled"
         fig.transferred += moves > 0

@@ -9,7 +9,9 @@ days, for all offices and for each office) every two minutes and stores each as 
 the page reads that row. Any other range is computed on its first request and kept for a while.
 
 The stored numbers are exactly what `figures.py` computes (the tests hold them to hand-computed
-values); they are at most `FRESH_FOR` old and the page says when they were computed. Snapshots
+values); they are at most `FRESH_FOR` old and the page says when they were computed, and never
+older than a transfer of one of their tickets (`note_moved`: the page, figures.csv and the
+API read these rows, so a moved ticket must move on all of them at once). Snapshots
 are shared by supervisors and admins (who see every queue); an agent's figures, over their own
 queues only, are always computed on request.
 """
@@ -24,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.orm import Session
 
 from pandawa.core.clock import as_utc, now
@@ -32,6 +35,8 @@ from pandawa.reports import figures as fig
 from pandawa.reports import series
 from pandawa.reports.models import FiguresSnapshot
 from pandawa.reports.scope import Scope, agency_timezone, scope_for_days
+from pandawa.tickets.models import Ticket
+from pandawa.tickets.signals import ticket_transferred
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +96,11 @@ def page_figures(session: Session, user: Any, scope: Scope) -> FiguresPage:
     key = snapshot_key(scope)
     row = session.get(FiguresSnapshot, key)
     at = now()
-    if row is not None and as_utc(row.computed_at) >= at - _fresh_for(scope, at):
+    if (
+        row is not None
+        and as_utc(row.computed_at) >= at - _fresh_for(scope, at)
+        and not _moved_since(session, scope, as_utc(row.computed_at))
+    ):
         return decode(row.payload)
     page = compute(session, AllQueues(), scope)
     store(session, key, page)
@@ -113,13 +122,57 @@ def refresh_standard(session: Session) -> int:
     return count
 
 
+# the latest transfer of a ticket created on a UTC day: a row of the same table, "moved?day=…"
+MOVED = "moved?day="
+
+
+def note_moved(session: Session, ticket: Ticket, at: datetime) -> None:
+    """Remember that a ticket created on its UTC day moved at `at`: a transfer takes it from
+    one queue's row (and its agent's) to another's, and the page, the CSV and the API, which
+    all read the kept range, must show it where it is now, not in five minutes.
+    `page_figures` computes a kept range again when a ticket of its days moved since it was
+    computed (also one the beat was computing meanwhile). A row of its own, never a kept
+    range's: a transfer waits for no refresh in progress. Flushes."""
+    day = as_utc(ticket.created_at).date().isoformat()
+    _upsert(session, MOVED + day, at, {})
+
+
+def _moved_since(session: Session, scope: Scope, computed_at: datetime) -> bool:
+    """Whether a ticket created in the scope's UTC days moved at or after `computed_at`: one
+    probe of the primary key's range (ISO days sort as text)."""
+    latest = session.scalar(
+        sa.select(FiguresSnapshot.computed_at)
+        .where(
+            FiguresSnapshot.key >= MOVED + scope.start.date().isoformat(),
+            FiguresSnapshot.key <= MOVED + scope.end.date().isoformat(),
+        )
+        .order_by(FiguresSnapshot.computed_at.desc())
+        .limit(1)
+    )
+    return latest is not None and as_utc(latest) >= computed_at
+
+
+def _transferred(session: Session, *, ticket: Ticket, at: datetime, **_: Any) -> None:
+    note_moved(session, ticket, at)
+
+
+def init_app(app: Flask) -> None:
+    """Connect the transfer receiver (`tickets.signals.ticket_transferred`, in the
+    transfer's transaction)."""
+    ticket_transferred.connect(_transferred)
+
+
 def snapshot_key(scope: Scope) -> str:
     args = {**scope.query_args(), "tz": scope.timezone}
     return "figures?" + "&".join(f"{k}={args[k]}" for k in sorted(args))
 
 
 def store(session: Session, key: str, page: FiguresPage) -> None:
-    values = {"key": key, "computed_at": page.computed_at, "payload": encode(page)}
+    _upsert(session, key, page.computed_at, encode(page))
+
+
+def _upsert(session: Session, key: str, computed_at: datetime, payload: dict) -> None:
+    values = {"key": key, "computed_at": computed_at, "payload": payload}
     table = FiguresSnapshot.__table__
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert

@@ -17,13 +17,11 @@ from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, defaultload
 
 from pandawa.accounts.models import User
 from pandawa.channels.models import Message
 from pandawa.citizens.models import Contact, Conversation
-from pandawa.core.clock import as_utc, now
 from pandawa.core.extensions import db
 from pandawa.hours.models import Office
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket, queue_member
@@ -196,138 +194,6 @@ def ticket_messages(ticket_id: int) -> list[tuple[Message, str | None]]:
     """Every message of a ticket, oldest first, with its author's email (None: citizen/bot)."""
     rows = db.session.execute(_ticket_messages(), {"ticket_id": ticket_id})
     return [(message, email) for message, email in rows]
-
-
-@dataclass
-class QueueLoad:
-    queue: Queue
-    waiting: int
-    deferred: int
-    assigned: int
-    oldest_released_at: datetime | None
-
-
-def queue_loads(user: User) -> list[QueueLoad]:
-    """Open-ticket counts for each active queue `user` sees: one GROUP BY query."""
-    open_ticket = sa.and_(Ticket.queue_id == Queue.id, Ticket.status.in_(OPEN_STATUSES))
-
-    def count(status: str) -> sa.ColumnElement[int]:
-        return sa.func.count(Ticket.id).filter(Ticket.status == status)
-
-    stmt = (
-        sa.select(
-            Queue,
-            count("waiting"),
-            count("deferred"),
-            count("assigned"),
-            sa.func.min(Ticket.released_at).filter(Ticket.status == "waiting"),
-        )
-        .outerjoin(Ticket, open_ticket)
-        .where(Queue.is_active, visible_queues_clause(user))
-        .group_by(Queue.id)
-        .order_by(Queue.code)
-    )
-    return [
-        QueueLoad(queue, waiting, deferred, assigned, as_utc(oldest))
-        for queue, waiting, deferred, assigned, oldest in db.session.execute(stmt)
-    ]
-
-
-@dataclass
-class QueueStats:
-    queue: Queue
-    waiting: int
-    deferred: int
-    assigned: int
-    oldest_wait_seconds: int | None
-    wait_p50_seconds: float | None
-    wait_p90_seconds: float | None
-    sla_attainment: float | None
-    responded: int
-
-
-def queue_stats(user: User, start: datetime, end: datetime) -> list[QueueStats]:
-    """Live load plus first-response waits of tickets first answered in [start, end).
-
-    Waits are calendar seconds from release into the queue to the first reply.
-    """
-    loads = queue_loads(user)
-    waits = _first_response_waits(user, [load.queue.id for load in loads], start, end)
-    at = now()
-    stats = []
-    for load in loads:
-        p50, p90, within, responded = waits.get(load.queue.id, (None, None, 0, 0))
-        oldest = None
-        if load.oldest_released_at is not None:
-            oldest = max(0, int((at - load.oldest_released_at).total_seconds()))
-        stats.append(
-            QueueStats(
-                queue=load.queue,
-                waiting=load.waiting,
-                deferred=load.deferred,
-                assigned=load.assigned,
-                oldest_wait_seconds=oldest,
-                wait_p50_seconds=p50,
-                wait_p90_seconds=p90,
-                sla_attainment=round(within / responded, 4) if responded else None,
-                responded=responded,
-            )
-        )
-    return stats
-
-
-WaitFigures = tuple[float | None, float | None, int, int]
-
-
-def _first_response_waits(
-    user: User, queue_ids: list[int], start: datetime, end: datetime
-) -> dict[int, WaitFigures]:
-    """Per queue: p50 and p90 of the calendar wait from release to the first reply, how many
-    were within the queue's target, and how many were answered — of tickets first answered
-    in [start, end). PostgreSQL computes it (ix_ticket_first_response_at finds the rows);
-    elsewhere the rows are fetched and counted here."""
-    if not queue_ids:
-        return {}
-    in_range = (
-        Ticket.queue_id.in_(queue_ids),
-        Ticket.first_response_at >= start,
-        Ticket.first_response_at < end,
-        Ticket.released_at.is_not(None),
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        wait = sa.func.greatest(
-            0.0, sa.extract("epoch", Ticket.first_response_at - Ticket.released_at)
-        )
-        fractions = sa.literal([0.5, 0.9], ARRAY(sa.Float))
-        stmt = (
-            sa.select(
-                Ticket.queue_id,
-                sa.func.percentile_cont(fractions, type_=ARRAY(sa.Float)).within_group(wait),
-                sa.func.count().filter(wait <= Queue.sla_seconds),
-                sa.func.count(),
-            )
-            .join(Queue, Queue.id == Ticket.queue_id)
-            .where(*in_range)
-            .group_by(Ticket.queue_id)
-        )
-        found: dict[int, WaitFigures] = {}
-        for queue_id, pair, within, responded in db.session.execute(stmt):
-            p50, p90 = (round(v, 3) if v is not None else None for v in (pair or (None, None)))
-            found[queue_id] = (p50, p90, within, responded)
-        return found
-    samples: dict[int, list[float]] = {}
-    targets = dict(db.session.execute(sa.select(Queue.id, Queue.sla_seconds)).all())
-    stmt = sa.select(Ticket.queue_id, Ticket.released_at, Ticket.first_response_at).where(*in_range)
-    for queue_id, released_at, responded_at in db.session.execute(stmt):
-        samples.setdefault(queue_id, []).append(
-            max(0.0, (responded_at - released_at).total_seconds())
-        )
-    result: dict[int, WaitFigures] = {}
-    for queue_id, values in samples.items():
-        values.sort()
-        within = sum(1 for wait in values if wait <= targets[queue_id])
-        result[queue_id] = (percentile(values, 0.5), percentile(values, 0.9), within, len(values))
-    return result
 
 
 def percentile(ordered: Sequence[float], fraction: float) -> float | None:

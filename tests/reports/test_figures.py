@@ -61,6 +61,7 @@ def test_figures_for_all(session, known):
         "sla_seconds": None,
         "satisfaction_avg": 4.0,
         "satisfaction_count": 3,
+        "reopened": 0,
     }
 
 

@@ -105,3 +105,31 @@ def test_a_range_in_the_past_stays_fresh_longer(session, supervisor, answered, c
     assert snapshots.page_figures(session, supervisor, scope).computed_at == first.computed_at
     clock.advance(hours=1)
     assert snapshots.page_figures(session, supervisor, scope).computed_at > first.computed_at
+
+
+def test_a_transfer_outdates_the_kept_ranges_that_hold_the_ticket(
+    session, supervisor, answered, make_queue, clock
+):
+    """The page, figures.csv and the stats API read the kept range: after a transfer they must
+    show the ticket in its new queue at once, so a range holding its day is computed again;
+    a range of other days is still read from its row."""
+    _, tickets = answered
+    other = make_queue("SNAP2")
+    today = scope_from_args(session, supervisor, {})  # the 30 days ending today
+    before = scope_from_args(session, supervisor, {"from": "2026-11-01", "to": "2026-11-02"})
+    kept = {s: snapshots.page_figures(session, supervisor, s).computed_at for s in (today, before)}
+    rows = {f.key: f.created for f in snapshots.page_figures(session, supervisor, today).by_queue}
+    assert (rows["SNAP"], rows["SNAP2"]) == (2, 0)
+
+    clock.advance(minutes=1)
+    tickets[1].status, tickets[1].assignee_id = "waiting", None
+    operations.transfer(session, tickets[1], supervisor, other.code)
+    session.flush()
+    clock.advance(minutes=1)
+
+    page = snapshots.page_figures(session, supervisor, today)
+    rows = {f.key: f.created for f in page.by_queue}
+    assert (rows["SNAP"], rows["SNAP2"]) == (1, 1)
+    assert page.computed_at > kept[today]  # computed again, and kept
+    assert snapshots.page_figures(session, supervisor, today).computed_at == page.computed_at
+    assert snapshots.page_figures(session, supervisor, before).computed_at == kept[before]
