@@ -11,12 +11,13 @@ blueprint (exempt from CSRF: the signature is the proof of origin); create_app i
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
 from flask import Response, request
 
-from pandawa.channels import fields, meta
+from pandawa.channels import fields, meta, meta_inbound
 from pandawa.channels.ingest import store_inbound_committed
 from pandawa.channels.status import apply_status
 from pandawa.channels.views import DATABASE_DOWN, _error, bp
@@ -39,7 +40,7 @@ def meta_verify() -> Response:
     settings = _enabled()
     if settings is None:
         return _error(404, "not_found", "Meta is not a configured provider.")
-    challenge = meta.verification_challenge(settings, request.args)
+    challenge = meta_inbound.verification_challenge(settings, request.args)
     if challenge is None:
         return _error(403, "bad_verify_token", "hub.mode or hub.verify_token is wrong.")
     return Response(challenge, status=200, mimetype="text/plain")
@@ -53,13 +54,15 @@ def meta_notification() -> Response:
         if settings is None:
             return _error(404, "not_found", "Meta is not a configured provider.")
         raw = request.get_data(cache=True)
-        if not meta.signature_valid(settings, raw, request.headers.get(meta.SIGNATURE_HEADER)):
+        if not meta_inbound.signature_valid(
+            settings, raw, request.headers.get(meta.SIGNATURE_HEADER)
+        ):
             return _error(403, "bad_signature", "X-Hub-Signature-256 is missing or wrong.")
         try:
-            notification = meta.parse_notification(request.get_json(force=True, silent=False))
-        except meta.MalformedPayload as exc:
+            notification = meta_inbound.parse_notification(json.loads(raw))
+        except meta_inbound.MalformedPayload as exc:
             return _error(400, "malformed", str(exc))
-        except ValueError:  # not JSON at all (werkzeug's BadRequest is one)
+        except ValueError:  # not JSON, or not UTF-8
             return _error(400, "malformed", "The body is not JSON.")
         for message in notification.messages:
             refused = fields.refused_field(
@@ -77,7 +80,7 @@ def meta_notification() -> Response:
         _seconds.observe(time.perf_counter() - started)
 
 
-def _store(notification: meta.Notification) -> Response:
+def _store(notification: meta_inbound.Notification) -> Response:
     try:
         for message in notification.messages:  # in Meta's timestamp order
             if store_inbound_committed(db.engine, message) is not None:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pandawa.channels import meta
+from pandawa.channels import meta_inbound
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound
 from pandawa.core.config import settings_of
@@ -99,11 +99,19 @@ def test_the_signature_is_checked_on_the_raw_bytes_not_reparsed_json(client, ses
 @given(body=st.binary(max_size=200), secret=st.text(min_size=1, max_size=20))
 def test_only_the_app_secrets_hmac_of_exactly_these_bytes_passes(body, secret):
     settings = type("S", (), {"meta_app_secret": graph.APP_SECRET})()
-    assert meta.signature_valid(settings, body, graph.signature(body))
-    assert meta.signature_valid(settings, body, graph.signature(body, secret)) is (
+    assert meta_inbound.signature_valid(settings, body, graph.signature(body))
+    assert meta_inbound.signature_valid(settings, body, graph.signature(body, secret)) is (
         secret == graph.APP_SECRET
     )
-    assert not meta.signature_valid(settings, body + b" ", graph.signature(body))
+    assert not meta_inbound.signature_valid(settings, body + b" ", graph.signature(body))
+
+
+def test_a_body_that_is_not_json_is_400(client, session):
+    raw = b"\xff{not json"
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": graph.signature(raw)}
+    response = client.post(PATH, data=raw, headers=headers)
+    assert (response.status_code, response.json["error"]["code"]) == (400, "malformed")
+    assert _messages(session) == []
 
 
 def test_malformed_json_is_400_with_a_reason(client, session):
