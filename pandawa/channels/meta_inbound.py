@@ -80,12 +80,12 @@ def parse_notification(payload: Any) -> Notification:
             value = change.get("value") if isinstance(change, dict) else None
             if not isinstance(value, dict) or change.get("field", "messages") != "messages":
                 continue
-            metadata = value.get("metadata") or {}
+            metadata = _dict(value.get("metadata"))
             ours = metadata.get("display_phone_number")
             if not ours:
                 raise MalformedPayload("metadata.display_phone_number is required")
             names = {
-                str(c.get("wa_id")): (c.get("profile") or {}).get("name")
+                str(c.get("wa_id")): _dict(c.get("profile")).get("name")
                 for c in _list(value, "contacts")
                 if isinstance(c, dict)
             }
@@ -115,15 +115,15 @@ def _message(item: Any, ours: str, metadata: dict, names: dict) -> InboundMessag
         extra["ProfileName"] = names[str(item["from"])]
     if metadata.get("phone_number_id"):
         extra["PhoneNumberId"] = str(metadata["phone_number_id"])
-    if (item.get("context") or {}).get("id"):
+    if _dict(item.get("context")).get("id"):
         extra["OriginalRepliedMessageSid"] = str(item["context"]["id"])
     body, media, flag = "", [], None
-    detail = item.get(kind) if isinstance(item.get(kind), dict) else {}
+    detail = _dict(item.get(kind))
     if kind == "text":
         body = str(detail.get("body") or "")
     elif kind == "interactive":
         # a reply button or a list row the citizen tapped: its title is what they "said"
-        reply = detail.get("button_reply") or detail.get("list_reply") or {}
+        reply = _dict(detail.get("button_reply") or detail.get("list_reply"))
         body = str(reply.get("title") or reply.get("id") or "")
         extra.update(_some(ButtonPayload=reply.get("id"), ButtonText=reply.get("title")))
     elif kind == "button":  # a template's quick-reply button
@@ -170,6 +170,12 @@ def _message(item: Any, ours: str, metadata: dict, names: dict) -> InboundMessag
     )
 
 
+def _dict(value: Any) -> dict:
+    """A JSON object, or an empty one for anything else: a field of an unexpected shape is
+    read as absent, never a 500."""
+    return value if isinstance(value, dict) else {}
+
+
 def _some(**values: Any) -> dict[str, str]:
     return {key: str(value) for key, value in values.items() if value not in (None, "")}
 
@@ -179,14 +185,15 @@ def _contacts(cards: Any) -> list[dict]:
     for card in cards if isinstance(cards, list) else []:
         if not isinstance(card, dict):
             continue
-        name = card.get("name") or {}
+        name = _dict(card.get("name"))
         full = str(
             name.get("formatted_name")
             or " ".join(str(name[k]) for k in ("first_name", "last_name") if name.get(k))
         )
         phones: list[str] = []
-        for phone in card.get("phones") or []:
-            raw = str((phone or {}).get("phone") or (phone or {}).get("wa_id") or "")
+        phones_given = card.get("phones")
+        for phone in phones_given if isinstance(phones_given, list) else []:
+            raw = str(_dict(phone).get("phone") or _dict(phone).get("wa_id") or "")
             digits = "".join(c for c in raw if c.isdigit() or c == "+")
             if sum(c.isdigit() for c in digits) >= 3 and digits not in phones:
                 phones.append(digits[:32])
@@ -210,6 +217,6 @@ def _status(item: Any) -> StatusReport:
     if errors and isinstance(errors[0], dict):
         error = errors[0]
         code = str(error.get("code") or "") or None
-        details = (error.get("error_data") or {}).get("details")
+        details = _dict(error.get("error_data")).get("details")
         message = str(details or error.get("message") or error.get("title") or "") or None
     return StatusReport(str(item["id"]), str(item["status"]).lower(), code, message)

@@ -246,3 +246,59 @@ def test_the_webhook_is_404_when_meta_is_not_configured(app, client, monkeypatch
     settings = dataclasses.replace(settings_of(app), meta_app_secret=None)
     monkeypatch.setitem(app.extensions, "pandawa.settings", settings)
     assert post(client, _hello()).status_code == 404
+
+
+# -- the parser, on anything Meta (or anyone with the secret) could post ----------------------
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+FIELDS = st.sampled_from(
+    [
+        "id",
+        "from",
+        "type",
+        "timestamp",
+        "text",
+        "interactive",
+        "contacts",
+        "image",
+        "context",
+        "location",
+        "button",
+        "errors",
+        "status",
+        "name",
+        "phones",
+        "button_reply",
+        "error_data",
+    ]
+)
+ITEM = st.dictionaries(FIELDS, JSON | st.dictionaries(FIELDS, JSON, max_size=4), max_size=7)
+
+
+@given(messages=st.lists(ITEM, max_size=3), statuses=st.lists(ITEM, max_size=3), meta=JSON)
+def test_any_shape_is_read_or_refused_as_malformed_never_an_error(messages, statuses, meta):
+    value = {"metadata": meta, "messages": messages, "statuses": statuses}
+    payload = {"object": "whatsapp_business_account", "entry": [{"changes": [{"value": value}]}]}
+    try:
+        found = meta_inbound.parse_notification(payload)
+    except meta_inbound.MalformedPayload:
+        return
+    for message in found.messages:
+        assert message.provider == "meta" and message.sender.startswith("whatsapp:+")
+        assert isinstance(message.body, str) and len(message.message_type) <= 32
+
+
+@given(stamps=st.lists(st.integers(1_700_000_000, 1_900_000_000), min_size=1, max_size=8))
+def test_messages_come_out_in_metas_timestamp_order_each_once(stamps):
+    items = [graph.text_message(CITIZEN, str(i), timestamp=t) for i, t in enumerate(stamps)]
+    found = meta_inbound.parse_notification(graph.notification(OURS, messages=items))
+    assert [m.sent_at for m in found.messages] == sorted(
+        datetime.fromtimestamp(t, UTC) for t in stamps
+    )
+    assert sorted(m.provider_message_id for m in found.messages) == sorted(i["id"] for i in items)
