@@ -20,7 +20,10 @@ from pandawa.admin.cli import tokens_group, users_group
 from pandawa.api import offices
 from pandawa.api import views as api_views
 from pandawa.backup.cli import backup_command, restore_command
-from pandawa.channels import media_out  # noqa: F401  (GET /media/out/<token> on channels' bp)
+from pandawa.channels import (
+    media_out,  # noqa: F401  (GET /media/out/<token> on channels' bp)
+    meta_views,  # noqa: F401  (/webhooks/meta/whatsapp on channels' bp)
+)
 from pandawa.channels import views as channel_views
 from pandawa.console import attachments as console_attachments  # noqa: F401  (its route)
 from pandawa.console import blocking as console_blocking

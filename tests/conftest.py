@@ -21,6 +21,7 @@ from pandawa.core import live, outbox
 from pandawa.core.clock import FixedClock
 from pandawa.core.extensions import db
 from pandawa.core.migrations import upgrade
+from tests.fakes.meta_graph import FakeGraph
 from tests.fakes.twilio import FakeTwilio
 from tests.harness import (
     TEST_ACCOUNT_SID,
@@ -60,14 +61,25 @@ def fake_twilio() -> Iterator[FakeTwilio]:
 
 
 @pytest.fixture(scope="session")
+def fake_graph() -> Iterator[FakeGraph]:
+    """The Graph API of WhatsApp's Cloud API (Meta), enabled beside Twilio in the test app."""
+    server = FakeGraph()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def clock() -> FixedClock:
     # Tuesday 1 December 2026, 10:00 WIB: inside office hours
     return FixedClock(datetime(2026, 12, 1, 3, 0, tzinfo=UTC))
 
 
 @pytest.fixture(scope="session")
-def app(pg_url, redis_url, fake_twilio, clock, tmp_path_factory) -> Iterator[Flask]:
-    environ = app_environ(pg_url, redis_url, fake_twilio.url, tmp_path_factory.mktemp("instance"))
+def app(pg_url, redis_url, fake_twilio, fake_graph, clock, tmp_path_factory) -> Iterator[Flask]:
+    environ = app_environ(
+        pg_url, redis_url, fake_twilio.url, tmp_path_factory.mktemp("instance"), fake_graph.url
+    )
     app = create_app(environ, clock=clock)
     app.config["TESTING"] = True
     with app.app_context():

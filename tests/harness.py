@@ -22,6 +22,7 @@ from twilio.request_validator import RequestValidator
 from pandawa.accounts.passwords import hash_password
 from pandawa.accounts.throttle import reset_all
 from pandawa.core.extensions import db
+from tests.fakes import meta_graph
 
 TEST_ACCOUNT_SID = "AC" + "0" * 30 + "42"
 TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -39,8 +40,17 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def app_environ(database_url: str, redis_url: str, fake_twilio_url: str, instance: Path) -> dict:
+def app_environ(
+    database_url: str,
+    redis_url: str,
+    fake_twilio_url: str,
+    instance: Path,
+    fake_graph_url: str | None = None,
+) -> dict:
+    """The test app's settings; with `fake_graph_url`, a Meta (Cloud API) number enabled
+    beside Twilio, its Graph API the local fake (tests/fakes/meta_graph.py)."""
     return {
+        **(meta_environ(fake_graph_url) if fake_graph_url else {}),
         "PANDAWA_ENV": "test",
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": redis_url,
@@ -57,6 +67,17 @@ def app_environ(database_url: str, redis_url: str, fake_twilio_url: str, instanc
         "BOT_COALESCE_SECONDS": "0",
         "PANDAWA_INSTANCE_PATH": str(instance),
         "PATH": os.environ.get("PATH", ""),
+    }
+
+
+def meta_environ(fake_graph_url: str) -> dict:
+    return {
+        "META_ACCESS_TOKEN": meta_graph.ACCESS_TOKEN,
+        "META_APP_SECRET": meta_graph.APP_SECRET,
+        "META_VERIFY_TOKEN": meta_graph.VERIFY_TOKEN,
+        "META_PHONE_NUMBER_ID": meta_graph.PHONE_NUMBER_ID,
+        "META_GRAPH_API_BASE_URL": fake_graph_url,
+        "META_GRAPH_API_VERSION": meta_graph.VERSION,
     }
 
 

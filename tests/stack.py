@@ -166,12 +166,20 @@ def running_stack(
     name: str,
     web_args: tuple[str, ...] = (),
     extra_environ: dict[str, str] | None = None,
+    fake_graph=None,
 ) -> Iterator[Stack]:
     """A migrated database with the default catalogue, gunicorn (web_args added) and a Celery
     worker (prefork, 2) sharing a rehearsal clock set to Tuesday 10:00 WIB; stopped afterwards."""
     logs = tmp_path_factory.mktemp(f"{name}-logs")
     with temporary_database(f"pandawa_{name}") as url:
-        environ = app_environ(url, redis_url, fake_twilio.url, tmp_path_factory.mktemp("inst"))
+        environ = app_environ(
+            url,
+            redis_url,
+            fake_twilio.url,
+            tmp_path_factory.mktemp("inst"),
+            # with the fake Graph API: a Meta number beside the Twilio one
+            fake_graph.url if fake_graph is not None else None,
+        )
         environ["PANDAWA_SWEEP_AFTER_SECONDS"] = "2"  # the sweeper test need not wait a minute
         environ.update(extra_environ or {})
         # one instant for the test, gunicorn and the worker: set per test

@@ -51,6 +51,19 @@ ContentSid = Annotated[
         "copy the SID (HX + 32 hex digits) from the Twilio console, Content Template Builder",
     ),
 ]
+# WhatsApp Manager's template name (lower-case letters, digits, _) and language code (id, en_US)
+MetaTemplateName = Annotated[
+    str,
+    pattern(
+        r"[a-z0-9_]{1,512}",
+        "Meta template name",
+        "copy the template's name from WhatsApp Manager, e.g. window_reopen",
+    ),
+]
+MetaLanguageCode = Annotated[
+    str,
+    pattern(r"[a-z]{2,3}(_[A-Z]{2})?", "Meta language code", "use e.g. id, en or en_US"),
+]
 
 
 class Strict(BaseModel):

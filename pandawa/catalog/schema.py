@@ -36,6 +36,8 @@ from pandawa.catalog.fields import (
     Localized,
     LocalizedText,
     MenuKey,
+    MetaLanguageCode,
+    MetaTemplateName,
     NonBlank,
     QueueCode,
     Strict,
@@ -108,6 +110,10 @@ class TemplateSpec(Strict):
     variables: list[Identifier] = []
     # what the template says, for the simulator and the console (the provider has the real text)
     preview: LocalizedText | None = None
+    # the same template approved in WhatsApp Manager, for a Meta (Cloud API) number: its name
+    # and language code; its body's {{1}}, {{2}}, … are the variables above, in order
+    meta_name: MetaTemplateName | None = None
+    meta_language: MetaLanguageCode = "id"
 
     def content_variables(self, **values: object) -> dict[str, str]:
         """Twilio's ContentVariables: {"1": ..., "2": ...}."""

@@ -18,7 +18,7 @@ FREE_TEXT = frozenset(
     {"Body", "ProfileName", "ButtonText", "ButtonPayload", "Address", "Label", "ErrorMessage"}
 )
 # the columns these land in (channels.models.Message)
-MAX_LENGTH = {"MessageSid": 64, "From": 128, "To": 128, "MessageType": 32}
+MAX_LENGTH = {"MessageSid": 128, "From": 128, "To": 128, "MessageType": 32}
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: never in an identifier
 _TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # C0 but tab, LF, CR

@@ -23,7 +23,7 @@ import errno
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -42,7 +42,8 @@ from pandawa.core.config import Settings
 log = logging.getLogger(__name__)
 
 FETCH_MEDIA_TASK = "channels.fetch_media"
-FETCHING_PROVIDERS = frozenset({"twilio"})  # the simulator has no media host: nothing to fetch
+# the simulator has no media host: nothing to fetch (Meta's: channels.meta_media)
+FETCHING_PROVIDERS = frozenset({"twilio", "meta"})
 
 TYPE_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/heif": "image/heic"}
 VCARD_TYPES = frozenset({"text/vcard", "text/x-vcard", "text/directory"})
@@ -66,7 +67,7 @@ class TransientFetchError(Exception):
     """Worth another try later: the provider's 5xx or 429, a timeout, a dropped connection."""
 
 
-class _Outcome(Exception):
+class Outcome(Exception):
     """A final answer for one item (refused, too large, …), raised from deep in a fetch."""
 
     def __init__(self, status: str, reason: str) -> None:
@@ -83,11 +84,11 @@ class FetchRun:
 
 
 def fetches_for(settings: Settings, provider: str) -> bool:
-    return (
-        provider in FETCHING_PROVIDERS
-        and settings.whatsapp_provider == provider
-        and bool(settings.twilio_account_sid and settings.twilio_auth_token)
-    )
+    if provider not in FETCHING_PROVIDERS or provider not in settings.enabled_providers:
+        return False
+    if provider == "meta":
+        return bool(settings.meta_access_token)
+    return bool(settings.twilio_account_sid and settings.twilio_auth_token)
 
 
 def pending_indexes(media: list[dict] | None) -> list[int]:
@@ -153,12 +154,18 @@ def http_session() -> Iterator[requests.Session]:
         session.close()
 
 
-def fetch_pending(media: list[dict], settings: Settings, http: requests.Session) -> FetchRun:
-    """Fetch every item without a status; an item that fails transiently stays pending."""
+def fetch_pending(
+    media: list[dict],
+    settings: Settings,
+    http: requests.Session,
+    fetch: Callable[[dict, Settings, requests.Session], dict] | None = None,
+) -> FetchRun:
+    """Fetch every item without a status (with `fetch`, a provider's own, default Twilio's
+    `fetch_item`); an item that fails transiently stays pending."""
     run = FetchRun()
     for index in pending_indexes(media):
         try:
-            run.results[index] = fetch_item(media[index], settings, http)
+            run.results[index] = (fetch or fetch_item)(media[index], settings, http)
         except TransientFetchError as exc:
             run.transient = str(exc)
     return run
@@ -179,13 +186,13 @@ def fetch_item(item: dict, settings: Settings, http: requests.Session) -> dict:
     try:
         with _open(http, url, settings) as response:
             served = normal_type(response.headers.get("Content-Type")) or declared
-            _check_length(response, limit)
+            check_length(response, limit)
             if is_vcard:  # the card's own first line is checked, whatever the header says
-                return _read_vcard(response, served, limit, deadline)
+                return read_vcard(response, served, limit, deadline)
             if served not in STORED_TYPES:
-                raise _Outcome("unsupported_type", f"served as {served}")
-            return _store(response, served, settings, limit, deadline)
-    except _Outcome as outcome:
+                raise Outcome("unsupported_type", f"served as {served}")
+            return store_response(response, served, settings, limit, deadline)
+    except Outcome as outcome:
         return {"status": outcome.status, "reason": outcome.reason}
     except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
         raise TransientFetchError("network") from None
@@ -216,25 +223,25 @@ def _open(http: requests.Session, url: str, settings: Settings) -> Iterator[requ
         response.close()
         url = urljoin(url, location)
         if not redirect_allowed(url, settings):
-            raise _Outcome("refused", "redirect outside the provider's media CDN")
+            raise Outcome("refused", "redirect outside the provider's media CDN")
         auth = None  # the CDN URL is signed; our credentials stay with the API
     else:
-        raise _Outcome("failed", "too many redirects")
+        raise Outcome("failed", "too many redirects")
     try:
         status = response.status_code
         if status == 429 or status >= 500:
             raise TransientFetchError(f"provider answered {status}")
         if status != 200:
-            raise _Outcome("failed", f"provider answered {status}")
+            raise Outcome("failed", f"provider answered {status}")
         yield response
     finally:
         response.close()
 
 
-def _check_length(response: requests.Response, limit: int) -> None:
+def check_length(response: requests.Response, limit: int) -> None:
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise _Outcome("too_large", f"{declared} bytes; the limit is {limit}")
+        raise Outcome("too_large", f"{declared} bytes; the limit is {limit}")
 
 
 def _chunks(response: requests.Response, limit: int, deadline: float) -> Iterator[bytes]:
@@ -242,19 +249,19 @@ def _chunks(response: requests.Response, limit: int, deadline: float) -> Iterato
     for chunk in response.iter_content(CHUNK_BYTES):
         size += len(chunk)
         if size > limit:
-            raise _Outcome("too_large", f"more than {limit} bytes")
+            raise Outcome("too_large", f"more than {limit} bytes")
         if time.monotonic() > deadline:  # a trickle that never ends holds the worker
             raise TransientFetchError("download too slow")
         yield chunk
 
 
-def _store(
+def store_response(
     response: requests.Response, served: str, settings: Settings, limit: int, deadline: float
 ) -> dict:
     try:
         return store(_chunks(response, limit, deadline), served, settings)
     except WrongBytes as exc:
-        raise _Outcome("unsupported_type", str(exc)) from None
+        raise Outcome("unsupported_type", str(exc)) from None
     except OSError as exc:
         # our disk is full, over quota or read-only: the operator frees it, the fetch retries
         if exc.errno in DISK_TROUBLE:
@@ -265,11 +272,11 @@ def _store(
 # -- contact cards -----------------------------------------------------------------------------
 
 
-def _read_vcard(response: requests.Response, served: str, limit: int, deadline: float) -> dict:
+def read_vcard(response: requests.Response, served: str, limit: int, deadline: float) -> dict:
     raw = b"".join(_chunks(response, limit, deadline))
     text = raw.decode("utf-8", errors="replace").lstrip("\ufeff \r\n\t")
     if not text[:11].upper() == "BEGIN:VCARD":
-        raise _Outcome("unsupported_type", f"served as {served or 'a vCard'}, not a vCard")
+        raise Outcome("unsupported_type", f"served as {served or 'a vCard'}, not a vCard")
     contacts = parse_vcards(text)
     return {"status": "parsed", "content_type": "text/vcard", "contacts": contacts}
 

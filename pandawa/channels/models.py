@@ -100,7 +100,8 @@ class Message(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(String(3))
     provider: Mapped[str] = mapped_column(String(16))
-    provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    # Twilio's 34-character SIDs, Meta's `wamid.…` (base64, up to ~100 characters)
+    provider_message_id: Mapped[str | None] = mapped_column(String(128))
     # provider sender ids, e.g. "whatsapp:+6281234567890"
     sender: Mapped[str] = mapped_column(String(128))
     recipient: Mapped[str] = mapped_column(String(128))
@@ -143,7 +144,7 @@ class EarlyStatus(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(16))
-    provider_message_id: Mapped[str] = mapped_column(String(64))
+    provider_message_id: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(16))
     error_message: Mapped[str | None] = mapped_column(String(300))

@@ -1,6 +1,6 @@
 """The outbox: a `Message` row first, then a send task (whose steps are in `channels.sending`).
 
-A body longer than one WhatsApp message through Twilio (1,600 characters) is split into parts
+A body longer than one WhatsApp message (Twilio 1,600 characters, Meta 4,096) is split into parts
 at the most natural boundary that fits. Every step here adds/updates and flushes; the caller
 (a view, a task) commits.
 
@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from pandawa.channels.models import Message
 from pandawa.channels.signals import notification_due
-from pandawa.channels.split import MAX_BODY, split_body, utf16_units
+from pandawa.channels.split import MAX_BODY as MAX_BODY
+from pandawa.channels.split import body_limit, split_body, utf16_units
 from pandawa.core import clock
 from pandawa.core.jobs import enqueue_after_commit
 
@@ -91,7 +92,7 @@ def _add_rows(
     if content_sid or media:
         parts = [body or ""]
     elif body and body.strip():
-        parts = split_body(body)
+        parts = split_body(body, body_limit(provider))
     else:
         raise ValueError("an outbound message needs a body or a content_sid")
     at = clock.now()
@@ -176,7 +177,7 @@ def queue_notification(
     if _silenced(session, provider, recipient, conversation_id):
         return None
     row = _mergeable_notification(session, provider, sender, recipient, conversation_id)
-    if row is not None and utf16_units(row.body + MERGE_SEPARATOR + body) <= MAX_BODY:
+    if row is not None and utf16_units(row.body + MERGE_SEPARATOR + body) <= body_limit(provider):
         row.body = row.body + MERGE_SEPARATOR + body
         # never earlier: a row waiting for its pacing slot keeps the sweeper off until then
         row.updated_at = max(clock.as_utc(row.updated_at), clock.now())

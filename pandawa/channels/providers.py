@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
+
+import requests
+from urllib3.exceptions import NewConnectionError
 
 # the `extra` key of an inbound message that came through a provider's sender pool (Twilio's
 # Messaging Service: its MessagingServiceSid, stored under Twilio's own name); a reply to that
@@ -28,6 +31,10 @@ class OutboundRequest:
     service_id: str | None = None
     # public URLs the provider fetches the message's files from (signed, expiring)
     media_urls: tuple[str, ...] = ()
+    # each file's type and display name, in the order of media_urls (Meta names the kind of
+    # a file message, image or document, and a document's file name)
+    media_types: tuple[str, ...] = ()
+    media_names: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,3 +86,27 @@ class Provider(Protocol):
     def send(self, request: OutboundRequest) -> SendResult: ...
 
     def find_recent(self, recipient: str, sender: str, since: datetime) -> list[SentRecord]: ...
+
+
+def network_error(exc: requests.RequestException) -> TransientSendError:
+    """A provider call that failed on the network: transient, and `maybe_sent` unless the
+    request surely never left (a connect timeout, a refused connection)."""
+    if isinstance(exc, requests.ConnectTimeout) or _refused(exc):
+        # the request never left: safe to send again without looking first
+        return TransientSendError("connection", type(exc).__name__)
+    code = "timeout" if isinstance(exc, requests.Timeout) else "connection"
+    return TransientSendError(code, type(exc).__name__, maybe_sent=True)
+
+
+def _refused(exc: requests.RequestException) -> bool:
+    if not isinstance(exc, requests.ConnectionError):
+        return False
+    seen: Any = exc
+    while seen is not None:
+        if isinstance(seen, NewConnectionError):
+            return True
+        reason = getattr(seen, "reason", None)
+        if isinstance(reason, NewConnectionError):
+            return True
+        seen = seen.args[0] if seen.args and isinstance(seen.args[0], Exception) else None
+    return False

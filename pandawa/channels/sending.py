@@ -139,8 +139,14 @@ def claim_for_send(
             media_urls=outbound_media_urls(current_settings(), row.id, row.media)
             if row.media
             else (),
+            media_types=tuple(_item(m, "content_type") for m in row.media or ()),
+            media_names=tuple(_item(m, "filename") or None for m in row.media or ()),
         ),
     )
+
+
+def _item(item: object, key: str) -> str:
+    return str(item.get(key) or "") if isinstance(item, dict) else ""
 
 
 def _service_of(session: Session, row: Message) -> str | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 MAX_BODY = 1600  # Twilio's limit for one message body, counted in UTF-16 code units
+# another provider's own limit (the Cloud API's text body: 4,096 characters)
+PROVIDER_MAX_BODY = {"meta": 4096}
 _SENTENCE_END = re.compile(r"[.!?…]['\")\]’”]*(?=\s)")
 
 
@@ -55,3 +57,8 @@ def _cut_at(text: str, fit: int) -> int:
     if spaces:
         return spaces[0]
     return fit  # one word longer than a whole message
+
+
+def body_limit(provider: str) -> int:
+    """The longest body one message of `provider` carries."""
+    return PROVIDER_MAX_BODY.get(provider, MAX_BODY)

@@ -29,7 +29,7 @@ from datetime import timedelta
 from celery import shared_task
 from redis.exceptions import RedisError
 
-from pandawa.channels import media, pacing, status
+from pandawa.channels import media, meta_media, pacing, status
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import SEND_TASK
 from pandawa.channels.providers import (
@@ -126,6 +126,8 @@ def send_message(self, message_id: int, slot_at: float | None = None) -> str:
             if slot is not None:
                 time.sleep(max(slot.due + SLOT_ALLOWANCE - time.monotonic(), 0.0))
 
+    if claim.provider != provider.name:  # the message's own provider, when enabled
+        provider = get_provider(settings, claim.provider)
     if provider.name != claim.provider:
         error = PermanentSendError("provider", f"provider {claim.provider} is not configured")
         return _fail(claim, error)
@@ -273,12 +275,14 @@ def fetch_media(self, message_id: int) -> str:
         session.rollback()
         return "skipped"
     items = [dict(item) if isinstance(item, dict) else item for item in message.media or []]
+    message_provider = message.provider
     session.rollback()  # end the read before any request goes out
     if not media.pending_indexes(items):
         return "done"
 
     with media.http_session() as http:
-        run = media.fetch_pending(items, settings, http)
+        fetch = meta_media.fetch_item if message_provider == "meta" else None
+        run = media.fetch_pending(items, settings, http, fetch)
     retrying = run.transient is not None and self.request.retries < MEDIA_MAX_RETRIES
     if run.transient is not None and not retrying:
         media.give_up(items, run, f"gave up after {self.request.retries + 1} tries")
@@ -304,7 +308,7 @@ def fetch_media(self, message_id: int) -> str:
 def sweep_media() -> int:
     """Re-enqueue media fetches whose task was lost (a broker that lost its queue)."""
     settings: Settings = current_settings()
-    if settings.whatsapp_provider not in media.FETCHING_PROVIDERS:
+    if not media.FETCHING_PROVIDERS & settings.enabled_providers:
         return 0
     ids = media.stale_media_ids(
         db.session, older_than=MEDIA_SWEEP_AFTER, within=MEDIA_SWEEP_WITHIN, limit=SWEEP_BATCH

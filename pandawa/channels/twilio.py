@@ -22,7 +22,6 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator, compare
 from twilio.rest import Client
-from urllib3.exceptions import NewConnectionError
 
 from pandawa.channels.ingest import InboundMessage
 from pandawa.channels.providers import (
@@ -32,6 +31,7 @@ from pandawa.channels.providers import (
     SendResult,
     SentRecord,
     TransientSendError,
+    network_error,
 )
 from pandawa.core import clock
 from pandawa.core.config import Settings
@@ -221,7 +221,7 @@ class TwilioProvider:
         except (TwilioRestException, TwilioServiceException) as exc:
             raise self._classify(exc) from exc
         except requests.RequestException as exc:
-            raise _network_error(exc) from exc
+            raise network_error(exc) from exc
         except TwilioException as exc:  # e.g. an unreadable answer: it may have been sent
             raise TransientSendError("provider", type(exc).__name__, maybe_sent=True) from exc
         return SendResult(provider_message_id=message.sid, status=str(message.status or "queued"))
@@ -238,7 +238,7 @@ class TwilioProvider:
         except (TwilioRestException, TwilioServiceException) as exc:
             raise self._classify(exc) from exc
         except requests.RequestException as exc:
-            raise _network_error(exc) from exc
+            raise network_error(exc) from exc
         return [
             SentRecord(
                 provider_message_id=m.sid,
@@ -272,25 +272,3 @@ class TwilioProvider:
             return max((parsedate_to_datetime(value) - clock.now()).total_seconds(), 0.0)
         except (TypeError, ValueError):
             return None
-
-
-def _network_error(exc: requests.RequestException) -> TransientSendError:
-    if isinstance(exc, requests.ConnectTimeout) or _refused(exc):
-        # the request never left: safe to send again without looking first
-        return TransientSendError("connection", type(exc).__name__)
-    code = "timeout" if isinstance(exc, requests.Timeout) else "connection"
-    return TransientSendError(code, type(exc).__name__, maybe_sent=True)
-
-
-def _refused(exc: requests.RequestException) -> bool:
-    if not isinstance(exc, requests.ConnectionError):
-        return False
-    seen: Any = exc
-    while seen is not None:
-        if isinstance(seen, NewConnectionError):
-            return True
-        reason = getattr(seen, "reason", None)
-        if isinstance(reason, NewConnectionError):
-            return True
-        seen = seen.args[0] if seen.args and isinstance(seen.args[0], Exception) else None
-    return False

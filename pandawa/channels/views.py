@@ -48,7 +48,7 @@ def twilio_webhook(histogram: Any, required: tuple[str, ...]) -> Callable:
             started = time.perf_counter()
             try:
                 settings: Settings = current_settings()
-                if settings.whatsapp_provider != "twilio" or not settings.twilio_auth_token:
+                if "twilio" not in settings.enabled_providers or not settings.twilio_auth_token:
                     return _error(404, "not_found", "Twilio is not the configured provider.")
                 if not twilio.signature_valid(settings, request):
                     return _error(403, "bad_signature", "X-Twilio-Signature is missing or wrong.")

@@ -8,7 +8,6 @@ from pandawa.accounts.models import User
 from pandawa.channels.models import Message
 from pandawa.citizens.models import Conversation
 from pandawa.core.clock import now
-from pandawa.core.config import current_settings
 from pandawa.tickets.models import Ticket
 from pandawa.tickets.operations import InvalidBody, add_event
 
@@ -31,7 +30,7 @@ def add_note(session: Session, ticket: Ticket, user: User, body: str) -> Message
     at = now()
     note = Message(
         direction="out",
-        provider=current_settings().whatsapp_provider,
+        provider=conversation.contact.provider,
         sender=conversation.channel_address,
         recipient=conversation.contact.address,
         body=text,

@@ -34,7 +34,6 @@ from pandawa.conversations.satisfaction import handle_answer
 from pandawa.conversations.understand import Understanding, understand
 from pandawa.conversations.validators import nik_problem
 from pandawa.core.clock import now
-from pandawa.core.config import current_settings
 from pandawa.hours.models import Office
 from pandawa.tickets.cancel import cancel_by_citizen
 from pandawa.tickets.intake import hand_off, position_replies
@@ -385,7 +384,7 @@ class Bot:
             return
         queue_outbound(
             self.session,
-            provider=current_settings().whatsapp_provider,
+            provider=self.contact.provider,  # answered through the provider they wrote to
             sender=self.conversation.channel_address,
             recipient=self.contact.address,
             body=body,

@@ -25,7 +25,6 @@ from pandawa.channels.outbox import queue_notification
 from pandawa.channels.window import window_is_open
 from pandawa.citizens.models import Conversation
 from pandawa.core.clock import as_utc, now, parse_utc
-from pandawa.core.config import current_settings
 from pandawa.tickets.models import Ticket
 from pandawa.tickets.notify import closing_template
 from pandawa.tickets.operations import add_event
@@ -175,7 +174,7 @@ def ask_for_rating(session: Session, *, ticket: Ticket, at: datetime, **_: Any) 
         # the second merges into the first while it is unsent and both fit one message
         queued = queue_notification(
             session,
-            provider=current_settings().whatsapp_provider,
+            provider=contact.provider,
             sender=conversation.channel_address,
             recipient=contact.address,
             body=body,

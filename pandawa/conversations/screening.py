@@ -26,7 +26,6 @@ from pandawa.citizens import consent
 from pandawa.citizens.models import Conversation
 from pandawa.conversations.keywords import normalise
 from pandawa.core.clock import as_utc, now
-from pandawa.core.config import current_settings
 from pandawa.tickets.models import OPEN_STATUSES, Ticket
 
 log = logging.getLogger(__name__)
@@ -106,7 +105,7 @@ def _reply(session: Session, conversation: Conversation, key: str, ticket_id: in
     contact = conversation.contact
     queue_outbound(
         session,
-        provider=current_settings().whatsapp_provider,
+        provider=contact.provider,
         sender=conversation.channel_address,
         recipient=contact.address,
         body=active_catalog().text(key, contact.language or "id"),

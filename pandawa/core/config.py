@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
-PROVIDERS = ("twilio", "simulator")
+PROVIDERS = ("twilio", "meta", "simulator")
 # where create_app keeps the Settings; read them through settings_of() / current_settings()
 EXTENSION_KEY = "pandawa.settings"
 
@@ -75,10 +75,32 @@ class Settings:
     # issue 16: a console resolution can be undone this long; the citizen's closing message and
     # rating question wait until then (0: sent at once, no undo)
     resolve_undo_seconds: int = 10
+    # WhatsApp Cloud API (issue 18): see meta_settings() below; a phone number id per sender
+    # address ("" key: every sender), the Graph API's base URL and version
+    meta_access_token: str | None = None
+    meta_app_secret: str | None = None
+    meta_verify_token: str | None = None
+    meta_phone_number_ids: tuple[tuple[str, str], ...] = ()
+    meta_graph_api_base_url: str = "https://graph.facebook.com"
+    meta_graph_api_version: str = "v23.0"
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def enabled_providers(self) -> frozenset[str]:
+        """The providers whose webhooks answer and which send: WHATSAPP_PROVIDER, and beside
+        it (one office can use a Twilio and a Meta number) any other whose credentials are all
+        set. The simulator stands alone: a development stack never talks to a real one."""
+        if self.whatsapp_provider == "simulator":
+            return frozenset({"simulator"})
+        enabled = {self.whatsapp_provider}
+        if self.twilio_account_sid and self.twilio_auth_token:
+            enabled.add("twilio")
+        if self.meta_access_token and self.meta_app_secret and self.meta_phone_number_ids:
+            enabled.add("meta")
+        return frozenset(enabled)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -204,6 +226,7 @@ class Settings:
                 _positive_float("ATTACHMENT_URL_SECONDS", env.get("ATTACHMENT_URL_SECONDS", "3600"))
             ),
             resolve_undo_seconds=_undo_seconds(env.get("RESOLVE_UNDO_SECONDS") or "10"),
+            **meta_settings(env, provider),
         )
 
 
@@ -211,12 +234,13 @@ def _refuse_in_production(env: Mapping[str, str], provider: str) -> None:
     """Development conveniences never run in production: each refusal names its setting."""
     if not provider:
         raise ConfigError(
-            "WHATSAPP_PROVIDER: required in production; expected twilio "
+            "WHATSAPP_PROVIDER: required in production; expected twilio or meta "
             "(there is no default provider in production)"
         )
     if provider == "simulator":
         raise ConfigError(
-            "WHATSAPP_PROVIDER=simulator: the simulator is refused in production; expected twilio"
+            "WHATSAPP_PROVIDER=simulator: the simulator is refused in production; "
+            "expected twilio or meta"
         )
     if (env.get("FLASK_DEBUG") or "").strip().lower() not in ("", "0", "false", "no", "off"):
         raise ConfigError("FLASK_DEBUG: the debugger is refused in production; unset it")
@@ -389,3 +413,59 @@ def settings_of(app: Flask) -> Settings:
 def current_settings() -> Settings:
     """The settings of the app in context (a request, a task, a CLI command)."""
     return current_app.extensions[EXTENSION_KEY]
+
+
+# -- WhatsApp Cloud API (issue 18) -----------------------------------------------------------
+
+META_REQUIRED = (
+    "META_ACCESS_TOKEN",
+    "META_APP_SECRET",
+    "META_VERIFY_TOKEN",
+    "META_PHONE_NUMBER_ID",
+)
+
+
+def meta_settings(env: Mapping[str, str], provider: str) -> dict:
+    """The META_* settings, all required when WHATSAPP_PROVIDER=meta.
+
+    META_PHONE_NUMBER_ID is the Cloud API's id of the number we send from: one id for a
+    deployment with one Meta number, or `+6281…=<id>` pairs separated by commas, one per
+    office number (the address an office's `whatsapp` sender names)."""
+    if provider == "meta":
+        for name in META_REQUIRED:
+            if not (env.get(name) or "").strip():
+                raise ConfigError(
+                    f"{name}: required when WHATSAPP_PROVIDER=meta (WhatsApp Cloud API "
+                    "credentials from the Meta app dashboard)"
+                )
+    version = (env.get("META_GRAPH_API_VERSION") or "v23.0").strip()
+    if not (version.startswith("v") and version[1:].replace(".", "").isdigit()):
+        raise ConfigError(f"META_GRAPH_API_VERSION: {version!r}; expected e.g. v23.0")
+    return {
+        "meta_access_token": (env.get("META_ACCESS_TOKEN") or "").strip() or None,
+        "meta_app_secret": (env.get("META_APP_SECRET") or "").strip() or None,
+        "meta_verify_token": (env.get("META_VERIFY_TOKEN") or "").strip() or None,
+        "meta_phone_number_ids": _phone_number_ids(env.get("META_PHONE_NUMBER_ID") or ""),
+        "meta_graph_api_base_url": _base_url(
+            "META_GRAPH_API_BASE_URL",
+            env.get("META_GRAPH_API_BASE_URL") or "https://graph.facebook.com",
+        ),
+        "meta_graph_api_version": version,
+    }
+
+
+def _phone_number_ids(value: str) -> tuple[tuple[str, str], ...]:
+    pairs: list[tuple[str, str]] = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        number, sep, number_id = part.rpartition("=")
+        number = "".join(c for c in number if c.isdigit())
+        number_id = number_id.strip()
+        if not number_id.isdigit() or (sep and not number):
+            raise ConfigError(
+                f"META_PHONE_NUMBER_ID: {part!r}; expected the numeric phone number id, or "
+                "+62…=<id> pairs separated by commas"
+            )
+        pairs.append((number, number_id))
+    return tuple(pairs)

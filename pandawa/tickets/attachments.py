@@ -21,7 +21,6 @@ from pandawa.channels.outbox import queue_outbound
 from pandawa.channels.window import window_is_open
 from pandawa.citizens.models import Conversation
 from pandawa.core.clock import now
-from pandawa.core.config import current_settings
 from pandawa.tickets import operations
 from pandawa.tickets.models import Ticket
 from pandawa.tickets.notify import NO_TEMPLATE_MESSAGE, ask_to_reopen, cannot_ask_to_reopen
@@ -66,7 +65,7 @@ def send(session: Session, ticket: Ticket, user: User, item: dict, caption: str)
     content_type = item["content_type"]
     is_image = content_type in IMAGE_TYPES
     common = {
-        "provider": current_settings().whatsapp_provider,
+        "provider": conversation.contact.provider,
         "sender": conversation.channel_address,
         "recipient": conversation.contact.address,
         "conversation_id": conversation.id,

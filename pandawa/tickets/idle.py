@@ -113,7 +113,7 @@ def _tell_citizen(session: Session, ticket: Ticket, at: datetime) -> None:
     assert conversation is not None
     contact = conversation.contact
     language = contact.language or "id"
-    provider = current_settings().whatsapp_provider
+    provider = contact.provider  # the provider the citizen wrote through
     try:
         catalog = active_catalog()
     except LookupError:

@@ -21,7 +21,6 @@ from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_notification, queue_template
 from pandawa.channels.window import window_is_open
 from pandawa.citizens.models import Conversation
-from pandawa.core.config import current_settings
 from pandawa.hours.models import Office
 from pandawa.tickets.models import OPEN_STATUSES, Ticket
 
@@ -40,8 +39,10 @@ NO_TEMPLATE_MESSAGE = (
 )
 
 
-def provider_name() -> str:
-    return current_settings().whatsapp_provider
+def provider_name(conversation: Conversation) -> str:
+    """The provider the citizen wrote through (one office may have a Twilio and a Meta
+    number): every message to them goes back the same way."""
+    return conversation.contact.provider
 
 
 def notify_citizen(
@@ -63,7 +64,7 @@ def notify_citizen(
     body = (catalog or active_catalog()).text(text_key, contact.language or "id", **fields)
     return queue_notification(
         session,
-        provider=provider_name(),
+        provider=provider_name(conversation),
         sender=conversation.channel_address,
         recipient=contact.address,
         body=body,
@@ -117,7 +118,9 @@ def ask_to_reopen(
         )
         return None
     values = _reopen_values(session, ticket, conversation)
-    message = queue_ticket_template(session, spec, ticket, conversation, provider_name(), values)
+    message = queue_ticket_template(
+        session, spec, ticket, conversation, provider_name(conversation), values
+    )
     if message is None:
         return None  # silenced: the citizen opted out or is blocked (tickets.consent)
     ticket.reopen_template_sent_at = at
@@ -181,7 +184,9 @@ def closing_template(
         )
         return None
     values = {"ticket": ticket.number}
-    return queue_ticket_template(session, spec, ticket, conversation, provider_name(), values)
+    return queue_ticket_template(
+        session, spec, ticket, conversation, provider_name(conversation), values
+    )
 
 
 def queue_ticket_template(

@@ -19,7 +19,6 @@ from pandawa.channels.window import window_is_open
 from pandawa.citizens.consent import is_blocked
 from pandawa.citizens.models import Conversation
 from pandawa.core.clock import now
-from pandawa.core.config import current_settings
 from pandawa.core.jobs import enqueue_after_commit
 from pandawa.hours.models import Office
 from pandawa.hours.queries import calendar_for
@@ -173,7 +172,7 @@ def reply(session: Session, ticket: Ticket, user: User, body: str) -> list[Messa
         ask_to_reopen(session, ticket, conversation, at)
     messages = queue_outbound(
         session,
-        provider=current_settings().whatsapp_provider,
+        provider=conversation.contact.provider,
         sender=conversation.channel_address,
         recipient=conversation.contact.address,
         body=text,

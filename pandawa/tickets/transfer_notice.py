@@ -61,7 +61,9 @@ def tell_citizen(session: Session, *, ticket: Ticket, at: datetime, **_: Any) ->
                 "ticket %s transferred past the window, no %s template", ticket.number, TEMPLATE
             )
             return None
-        return queue_ticket_template(session, spec, ticket, conversation, provider_name(), values)
+        return queue_ticket_template(
+            session, spec, ticket, conversation, provider_name(conversation), values
+        )
     calendar = calendar_for(session, office, queue_id=ticket.queue_id)
     parts = [catalog.text(TEXT, language, **values)]
     if ticket.status != "deferred":
@@ -71,7 +73,7 @@ def tell_citizen(session: Session, *, ticket: Ticket, at: datetime, **_: Any) ->
         parts.append(catalog.text("office_closed", language, opens_at=opens))
     return queue_notification(
         session,
-        provider=provider_name(),
+        provider=provider_name(conversation),
         sender=conversation.channel_address,
         recipient=conversation.contact.address,
         body="\n\n".join(parts),

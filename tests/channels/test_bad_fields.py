@@ -39,7 +39,7 @@ def _messages(session) -> list[Message]:
         ("MediaContentType0", "image/jpeg\x1b[31m"),
         ("OriginalRepliedMessageSid", "SM\x7f"),
         ("From", "whatsapp:+62" + "8" * 130),
-        ("MessageSid", "SM" + "c" * 70),
+        ("MessageSid", "SM" + "c" * 130),  # the column holds 128 (Meta's long wamids)
     ],
 )
 def test_an_unstorable_identifier_is_refused_once_with_400_naming_it(

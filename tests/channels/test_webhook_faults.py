@@ -12,6 +12,7 @@ from flask import Flask
 from pandawa.app import create_app
 from pandawa.channels.models import Message
 from pandawa.core.extensions import db
+from tests.fakes import meta_graph
 from tests.harness import INBOUND_PATH, app_environ, inbound_form
 
 
@@ -67,3 +68,28 @@ def test_in_simulator_mode_the_twilio_webhook_does_not_exist(
         response = post_signed(simulator.test_client(), INBOUND_PATH, inbound_form())
 
     assert response.status_code == 404
+
+
+def test_meta_webhook_with_the_database_unreachable_answers_503_so_meta_retries(
+    app, redis_url, fake_twilio, fake_graph, tmp_path, caplog
+):
+    environ = app_environ(
+        "postgresql://postgres@127.0.0.1:1/pandawa",
+        redis_url,
+        fake_twilio.url,
+        tmp_path,
+        fake_graph.url,
+    )
+    message = meta_graph.text_message(
+        "whatsapp:+6281234567890", "NIK saya 3174012345678901", timestamp=1_796_000_000
+    )
+    raw, headers = meta_graph.signed(
+        meta_graph.notification("whatsapp:+6281180001600", messages=[message])
+    )
+    with other_app(app, environ) as down:
+        response = down.test_client().post("/webhooks/meta/whatsapp", data=raw, headers=headers)
+
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "unavailable"
+    assert "database unavailable" in caplog.text
+    assert "6281234567890" not in caplog.text and "3174012345678901" not in caplog.text
