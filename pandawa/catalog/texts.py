@@ -94,6 +94,10 @@ TEXT_SPECS: dict[str, TextSpec] = {
     "nik_birth_date": _spec(doc="a NIK whose digits 7–12 are no date of birth"),
     "status_office_opens": _spec("opens_at", doc="in the `status` reply, office closed"),
     "status_office_open_until": _spec("closes_at", doc="in the `status` reply, office open"),
+    # issue 17: the honest estimate rolls over to the next opening when today is not realistic
+    "queue_position_later": _spec(
+        "position", "served_at", doc="inside hours, but the wait runs past today's closing"
+    ),
 }
 REQUIRED_TEXTS = tuple(key for key, spec in TEXT_SPECS.items() if spec.required)
 
