@@ -75,6 +75,8 @@ class Settings:
     # issue 16: a console resolution can be undone this long; the citizen's closing message and
     # rating question wait until then (0: sent at once, no undo)
     resolve_undo_seconds: int = 10
+    # issue 17: weeks of arrivals the staffing forecast averages (reports/forecast.py)
+    forecast_weeks: int = 6
 
     @property
     def is_production(self) -> bool:
@@ -204,6 +206,7 @@ class Settings:
                 _positive_float("ATTACHMENT_URL_SECONDS", env.get("ATTACHMENT_URL_SECONDS", "3600"))
             ),
             resolve_undo_seconds=_undo_seconds(env.get("RESOLVE_UNDO_SECONDS") or "10"),
+            forecast_weeks=_forecast_weeks(env.get("FORECAST_WEEKS") or "6"),
         )
 
 
@@ -348,6 +351,17 @@ def _optional_count(name: str, value: str | None) -> int | None:
     if not (text.isascii() and text.isdigit()):
         raise ConfigError(f"{name}: {value!r}; expected a whole number, 0 or more")
     return int(text)
+
+
+# the staffing forecast looks back at least a week and at most half a year
+MAX_FORECAST_WEEKS = 26
+
+
+def _forecast_weeks(value: str) -> int:
+    weeks = _optional_count("FORECAST_WEEKS", value) or 0
+    if not 1 <= weeks <= MAX_FORECAST_WEEKS:
+        raise ConfigError(f"FORECAST_WEEKS: {value!r}; expected 1 to {MAX_FORECAST_WEEKS} weeks")
+    return weeks
 
 
 # the closing message waits this long at most: a countdown must stay well inside the Redis
