@@ -4,9 +4,10 @@ queue needs to meet its first-response target.
 How (per office, per queue, per local hour of the day):
 
 1. Arrivals: the mean of the same hour over the same weekday of the last `FORECAST_WEEKS`
-   weeks (tickets created, office local time), counting only days the office was open (a
-   holiday Tuesday says nothing about an ordinary Tuesday); with no such day in the window,
-   the mean over every open day of the window; with none, nothing.
+   weeks (tickets created, office local time), counting only days open like the day forecast
+   (a holiday Tuesday says nothing about an ordinary Tuesday, and a holiday is forecast from
+   the closed days); with no such weekday in the window, the mean over every day of the window
+   open like it; with none, nothing.
 2. Backlog at opening: the tickets deferred now, plus the arrivals forecast for the closed
    hours before the opening, all land in the first open hour (beat releases them at opening).
 3. Agents: Erlang C (reports/erlang.py) with the queue's recent mean handle time (first
@@ -69,12 +70,15 @@ def forecast_arrivals(
     weeks: int,
     is_open_day: Callable[[date], bool],
 ) -> Counts:
-    """Mean arrivals per local hour of the open same-weekday days of the window (days absent
-    from `history` count as days without arrivals); else of every open day of the window."""
-    same = [d for d in history_days(day, weeks) if is_open_day(d)]
+    """Mean arrivals per local hour over the window's same weekdays that were open like `day`
+    (an ordinary Tuesday from open Tuesdays; a holiday or a Saturday from closed ones); without
+    such a weekday, over every day of the window open like `day`. Days absent from `history`
+    count as days without arrivals."""
+    is_open = is_open_day(day)
+    same = [d for d in history_days(day, weeks) if is_open_day(d) == is_open]
     if not same:
         window = [day - timedelta(days=n) for n in range(1, 7 * weeks + 1)]
-        same = [d for d in window if is_open_day(d)]
+        same = [d for d in window if is_open_day(d) == is_open]
     if not same:
         return [0.0] * HOURS
     zero = [0.0] * HOURS

@@ -6,7 +6,7 @@ The estimate (`estimate`, pure) works from the queue's recent times and the agen
   `sum(capacity - load)` of them are free now;
 - a citizen whose place fits a free one waits only the time an agent takes to answer after
   claiming (the recent median of assigned → first response);
-- beyond that, each place frees once per recent handle time (median first response →
+- beyond that, each place frees once per recent handle time (mean first response →
   resolution, business time), so the rest of the queue moves at `places / handle` tickets a
   second: (position − free) × handle / places, plus the answering time;
 - the wait is counted in office hours (hours/calendar.py, which obeys closures and "close
@@ -56,7 +56,7 @@ class Staff:
 
 @dataclass(frozen=True)
 class QueueTimes:
-    """A queue's recent times in office-hour seconds (medians)."""
+    """A queue's recent times in office-hour seconds: mean handle, median answering time."""
 
     handle_seconds: int = DEFAULT_HANDLE_SECONDS
     answer_seconds: int = DEFAULT_ANSWER_SECONDS
@@ -190,8 +190,12 @@ def online_staff(session: Session, queue_id: int, at: datetime) -> list[Staff]:
 
 
 def recent_times(session: Session, queue_id: int, calendar: OfficeCalendar) -> QueueTimes:
-    """Median office-hour seconds, over the queue's last resolved tickets, of claim → first
-    answer and of first answer → resolution."""
+    """Over the queue's last resolved tickets, in office-hour seconds: the mean handle time
+    (first answer → resolution) and the median answering time (claim → first answer).
+
+    The mean, not the median, for the handle time: c places free at c / E[handle] a second
+    (handle times are skewed: the median of a log-normal is half its mean, and the back-test,
+    bench/eta_backtest.py, showed the queue moving half as fast as the median promised)."""
     rows = session.execute(
         sa.select(Ticket.assigned_at, Ticket.first_response_at, Ticket.resolved_at)
         .where(
@@ -209,13 +213,13 @@ def recent_times(session: Session, queue_id: int, calendar: OfficeCalendar) -> Q
         if claimed is not None and first >= claimed
     ]
     return QueueTimes(
-        handle_seconds=int(statistics.median(spans)) if spans else DEFAULT_HANDLE_SECONDS,
+        handle_seconds=int(statistics.fmean(spans)) if spans else DEFAULT_HANDLE_SECONDS,
         answer_seconds=int(statistics.median(answers)) if answers else DEFAULT_ANSWER_SECONDS,
     )
 
 
 def recent_handle_seconds(session: Session, queue_id: int, calendar: OfficeCalendar) -> int:
-    """Median business seconds from first response to resolution over recent tickets."""
+    """Mean business seconds from first response to resolution over recent tickets."""
     return recent_times(session, queue_id, calendar).handle_seconds
 
 

@@ -115,7 +115,7 @@ def test_agents_get_403(client, make_user, forecast):
 def test_offices_and_queues_follow_the_visibility_rules(
     session, client, make_user, forecast, monkeypatch
 ):
-    office, other, a, b = forecast
+    office, _other, a, _b = forecast
     # a scoped supervisor (issue 17's scopes change these two functions; the page follows)
     monkeypatch.setattr(
         forecast_board, "visible_offices_clause", lambda user: Office.id == office.id

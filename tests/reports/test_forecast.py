@@ -61,8 +61,22 @@ def test_a_holiday_in_the_window_is_not_an_ordinary_day():
     assert forecast_arrivals(history, date(2027, 1, 1), 2, is_open_day)[9] == 6
 
 
+def test_a_closed_day_is_forecast_from_closed_days():
+    # Christmas (a Friday) from the window's closed days: the two weekends, not the weekdays
+    history = {
+        date(2026, 12, 12): hours(h9=2),  # Saturday
+        date(2026, 12, 20): hours(h9=4),  # Sunday
+        date(2026, 12, 18): hours(h9=60),  # an open Friday
+    }
+    forecast = forecast_arrivals(history, date(2026, 12, 25), 2, is_open_day)
+    assert forecast[9] == (2 + 4) / 4  # Sat 12, Sun 13, Sat 19, Sun 20
+    # a Saturday from the Saturdays
+    assert forecast_arrivals(history, date(2026, 12, 26), 2, is_open_day)[9] == 1.0
+
+
 def test_without_a_same_weekday_it_falls_back_to_every_open_day():
-    never_tuesday = lambda d: is_open_day(d) and d.weekday() != 1  # noqa: E731
+    # an office that opened on Tuesday 1 December for the first time (an extra opening)
+    never_tuesday = lambda d: is_open_day(d) and (d.weekday() != 1 or d == date(2026, 12, 1))  # noqa: E731
     history = {date(2026, 11, 30): hours(h9=5)}
     forecast = forecast_arrivals(history, date(2026, 12, 1), 1, never_tuesday)
     assert forecast[9] == 1.25  # 5 over the window's four open days (Wed, Thu, Fri, Mon)
