@@ -173,7 +173,12 @@ def replay(
             Scored(
                 day=calendar.local_date(at),
                 kind=guess.kind,
-                estimate_s=guess.wait_seconds,
+                # what the citizen heard: the minutes, or the time shown for a later opening
+                estimate_s=(
+                    calendar.business_seconds(at, guess.shown_at)
+                    if guess.kind == LATER and guess.shown_at is not None
+                    else guess.wait_seconds
+                ),
                 actual_s=int(claim + ANSWER_SECONDS - b),
                 served_today=calendar.local_date(first) == calendar.local_date(at),
                 old_s=old,

@@ -13,7 +13,9 @@ The estimate (`estimate`, pure) works from the queue's recent times and the agen
   now" overrides): when it runs past today's closing it rolls over to the next opening, and
   the citizen is told the day and time ("kemungkinan dilayani Senin, 7 Desember 2026 pukul
   08.00 WIB"), never "about N minutes". "Today" is said only when the office is open now and
-  the expected service time is still today.
+  the expected service time is still today with a margin before closing (5 minutes or a
+  quarter of the wait, whichever is larger: the estimate is a mean, and a wait ending just
+  before closing often ends after it); inside that margin the citizen hears the next opening.
 
 No agent online → no number (the reply says so instead of inventing one).
 """
@@ -44,6 +46,10 @@ HISTORY = 50
 DISPLAY_STEP_MINUTES = 5
 
 TODAY, LATER, NO_AGENTS = "today", "later", "no_agents"
+# "today" only with this much office time left after the expected service: the larger of a
+# floor and a share of the wait (tuned on bench/eta_backtest.py)
+TODAY_MARGIN_MIN_SECONDS = 5 * 60
+TODAY_MARGIN_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -64,8 +70,9 @@ class QueueTimes:
 
 @dataclass(frozen=True)
 class Estimate:
-    """What the citizen is told: `today` (about `wait_seconds`), `later` (on `served_at`,
-    shown as `shown_at`), or `no_agents` (no number at all)."""
+    """What the citizen is told: `today` (about `wait_seconds`), `later` (`shown_at`: the
+    expected time floored to 5 minutes, or the next opening when the expected time falls just
+    before today's closing), or `no_agents` (no number at all)."""
 
     kind: str
     wait_seconds: int | None = None  # business seconds until a person is expected
@@ -101,8 +108,27 @@ def estimate(
         return Estimate(NO_AGENTS)
     shown = _floor_minutes(served_at, DISPLAY_STEP_MINUTES)
     shown = max(shown, stretch_start)
-    is_today = calendar.is_open(at) and calendar.local_date(served_at) == calendar.local_date(at)
-    return Estimate(TODAY if is_today else LATER, wait, served_at, shown)
+    same_day = calendar.is_open(at) and calendar.local_date(served_at) == calendar.local_date(at)
+    if not same_day:
+        return Estimate(LATER, wait, served_at, shown)
+    day_end = _day_end(calendar, at)
+    if calendar.business_seconds(served_at, day_end) >= today_margin(wait):
+        return Estimate(TODAY, wait, served_at, shown)
+    # just before closing: not realistic today, so the citizen hears the next opening
+    return Estimate(LATER, wait, served_at, calendar.next_opening(day_end))
+
+
+def today_margin(wait_seconds: int) -> int:
+    """Office time that must remain after the expected service for "today" to be realistic:
+    the estimate is a mean and handle times are skewed, so a wait ending just before closing
+    often ends after it (bench/eta_backtest.py)."""
+    return max(TODAY_MARGIN_MIN_SECONDS, int(TODAY_MARGIN_SHARE * wait_seconds))
+
+
+def _day_end(calendar: OfficeCalendar, at: datetime) -> datetime:
+    """The end of the last open stretch of `at`'s local date (at itself when none)."""
+    intervals = calendar.open_intervals(*calendar.day_bounds(calendar.local_date(at)))
+    return intervals[-1][1] if intervals else at
 
 
 def add_business_seconds(

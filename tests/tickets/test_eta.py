@@ -22,6 +22,7 @@ from pandawa.tickets.estimates import (
     Staff,
     add_business_seconds,
     estimate,
+    today_margin,
 )
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -80,6 +81,15 @@ def test_the_shown_time_is_floored_to_five_minutes_within_the_open_stretch():
     assert guess.shown_at == wib(2, 8, 15)
 
 
+def test_just_before_closing_is_not_realistic_today():
+    # 14:30, 25 minutes: served 14:55 with 5 minutes left, less than a quarter of the wait
+    guess = estimate(1, QueueTimes(1500, 0), ONE, CALENDAR, wib(1, 14, 30))
+    assert guess.kind == LATER and guess.served_at == wib(1, 14, 55)
+    assert guess.shown_at == wib(2, 8)  # the citizen hears the next opening
+    # 14:00, 25 minutes: 35 minutes left, realistic
+    assert estimate(1, QueueTimes(1500, 0), ONE, CALENDAR, wib(1, 14)).kind == TODAY
+
+
 def test_no_agent_online_or_no_place_gives_no_number():
     assert estimate(1, TIMES, [], CALENDAR, wib(1, 10)).kind == NO_AGENTS
     assert estimate(1, TIMES, [Staff(capacity=0)], CALENDAR, wib(1, 10)).kind == NO_AGENTS
@@ -131,17 +141,21 @@ def test_estimate_properties(calendar, at, staff, queue, position):
     assert served is not None and guess.shown_at is not None
     # the rollover (and every estimate) lands on an open time, floored within its stretch
     assert calendar.is_open(served) and calendar.is_open(guess.shown_at)
-    assert guess.shown_at <= served < guess.shown_at + timedelta(minutes=5)
+    if not (guess.kind == LATER and guess.shown_at > served):
+        assert guess.shown_at <= served < guess.shown_at + timedelta(minutes=5)
     assert served >= at
     # exactly the estimated office time passes between now and then
     assert calendar.business_seconds(at, served) == guess.wait_seconds
+    same_day = calendar.is_open(at) and calendar.local_date(served) == calendar.local_date(at)
     if guess.kind == TODAY:
-        # never "today" when closed now or served after today's closing
-        assert calendar.is_open(at)
-        assert calendar.local_date(served) == calendar.local_date(at)
+        # never "today" when closed now, served after today's closing, or just before it
+        assert same_day
+        day_end = calendar.open_intervals(*calendar.day_bounds(calendar.local_date(at)))[-1][1]
+        assert calendar.business_seconds(served, day_end) >= today_margin(guess.wait_seconds)
     else:
         assert guess.kind == LATER
-        assert not calendar.is_open(at) or calendar.local_date(served) > calendar.local_date(at)
+        if same_day:  # too close to closing: the citizen hears the next opening
+            assert calendar.local_date(guess.shown_at) > calendar.local_date(at)
     # a later place never waits less; another agent online never makes it worse
     behind = estimate(position + 1, queue, staff, calendar, at)
     assert behind.wait_seconds >= guess.wait_seconds and behind.served_at >= served
