@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from celery.schedules import crontab
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pandawa.core.celery_app import BEAT_SCHEDULE
 from pandawa.core.clock import now
 from pandawa.hours.calendar import build_calendar
 from pandawa.hours.queries import calendar_for, calendars_for_offices, holiday_map
@@ -200,3 +202,8 @@ def test_history_before_the_window_is_ignored(session, history):
         if p.queue_id == queue.id
     )
     assert plan.arrivals[9] == pytest.approx(3.0) and plan.arrivals[7] == 0
+
+
+def test_the_task_is_scheduled_hourly():
+    entry = next(e for e in BEAT_SCHEDULE.values() if e["task"] == "dashboard.forecast_staffing")
+    assert entry["schedule"] == crontab(minute=7)
