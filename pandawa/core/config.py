@@ -75,8 +75,7 @@ class Settings:
     # issue 16: a console resolution can be undone this long; the citizen's closing message and
     # rating question wait until then (0: sent at once, no undo)
     resolve_undo_seconds: int = 10
-    # issue 17: weeks of arrivals the staffing forecast averages (reports/forecast.py)
-    forecast_weeks: int = 6
+    forecast_weeks: int = 6  # issue 17: weeks of arrivals the staffing forecast averages
 
     @property
     def is_production(self) -> bool:
@@ -353,14 +352,10 @@ def _optional_count(name: str, value: str | None) -> int | None:
     return int(text)
 
 
-# the staffing forecast looks back at least a week and at most half a year
-MAX_FORECAST_WEEKS = 26
-
-
 def _forecast_weeks(value: str) -> int:
     weeks = _optional_count("FORECAST_WEEKS", value) or 0
-    if not 1 <= weeks <= MAX_FORECAST_WEEKS:
-        raise ConfigError(f"FORECAST_WEEKS: {value!r}; expected 1 to {MAX_FORECAST_WEEKS} weeks")
+    if not 1 <= weeks <= 26:  # a week to half a year of history
+        raise ConfigError(f"FORECAST_WEEKS: {value!r}; expected 1 to 26 weeks")
     return weeks
 
 

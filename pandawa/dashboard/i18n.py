@@ -150,30 +150,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "d_lead": "Periode {first} s.d. {last}: tiket {filters}.",
         "d_lead_all": "Periode {first} s.d. {last}: semua tiket.",
         "d_and": " dan ",
-        # issue 17: the staffing forecast (/dashboard/forecast and the board's strip)
-        "fc_title": "Perkiraan kebutuhan petugas",
-        "fc_strip_title": "Perkiraan hari ini dan yang terjadi",
-        "fc_more": "Kemarin, hari ini dan besok per jam",
-        "fc_intro": "Perkiraan kedatangan tiket per jam (rata-rata hari yang sama dalam {weeks} "
-        "minggu terakhir, jam setempat kantor, ditambah tiket tertunda yang dilepas saat kantor "
-        "buka) dan jumlah petugas yang disarankan agar {goal} warga dijawab dalam target SLA "
-        "antrean (rumus Erlang C).",
-        "fc_yesterday": "Kemarin",
-        "fc_today": "Hari ini",
-        "fc_tomorrow": "Besok",
-        "fc_hour": "Jam",
-        "fc_forecast": "Perkiraan tiket",
-        "fc_actual": "Tiket masuk",
-        "fc_agents": "Petugas disarankan",
-        "fc_made": "Dibuat {at}",
-        "fc_none": "Belum ada perkiraan tersimpan untuk hari ini (dibuat pagi hari oleh sistem).",
-        "fc_not_stored": "Tidak ada perkiraan tersimpan untuk hari ini.",
-        "fc_computed": "Dihitung sekarang dari data terakhir.",
-        "fc_totals": "Total perkiraan {forecast}, terjadi {actual}",
-        "fc_mae": "Rata-rata selisih per jam {mae} tiket",
-        "fc_peak": "Puncak {agents} petugas",
-        "fc_no_offices": "Tidak ada kantor yang dapat Anda lihat.",
-        "fc_closed_hour": "tutup",
     },
     "en": {
         "app": "Pandawa Supervisor Dashboard",
@@ -309,30 +285,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "d_lead": "Period {first} to {last}: tickets {filters}.",
         "d_lead_all": "Period {first} to {last}: all tickets.",
         "d_and": " and ",
-        # issue 17: the staffing forecast (/dashboard/forecast and the board's strip)
-        "fc_title": "Staffing forecast",
-        "fc_strip_title": "Today's forecast and what happened",
-        "fc_more": "Yesterday, today and tomorrow by hour",
-        "fc_intro": "Tickets expected per hour (the mean of the same weekday over the last "
-        "{weeks} weeks, office local time, plus deferred tickets released at opening) and the "
-        "agents recommended so that {goal} of citizens are answered within the queue's SLA "
-        "target (Erlang C).",
-        "fc_yesterday": "Yesterday",
-        "fc_today": "Today",
-        "fc_tomorrow": "Tomorrow",
-        "fc_hour": "Hour",
-        "fc_forecast": "Tickets forecast",
-        "fc_actual": "Tickets arrived",
-        "fc_agents": "Agents recommended",
-        "fc_made": "Made {at}",
-        "fc_none": "No forecast stored for today yet (the system makes it early in the morning).",
-        "fc_not_stored": "No forecast was stored for this day.",
-        "fc_computed": "Computed now from the latest data.",
-        "fc_totals": "Total forecast {forecast}, happened {actual}",
-        "fc_mae": "Mean error per hour {mae} tickets",
-        "fc_peak": "Peak {agents} agents",
-        "fc_no_offices": "No office you can see.",
-        "fc_closed_hour": "closed",
     },
 }
 

@@ -101,7 +101,7 @@ def test_the_forecast_page_has_yesterday_today_and_tomorrow(client, make_user, f
     assert response.status_code == 200
     assert "Perkiraan kebutuhan petugas" in page and "Erlang C" in page
     assert 'data-office="KC-FC" data-day="yesterday"' in page
-    assert "Tidak ada perkiraan tersimpan untuk hari ini." in page  # yesterday: none stored
+    assert "Tidak ada perkiraan yang tersimpan untuk hari itu." in page  # yesterday: none
     assert 'data-office="KC-FC" data-day="today"' in page
     assert 'data-office="KC-FC" data-day="tomorrow"' in page
     assert "Rabu, 2 Desember 2026" in page
