@@ -214,24 +214,37 @@ def deferred_backlog(session: Session, office_id: int) -> dict[int, int]:
 
 
 def mean_handle_seconds(
-    session: Session, office_id: int, queue_id: int, since: datetime, calendar: OfficeCalendar
-) -> int:
-    """Mean office-hour seconds from first response to resolution, newest resolved first."""
-    rows = session.execute(
-        sa.select(Ticket.first_response_at, Ticket.resolved_at)
+    session: Session, office_id: int, since: datetime, calendar: OfficeCalendar
+) -> dict[int, int]:
+    """Mean office-hour seconds from first response to resolution per queue, by queue id: the
+    newest `HANDLE_SAMPLE` resolved tickets of each queue created in the office since `since`
+    (one query; the office's created range walks `ix_ticket_office_created`)."""
+    newest = (
+        sa.func.row_number()
+        .over(partition_by=Ticket.queue_id, order_by=Ticket.resolved_at.desc())
+        .label("n")
+    )
+    ranked = (
+        sa.select(Ticket.queue_id, Ticket.first_response_at, Ticket.resolved_at, newest)
         .where(
-            Ticket.queue_id == queue_id,
             Ticket.office_id == office_id,
+            Ticket.created_at >= since,
             Ticket.status == "resolved",
             Ticket.first_response_at.is_not(None),
-            Ticket.resolved_at >= since,
         )
-        .order_by(Ticket.resolved_at.desc())
-        .limit(HANDLE_SAMPLE)
-    ).all()
-    spans = [calendar.business_seconds(as_utc(a), as_utc(b)) for a, b in rows if b > a]
-    spans = [s for s in spans if s > 0]
-    return int(statistics.fmean(spans)) if spans else DEFAULT_HANDLE_SECONDS
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(ranked.c.queue_id, ranked.c.first_response_at, ranked.c.resolved_at).where(
+            ranked.c.n <= HANDLE_SAMPLE
+        )
+    )
+    spans: dict[int, list[int]] = defaultdict(list)
+    for queue_id, first, resolved in rows:
+        seconds = calendar.business_seconds(as_utc(first), as_utc(resolved))
+        if seconds > 0:
+            spans[queue_id].append(seconds)
+    return {queue_id: int(statistics.fmean(values)) for queue_id, values in spans.items()}
 
 
 def typical_capacity(session: Session) -> dict[int, int]:
@@ -281,7 +294,7 @@ def forecast_day(
     deferred = deferred_backlog(session, office.id)
     queues = {q.id: q for q in session.scalars(sa.select(Queue).where(Queue.is_active.is_(True)))}
     capacities = typical_capacity(session)
-    since = at - timedelta(days=7 * weeks)
+    handles = mean_handle_seconds(session, office.id, at - timedelta(days=7 * weeks), calendar)
     result = DayForecast(office.id, day, at, weeks)
     for queue_id in sorted(set(history) | set(deferred)):
         queue = queues.get(queue_id)
@@ -299,7 +312,7 @@ def forecast_day(
                 tonight = forecast_arrivals(history.get(queue_id, {}), today, weeks, is_open_day)
                 backlog += round(sum(tonight[local_now.hour + 1 :]))
             from_hour = 0
-        handle = mean_handle_seconds(session, office.id, queue_id, since, calendar)
+        handle = handles.get(queue_id, DEFAULT_HANDLE_SECONDS)
         plan = plan_queue(
             queue_id,
             arrivals,

@@ -23,15 +23,21 @@ from pandawa.reports.forecast import (
     forecast_arrivals,
     forecast_day,
     make_due_forecasts,
+    mean_handle_seconds,
     open_fractions,
     plan_queue,
 )
 from pandawa.reports.models import StaffingForecast
 from pandawa.reports.tasks import forecast_staffing
+from pandawa.tickets.models import Ticket
 
 WIB = ZoneInfo("Asia/Jakarta")
 WEEKDAYS = {d: [["08:00", "15:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 CALENDAR = build_calendar(WEEKDAYS, "Asia/Jakarta", holiday_map("ID", ("public",), [2026]))
+
+
+def wib(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=WIB)
 
 
 def hours(**counts: float) -> list[float]:
@@ -207,3 +213,31 @@ def test_history_before_the_window_is_ignored(session, history):
 def test_the_task_is_scheduled_hourly():
     entry = next(e for e in BEAT_SCHEDULE.values() if e["task"] == "dashboard.forecast_staffing")
     assert entry["schedule"] == crontab(minute=7)
+
+
+def test_the_handle_time_is_the_recent_mean_per_queue(session, history):
+    office, queue, other = history
+    calendar = calendar_for(session, office)
+
+    def handled(q, created: datetime, first: datetime, resolved: datetime) -> None:
+        ticket = session.scalars(
+            sa.select(Ticket).where(
+                Ticket.queue_id == q.id,
+                Ticket.status == "resolved",
+                Ticket.first_response_at.is_(None),
+            )
+        ).first()
+        ticket.created_at, ticket.first_response_at, ticket.resolved_at = created, first, resolved
+        session.flush()
+
+    handled(queue, wib(11, 24, 9), wib(11, 24, 9, 5), wib(11, 24, 9, 15))  # 600 s
+    handled(queue, wib(11, 24, 9), wib(11, 24, 14, 50), wib(11, 25, 8, 20))  # 10 + 20 min: 1800 s
+    handled(other, wib(11, 10, 10), wib(11, 10, 10, 30), wib(11, 10, 11, 30))  # 3600 s
+    session.flush()
+    since = datetime(2026, 11, 17, tzinfo=WIB)
+    assert mean_handle_seconds(session, office.id, since, calendar) == {queue.id: 1200}
+    earlier = datetime(2026, 11, 1, tzinfo=WIB)
+    assert mean_handle_seconds(session, office.id, earlier, calendar) == {
+        queue.id: 1200,
+        other.id: 3600,
+    }
