@@ -304,13 +304,15 @@ def forecast_day(
         if day == today:
             backlog, from_hour = deferred.get(queue_id, 0), local_now.hour
         else:
-            # tomorrow: what is deferred now, and tonight's arrivals, unless the office opens
-            # again today (then those are released today)
+            # a later day: what is deferred now unless the office opens again before it, and
+            # the arrivals forecast for tonight, after today's last open hour
             reopens_today = bool(calendar.open_intervals(at, day_bounds(office.timezone, day)[0]))
             backlog = 0 if reopens_today else deferred.get(queue_id, 0)
-            if not reopens_today and day == today + timedelta(days=1):
+            if day == today + timedelta(days=1):
                 tonight = forecast_arrivals(history.get(queue_id, {}), today, weeks, is_open_day)
-                backlog += round(sum(tonight[local_now.hour + 1 :]))
+                shut = open_fractions(calendar, today)
+                last_open = max((h for h in range(HOURS) if shut[h] > 0), default=-1)
+                backlog += round(sum(tonight[max(local_now.hour + 1, last_open + 1) :]))
             from_hour = 0
         handle = handles.get(queue_id, DEFAULT_HANDLE_SECONDS)
         plan = plan_queue(
