@@ -41,6 +41,7 @@ from pandawa.core.dispatcher import dispatcher_command
 from pandawa.core.extensions import csrf, db
 from pandawa.core.logs import configure_logging
 from pandawa.dashboard import blocked as dashboard_blocked
+from pandawa.dashboard import forecast as dashboard_forecast
 from pandawa.dashboard import hours as dashboard_hours
 from pandawa.dashboard import views as dashboard_views
 from pandawa.devstack import dev_command
@@ -130,6 +131,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         console_blocking.bp,
         dashboard_blocked.bp,
         dashboard_hours.bp,
+        dashboard_forecast.bp,
     ):
         app.register_blueprint(blueprint)
     if settings.whatsapp_provider == "simulator":

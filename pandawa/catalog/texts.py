@@ -104,6 +104,10 @@ TEXT_SPECS: dict[str, TextSpec] = {
     "office_extra_opening": _spec(
         "ticket", "opens_at", doc="extra opening hours: a deferred ticket is handled earlier"
     ),
+    # issue 17: the honest estimate rolls over to the next opening when today is not realistic
+    "queue_position_later": _spec(
+        "position", "served_at", doc="inside hours, but the wait runs past today's closing"
+    ),
 }
 REQUIRED_TEXTS = tuple(key for key, spec in TEXT_SPECS.items() if spec.required)
 

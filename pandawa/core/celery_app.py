@@ -44,6 +44,13 @@ BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=30),
         "options": {"expires": 25},
     },
+    # issue 17: each office's staffing forecast for its day, made once early in the morning
+    # office time (the first run after 04:00 local); hourly, so a beat down at 04:00 catches up
+    "forecast-staffing": {
+        "task": "dashboard.forecast_staffing",
+        "schedule": crontab(minute=7),
+        "options": {"expires": 3000},
+    },
 }
 
 

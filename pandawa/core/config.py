@@ -83,6 +83,7 @@ class Settings:
     meta_phone_number_ids: tuple[tuple[str, str], ...] = ()
     meta_graph_api_base_url: str = "https://graph.facebook.com"
     meta_graph_api_version: str = "v23.0"
+    forecast_weeks: int = 6  # issue 17: weeks of arrivals the staffing forecast averages
 
     @property
     def is_production(self) -> bool:
@@ -227,6 +228,7 @@ class Settings:
             ),
             resolve_undo_seconds=_undo_seconds(env.get("RESOLVE_UNDO_SECONDS") or "10"),
             **meta_settings(env, provider),
+            forecast_weeks=_forecast_weeks(env.get("FORECAST_WEEKS") or "6"),
         )
 
 
@@ -372,6 +374,13 @@ def _optional_count(name: str, value: str | None) -> int | None:
     if not (text.isascii() and text.isdigit()):
         raise ConfigError(f"{name}: {value!r}; expected a whole number, 0 or more")
     return int(text)
+
+
+def _forecast_weeks(value: str) -> int:
+    weeks = _optional_count("FORECAST_WEEKS", value) or 0
+    if not 1 <= weeks <= 26:  # a week to half a year of history
+        raise ConfigError(f"FORECAST_WEEKS: {value!r}; expected 1 to 26 weeks")
+    return weeks
 
 
 # the closing message waits this long at most: a countdown must stay well inside the Redis

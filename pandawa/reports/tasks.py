@@ -25,8 +25,10 @@ from celery import shared_task
 from sqlalchemy.orm import Session
 
 from pandawa.core.clock import as_utc, now
+from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
 from pandawa.hours.queries import calendars_for_offices
+from pandawa.reports.forecast import make_due_forecasts
 from pandawa.reports.snapshots import refresh_standard
 from pandawa.tickets.models import Queue, Ticket, TicketEvent
 
@@ -134,3 +136,22 @@ def refresh_figures() -> int:
     db.session.commit()
     log.info("dashboard: %s figure ranges refreshed", count)
     return count
+
+
+@shared_task(name="dashboard.forecast_staffing", acks_late=True)
+def forecast_staffing() -> int:
+    """Every hour: each office past 04:00 local without its day's staffing forecast gets it
+    (reports/forecast.py). Idempotent: one row per office and day, a second run stores none."""
+    try:
+        made = make_due_forecasts(
+            db.session,
+            calendars_for_offices(db.session),
+            now(),
+            current_settings().forecast_weeks,
+        )
+        db.session.commit()
+        if made:
+            log.info("staffing forecast made for %s offices", made)
+        return made
+    finally:
+        db.session.rollback()

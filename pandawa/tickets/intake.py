@@ -78,15 +78,22 @@ def position_replies(
     calendar: OfficeCalendar | None = None,
     at: datetime | None = None,
 ) -> list[str]:
-    """The citizen's place in the queue and an honest estimate (none without online agents)."""
+    """The citizen's place in the queue and an honest estimate (tickets/estimates.py): about
+    N minutes only when today is realistic; else the day and time they will probably be served
+    (the next opening, in the office's zone); no number without online agents."""
     at = at or now()
     if calendar is None:
         calendar = calendar_for(session, ticket.office, queue_id=ticket.queue_id)
     position = estimates.queue_position(session, ticket)
-    wait = estimates.estimate_wait_seconds(session, ticket, position, at, calendar)
-    if wait is None:
+    guess = estimates.estimate_for(session, ticket, position, at, calendar)
+    if guess.kind == estimates.NO_AGENTS or guess.served_at is None:
         return [catalog.text("queue_no_agents", language, position=position)]
-    minutes = estimates.rounded_minutes(wait)
+    if guess.kind == estimates.LATER:
+        shown = guess.shown_at or guess.served_at
+        when = format_local(shown, ticket.office.timezone, language)
+        return [catalog.text("queue_position_later", language, position=position, served_at=when)]
+    # today: the minutes on the clock until then (a break at midday counts, it is real waiting)
+    minutes = estimates.rounded_minutes(int((guess.served_at - at).total_seconds()))
     return [
         catalog.text(
             "queue_position",

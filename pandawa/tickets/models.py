@@ -107,6 +107,8 @@ class Ticket(db.Model):
             postgresql_where=text("first_response_at IS NOT NULL"),
             sqlite_where=text("first_response_at IS NOT NULL"),
         ),
+        # issue 17: arrivals of an office by queue and hour (reports/forecast.py)
+        Index("ix_ticket_office_created", "office_id", "created_at", "queue_id"),
         # search (tickets/search.py): any part of a ticket number, PostgreSQL only (pg_trgm)
         Index(
             "ix_ticket_number_trgm",

@@ -1,7 +1,8 @@
 """Queue position and the wait estimate (pandawa.tickets.estimates) with exact numbers: the
 place is 1 + the waiting tickets released before this one in its queue (release time, then id;
-never the id alone), the estimate is ceil(position / agents online) rounds of the queue's
-median handle time in office hours, rounded up to 5 minutes."""
+never the id alone); the estimate fills the online agents' free places first, then the rest of
+the queue moves at places / handle time (the queue's mean in office hours), rounded up to 5
+minutes. The pure rules (rollover, "today") are in test_eta.py."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def test_agents_online_are_those_of_the_queue_seen_in_the_last_ten_minutes(
     assert estimates.agents_online(session, queue.id, at) == 2
 
 
-def test_the_handle_time_is_the_median_in_office_hours(
+def test_the_handle_time_is_the_mean_in_office_hours(
     session, make_queue, make_office, make_conversation, released
 ):
     office = make_office()
@@ -92,28 +93,41 @@ def test_the_handle_time_is_the_median_in_office_hours(
     handled(datetime(2026, 12, 1, 14, 0, tzinfo=WIB), datetime(2026, 12, 2, 9, 0, tzinfo=WIB))
     handled(datetime(2026, 12, 1, 9, 0, tzinfo=WIB), datetime(2026, 12, 1, 9, 20, tzinfo=WIB))
 
-    # the median of 1200 and 7200 office seconds (not of the 19 hours on the clock)
+    # the mean of 1200 and 7200 office seconds (not of the 19 hours on the clock)
     assert estimates.recent_handle_seconds(session, queue.id, calendar) == 4200
     handled(datetime(2026, 12, 1, 10, 0, tzinfo=WIB), datetime(2026, 12, 1, 10, 30, tzinfo=WIB))
-    assert estimates.recent_handle_seconds(session, queue.id, calendar) == 1800  # 1200/1800/7200
+    # places free at places / E[handle]: the mean (3400), not the median (1800)
+    assert estimates.recent_handle_seconds(session, queue.id, calendar) == 3400
 
 
 @pytest.mark.parametrize(
     ("position", "agents", "expected"),
-    [(1, 1, 600), (1, 3, 600), (3, 3, 600), (4, 3, 1200), (5, 2, 1800), (7, 1, 4200)],
+    [
+        (1, [(1, 0)], 0),  # a free place: answered at once (no history: no answering time)
+        (1, [(1, 1)], 600),  # the only place is taken: one handle time
+        (3, [(1, 1)], 1800),
+        (4, [(5, 5), (5, 5)], 240),  # 4 × 600 / 10 places
+        (7, [(2, 1), (3, 0)], 360),  # 4 free places, then 3 × 600 / 5
+        (2, [(2, 1), (3, 3)], 120),  # a ticket held in another queue takes a place too
+    ],
 )
-def test_the_estimate_is_rounds_of_the_handle_time(
-    session, clock, make_queue, make_office, make_user, released, position, agents, expected
-):
-    queue = make_queue()
-    for _ in range(agents):
-        online(make_user, queue, now())
+def test_the_estimate_fills_free_places_then_moves_at_places_per_handle_time(
+    session, clock, make_queue, make_office, make_user, make_ticket, released,
+    position, agents, expected,
+):  # fmt: skip
+    queue, elsewhere = make_queue(), make_queue()
+    for capacity, load in agents:
+        agent = online(make_user, queue, now())
+        agent.queues.append(elsewhere)
+        agent.capacity = capacity
+        for n in range(load):
+            make_ticket(queue=queue if n % 2 == 0 else elsewhere, status="assigned", assignee=agent)
     ticket = released(queue, now())
     calendar = calendar_for(session, make_office())
 
     wait = estimates.estimate_wait_seconds(session, ticket, position, now(), calendar)
 
-    assert wait == expected  # ceil(position / agents) × 600 s (no history: the default)
+    assert wait == expected
 
 
 def test_no_agent_online_gives_no_number(session, make_queue, make_office, make_user, released):
@@ -170,14 +184,17 @@ def test_position_and_estimate_properties(
         assert sorted(estimates.queue_position(session, t) for t in waiting) == list(
             range(1, len(waiting) + 1)
         )
-        # a later place never waits less, and one more round of agents adds one handle time
+        # a later place never waits less; past the free places (5 per agent), every `places`
+        # more citizens ahead add one handle time
         if waiting:
             ticket = waiting[0]
+            places = 5 * agents
             waits = [
                 estimates.estimate_wait_seconds(session, ticket, p, now(), calendar)
-                for p in range(1, 3 * agents + 2)
+                for p in range(1, 3 * places + 2)
             ]
             assert waits == sorted(waits)
-            assert waits[agents] - waits[agents - 1] == estimates.DEFAULT_HANDLE_SECONDS
+            assert waits[places - 1] == 0
+            assert waits[2 * places] - waits[places] == estimates.DEFAULT_HANDLE_SECONDS
     finally:
         savepoint.rollback()

@@ -40,6 +40,7 @@ def asked(session, clock, citizen_writes, make_user):
 def _online_agent(make_user, queue):
     agent = make_user(queues=[queue])
     agent.last_seen_at = now()
+    agent.capacity = 1  # one ticket at once: the citizen behind the first waits a handle time
     return agent
 
 
@@ -72,7 +73,7 @@ def test_the_citizen_hears_the_new_queue_office_position_and_estimate(
         f"Tiket *{ticket.number}* Bapak/Ibu telah dialihkan ke layanan *Pengaduan* di {OFFICE} "
         "agar ditangani oleh petugas yang tepat.\n\n"
         "Saat ini Bapak/Ibu berada di antrean ke-2 dengan perkiraan waktu tunggu sekitar "
-        "20 menit. Petugas kami akan segera membalas."
+        "10 menit. Petugas kami akan segera membalas."
     )
 
 
@@ -84,7 +85,7 @@ def test_in_english_for_an_english_conversation(session, asked, make_user):
     assert body.startswith(
         f"Your ticket *{ticket.number}* has been transferred to *Complaints* at {OFFICE}"
     )
-    assert "You are number 1 in the queue; the estimated wait is about 10 minutes." in body
+    assert "You are number 1 in the queue; the estimated wait is about 5 minutes." in body
 
 
 def test_no_agent_online_means_no_invented_estimate(session, asked):
