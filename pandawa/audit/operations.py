@@ -49,6 +49,8 @@ ACTIONS = frozenset(
         "contact_unblocked",
         # a ticket's resolution taken back in the console (issue 16)
         "resolve_undone",
+        # a supervisor bound to offices or regions, or made agency-wide again (issue 17)
+        "user_scope_changed",
     }
 )
 
