@@ -150,6 +150,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "d_lead": "Periode {first} s.d. {last}: tiket {filters}.",
         "d_lead_all": "Periode {first} s.d. {last}: semua tiket.",
         "d_and": " dan ",
+        # issue 17: scopes
+        "not_found": "Tidak ditemukan",
+        "scope_label": "Cakupan Anda",
     },
     "en": {
         "app": "Pandawa Supervisor Dashboard",
@@ -285,6 +288,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "d_lead": "Period {first} to {last}: tickets {filters}.",
         "d_lead_all": "Period {first} to {last}: all tickets.",
         "d_and": " and ",
+        # issue 17: scopes
+        "not_found": "Not found",
+        "scope_label": "Your scope",
     },
 }
 

@@ -40,9 +40,10 @@ from pandawa.hours.formatting import zone_abbreviation
 from pandawa.hours.models import Office
 from pandawa.reports import figures as fig
 from pandawa.reports.board import board as live_board
-from pandawa.reports.scope import Scope, ScopeError, scope_from_args
+from pandawa.reports.scope import Scope, ScopeError, ScopeNotFound, scope_from_args
 from pandawa.reports.snapshots import page_figures
 from pandawa.tickets.models import Queue
+from pandawa.tickets.queries import visible_offices_clause
 from pandawa.web.auth import login_manager
 from pandawa.web.i18n import language
 from pandawa.web.shell import page_blueprint
@@ -72,6 +73,12 @@ def require_supervisor() -> Any:
 def bad_scope(error: ScopeError) -> tuple[str, int]:
     # the message is already bilingual ("Indonesian / English") and names only codes and dates
     return render_template("dashboard/error.html", status=400, message=str(error)), 400
+
+
+@bp.errorhandler(ScopeNotFound)
+def scope_not_found(error: ScopeNotFound) -> tuple[str, int]:
+    # an office outside the supervisor's scope is absent, like one that does not exist
+    return render_template("dashboard/error.html", status=404, message=str(error)), 404
 
 
 @bp.context_processor
@@ -196,7 +203,11 @@ def _linker(scope: Scope) -> Any:
 def _options() -> dict[str, list[tuple[str, str]]]:
     """The choices of the range form's selects: (value, label)."""
     lang = language()
-    offices = db.session.execute(sa.select(Office.code, Office.name).order_by(Office.code))
+    offices = db.session.execute(
+        sa.select(Office.code, Office.name)
+        .where(visible_offices_clause(_user()))
+        .order_by(Office.code)
+    )
     queues = db.session.scalars(sa.select(Queue).order_by(Queue.code))
     agents = db.session.execute(
         sa.select(User.email, User.name)

@@ -35,7 +35,11 @@ from pandawa.hours.models import Office
 from pandawa.hours.queries import calendars_for_offices
 from pandawa.tickets.estimates import ONLINE_WINDOW
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket, queue_member
-from pandawa.tickets.queries import visible_queues_clause
+from pandawa.tickets.queries import (
+    visibility_clause,
+    visible_offices_clause,
+    visible_queues_clause,
+)
 from pandawa.tickets.returns import GONE_AFTER
 
 # the words around the office's next change; the date and time come from hours/formatting.py
@@ -103,11 +107,13 @@ class Oldest:
 
 
 def board(session: Session, user: User, *, language: str = "id") -> Board:
-    """The live board as `user` may see it: agents their queues, supervisors and admins all."""
+    """The live board as `user` may see it: agents their queues, supervisors and admins all,
+    a scoped supervisor every queue with her offices' tickets and her offices only."""
     at = now()
-    counts = queue_counts(session, visible_queues_clause(user))
+    seen = visibility_clause(user)
+    counts = queue_counts(session, visible_queues_clause(user), tickets=seen)
     queue_ids = [row.queue.id for row in counts]
-    oldest = oldest_waiting(session, queue_ids)
+    oldest = oldest_waiting(session, queue_ids, tickets=seen)
     agents = queue_agents(session, queue_ids, at)
     calendars = calendars_for_offices(session)
     rows = []
@@ -135,22 +141,32 @@ def board(session: Session, user: User, *, language: str = "id") -> Board:
                 agents=[a for a in members if a.presence != "offline" or a.held],
             )
         )
-    return Board(
-        generated_at=at, queues=rows, offices=office_rows(session, calendars, at, language)
-    )
+    offices = office_rows(session, calendars, at, language, visible=visible_offices_clause(user))
+    return Board(generated_at=at, queues=rows, offices=offices)
 
 
 def queue_counts(
-    session: Session, visible: sa.ColumnElement[bool] | None = None
+    session: Session,
+    visible: sa.ColumnElement[bool] | None = None,
+    *,
+    tickets: sa.ColumnElement[bool] | None = None,
 ) -> list[QueueCounts]:
-    """Active queues (limited by `visible`) with their deferred/waiting/assigned counts."""
+    """Active queues (limited by `visible`) with their deferred/waiting/assigned counts (of
+    the tickets `tickets` selects: a scoped supervisor's offices)."""
 
     def count(status: str) -> sa.ColumnElement[int]:
         return sa.func.count(Ticket.id).filter(Ticket.status == status)
 
     stmt = (
         sa.select(Queue, count("waiting"), count("deferred"), count("assigned"))
-        .outerjoin(Ticket, sa.and_(Ticket.queue_id == Queue.id, Ticket.status.in_(OPEN_STATUSES)))
+        .outerjoin(
+            Ticket,
+            sa.and_(
+                Ticket.queue_id == Queue.id,
+                Ticket.status.in_(OPEN_STATUSES),
+                tickets if tickets is not None else sa.true(),
+            ),
+        )
         .where(Queue.is_active.is_(True), visible if visible is not None else sa.true())
         .group_by(Queue.id)
         .order_by(Queue.code)
@@ -158,14 +174,21 @@ def queue_counts(
     return [QueueCounts(q, w, d, a) for q, w, d, a in session.execute(stmt)]
 
 
-def oldest_waiting(session: Session, queue_ids: Iterable[int]) -> dict[int, Oldest]:
-    """The longest-waiting ticket of each queue (claim order: released_at, id), by queue id."""
+def oldest_waiting(
+    session: Session, queue_ids: Iterable[int], *, tickets: sa.ColumnElement[bool] | None = None
+) -> dict[int, Oldest]:
+    """The longest-waiting ticket of each queue (claim order: released_at, id), by queue id,
+    among the tickets `tickets` selects (all by default)."""
     ids = list(queue_ids)
     if not ids:
         return {}
     first_id = (
         sa.select(Ticket.id)
-        .where(Ticket.queue_id == Queue.id, Ticket.status == "waiting")
+        .where(
+            Ticket.queue_id == Queue.id,
+            Ticket.status == "waiting",
+            tickets if tickets is not None else sa.true(),
+        )
         .order_by(Ticket.released_at, Ticket.id)
         .limit(1)
         .correlate(Queue)
@@ -292,10 +315,17 @@ def business_seconds(calendar: OfficeCalendar | None, start: datetime, end: date
 
 
 def office_rows(
-    session: Session, calendars: dict[int, OfficeCalendar], at: datetime, language: str = "id"
+    session: Session,
+    calendars: dict[int, OfficeCalendar],
+    at: datetime,
+    language: str = "id",
+    *,
+    visible: sa.ColumnElement[bool] | None = None,
 ) -> list[OfficeRow]:
     offices = session.scalars(
-        sa.select(Office).where(Office.id.in_(list(calendars))).order_by(Office.code)
+        sa.select(Office)
+        .where(Office.id.in_(list(calendars)), visible if visible is not None else sa.true())
+        .order_by(Office.code)
     )
     rows = []
     for office in offices:
