@@ -88,12 +88,10 @@ def managed_queues_clause(user: User) -> sa.ColumnElement[bool]:
 
 
 def visible_offices_clause(user: User) -> sa.ColumnElement[bool]:
-    """The WHERE clause on `office.id` limiting offices to those `user` may see and act on.
-
-    A scoped supervisor's offices (by office or region); every office for everyone else —
-    agents too, whose queues span offices (whether they may act is the caller's role check).
-    Anything an office-level page or action shows or changes filters by this.
-    """
+    """The WHERE clause on `office.id` limiting offices to those `user` may see and act on: a
+    scoped supervisor's offices (by office or region), every office for everyone else — agents
+    too, whose queues span offices (whether they may act is the caller's role check). Anything
+    an office-level page or action shows or changes filters by this."""
     if is_office_scoped(user):
         return Office.id.in_(_scoped_office_ids(user))
     return Office.id.is_not(None)

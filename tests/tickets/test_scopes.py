@@ -165,3 +165,30 @@ def test_a_scoped_supervisor_is_never_served_the_agency_wide_snapshot(
     assert any("&offices=" in key for key in keys)
     # served again from what was stored, still her own figures
     assert (created(jkt), created(jabar), created(boss)) == (1, 2, 4)
+
+
+def test_a_scoped_supervisor_who_works_a_queue_claims_only_her_offices_tickets(
+    session, make_user, make_queue, make_conversation, make_ticket, offices, clock
+):
+    from pandawa.tickets.claims import claim_next
+
+    queue = make_queue("LOKET")
+    other = make_ticket(queue=queue, conversation=make_conversation(office=offices["MKS"]))
+    clock.advance(minutes=1)
+    mine = make_ticket(queue=queue, conversation=make_conversation(office=offices["JKT"]))
+    boss = make_user(role="supervisor", queues=[queue])
+    set_scope(session, boss, ["JKT"])
+
+    assert claim_next(session, boss) is mine  # though MKS's waited longer
+    assert claim_next(session, boss) is None
+    assert other.status == "waiting"
+
+
+def test_a_scoped_supervisor_edits_no_canned_answers(session, make_user, make_queue, offices):
+    from pandawa.tickets.canned.queries import edit_scope
+
+    queue = make_queue("LOKET")
+    boss, scoped = (make_user(role="supervisor", queues=[queue]) for _ in range(2))
+    set_scope(session, scoped, ["JKT"])
+    assert [q.code for q in edit_scope(session, boss).queues] == ["LOKET"]
+    assert edit_scope(session, scoped).queues == () and not edit_scope(session, scoped).allows(None)
