@@ -26,6 +26,7 @@ from pandawa.core.extensions import db
 from pandawa.core.masking import mask_text
 from pandawa.dashboard import i18n as dashboard_i18n
 from pandawa.dashboard.exports import mask_name
+from pandawa.dashboard.scopes import my_scope
 from pandawa.hours.formatting import format_local
 from pandawa.tickets.blocking import unblock_contact
 from pandawa.tickets.queries import visible_contacts_clause
@@ -111,7 +112,7 @@ def require_supervisor() -> Any:
 
 @bp.context_processor
 def page_globals() -> dict[str, Any]:
-    return {"t": t}
+    return {"t": t, "my_scope": my_scope(current_user)}
 
 
 @bp.get("")

@@ -36,6 +36,7 @@ from pandawa.dashboard.drilldown import drill_from_args, iter_ticket_rows, ticke
 from pandawa.dashboard.exports import figures_csv, mask_name, may_reveal_personal, tickets_csv
 from pandawa.dashboard.i18n import business_duration, describe, number, t
 from pandawa.dashboard.processes import ProcessAlert, process_alerts
+from pandawa.dashboard.scopes import my_scope
 from pandawa.hours.formatting import zone_abbreviation
 from pandawa.hours.models import Office
 from pandawa.reports import figures as fig
@@ -91,6 +92,8 @@ def page_globals() -> dict[str, Any]:
         "num": number,
         "pct": lambda share: charts.percent_text(share, language()),
         "presence": get_presence(user) if getattr(user, "is_authenticated", False) else None,
+        # issue 17: a supervisor bound to offices is told which, on every dashboard page
+        "my_scope": my_scope(user),
     }
 
 

@@ -98,6 +98,7 @@ def test_a_scoped_supervisor_sees_only_her_office(other_office, e2e, fake_twilio
     page.click("form button[type=submit].primary")
     page.wait_for_url(re.compile(r"/dashboard/?$"))
 
+    expect(page.locator("[data-scope]")).to_have_text("Cakupan Anda: JKT-PUSAT")
     card = page.locator(f"#board article.qcard[data-queue='{queue_code}']")
     expect(card.locator("dd[data-count='waiting']")).to_have_text("1")  # 2 in the agency
     offices = page.locator("#board .offices li[data-office]")

@@ -306,6 +306,16 @@ SURFACES: dict[str, Callable[[World], set[str]]] = {
 }
 
 
+@pytest.mark.parametrize(
+    ("viewer", "shown"), [("office", "JKT"), ("region", "BGR, JKT"), ("agency", None)]
+)
+def test_a_scoped_supervisor_is_told_her_scope_on_every_dashboard_page(as_viewer, viewer, shown):
+    w = as_viewer(viewer)
+    for path in ("/dashboard", "/dashboard/figures", "/dashboard/tickets", "/dashboard/blocked"):
+        found = re.search(r'<p class="my-scope" data-scope>Cakupan Anda: ([^<]*)</p>', w.page(path))
+        assert (found.group(1) if found else None) == shown, path
+
+
 @pytest.mark.parametrize("viewer", list(SEES))
 @pytest.mark.parametrize("surface", list(SURFACES))
 def test_each_surface_shows_and_acts_within_the_viewers_scope(as_viewer, surface, viewer):
