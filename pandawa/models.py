@@ -12,6 +12,7 @@ from pandawa.hours.models import Office, OfficeClosure, OfficeOverride
 from pandawa.reports.models import FiguresSnapshot
 from pandawa.tickets.canned.models import CannedResponse
 from pandawa.tickets.models import Queue, Ticket, TicketEvent, queue_member
+from pandawa.tickets.scopes.models import UserScope
 
 __all__ = [
     "ApiToken",
@@ -34,5 +35,6 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "User",
+    "UserScope",
     "queue_member",
 ]

@@ -24,6 +24,7 @@ from pandawa.admin.operations import create_user
 from pandawa.audit.operations import record
 from pandawa.core.clock import now
 from pandawa.core.extensions import db
+from pandawa.tickets.scopes.operations import ScopeRefused, scope_of, set_scope
 
 # who an act from the command line is recorded as (the audit has no account for an operator)
 CLI = "cli"
@@ -135,6 +136,36 @@ def list_users_command() -> None:
         if not user.password_hash:
             flags.append("no-password")
         click.echo(f"{user.email}\t{user.role}\t{codes}\t{' '.join(flags)}".rstrip())
+
+
+@users_group.command("scope")
+@click.argument("email")
+@click.option(
+    "--office", "offices", multiple=True, metavar="CODE", help="An office (repeat for several)."
+)
+@click.option(
+    "--region", "regions", multiple=True, metavar="R", help="A region (repeat for several)."
+)
+@click.option("--clear", is_flag=True, help="Agency-wide again: remove every office and region.")
+@with_appcontext
+def scope_command(
+    email: str, offices: tuple[str, ...], regions: tuple[str, ...], clear: bool
+) -> None:
+    """Bind a supervisor to offices and/or regions (replacing her scope), or --clear it.
+
+    Without options, shows the scope. A supervisor without one sees every office."""
+    user = _user_or_fail(email)
+    if clear and (offices or regions):
+        raise click.ClickException("--clear takes no --office or --region")
+    if not (clear or offices or regions):
+        click.echo(f"{user.email}\t{user.role}\t{scope_of(user).describe()}")
+        return
+    try:
+        after = set_scope(db.session, user, offices, regions, actor_label=CLI, address=CLI)
+    except ScopeRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"{user.email}\t{user.role}\t{after.describe()}")
 
 
 @tokens_group.command("create")

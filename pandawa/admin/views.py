@@ -15,8 +15,11 @@ from pandawa.admin import operations as membership
 from pandawa.audit.operations import record
 from pandawa.core.clock import now
 from pandawa.core.extensions import db
+from pandawa.hours.models import Office
 from pandawa.tickets.models import Queue
 from pandawa.tickets.queries import active_queues
+from pandawa.tickets.scopes import operations as scopes
+from pandawa.tickets.scopes.operations import known_regions, scope_of
 from pandawa.web.auth import client_address, login_manager
 from pandawa.web.i18n import t
 from pandawa.web.shell import page_blueprint
@@ -43,6 +46,9 @@ def users() -> str:
         users=rows,
         queues=active_queues(db.session),
         roles=ROLES,
+        offices=db.session.scalars(sa.select(Office).order_by(Office.code)).all(),
+        regions=known_regions(db.session),
+        scope_of=scope_of,
         presence=presence.get_presence(current_user._get_current_object()),
     )
 
@@ -99,6 +105,27 @@ def set_name(user_id: int) -> Response:
     email = user.email
     db.session.commit()
     log.info("name of user %s changed by admin %s", user_id, current_user.id)
+    return _back(t("user_saved", email=email), "success")
+
+
+@bp.post("/users/<int:user_id>/scope")
+def set_scope(user_id: int) -> Response:
+    """The offices and regions a supervisor is bound to (none: agency-wide); audited."""
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        scopes.set_scope(
+            db.session,
+            user,
+            request.form.getlist("offices"),
+            request.form.getlist("regions"),
+            actor_id=current_user.id,
+            address=client_address(),
+        )
+    except scopes.ScopeRefused as exc:
+        return _refused(str(exc))
+    email = user.email
+    db.session.commit()
+    log.info("scope of user %s changed by admin %s", user_id, current_user.id)
     return _back(t("user_saved", email=email), "success")
 
 

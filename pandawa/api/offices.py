@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, request
 
+from pandawa.accounts.models import User
 from pandawa.api.serializers import iso
 from pandawa.core.clock import now
 from pandawa.core.extensions import db
@@ -18,6 +20,7 @@ from pandawa.hours import operations, queries
 from pandawa.hours.calendar import CalendarError, OfficeCalendar
 from pandawa.hours.formatting import format_local, zone_abbreviation
 from pandawa.hours.models import Office, OfficeOverride
+from pandawa.tickets.queries import visible_offices_clause
 from pandawa.web.errors import ApiError, json_object, not_found, register_error_handlers
 from pandawa.web.tokens import authenticate, commit_token_touch, current_user
 
@@ -33,9 +36,14 @@ MANAGER_ROLES = ("supervisor", "admin")
 def list_offices() -> dict[str, Any]:
     at = now()
     calendars = queries.calendars_for_offices(db.session)
+    # a scoped supervisor's offices only (issue 17); everyone else sees every office
+    visible = set(
+        db.session.scalars(sa.select(Office.id).where(visible_offices_clause(current_user())))
+    )
     # the offices are in the session's identity map already: get() does not query again
     offices = sorted(
-        (db.session.get(Office, office_id) for office_id in calendars), key=lambda o: o.code
+        (db.session.get(Office, office_id) for office_id in calendars if office_id in visible),
+        key=lambda o: o.code,
     )
     return {
         "items": [office_json(o, calendars[o.id], at) for o in offices if o is not None],
@@ -64,7 +72,7 @@ def _override(code: str, kind: str) -> tuple[dict[str, Any], int]:
         )
     reason = _reason()
     office = queries.office_by_code(db.session, code)
-    if office is None or not office.is_active:
+    if office is None or not office.is_active or not _visible(office, user):
         raise not_found(f"Kantor {code}", f"Office {code}")
     at = now()
     row = operations.override_now(db.session, office, kind, at, actor_id=user.id, reason=reason)
@@ -72,6 +80,12 @@ def _override(code: str, kind: str) -> tuple[dict[str, Any], int]:
     body["override"] = override_json(row, user.email)
     db.session.commit()
     return body, 200
+
+
+def _visible(office: Office, user: User) -> bool:
+    """Outside a scoped supervisor's offices an office is absent: 404, as if unknown."""
+    stmt = sa.select(Office.id).where(Office.id == office.id, visible_offices_clause(user))
+    return db.session.scalar(stmt) is not None
 
 
 def _reason() -> str:

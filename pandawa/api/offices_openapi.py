@@ -63,7 +63,8 @@ def office_paths(unauthorized, _json, _list_of, _ref, _error) -> dict[str, Any]:
         "name": "code",
         "in": "path",
         "required": True,
-        "description": "Office code, e.g. JKT-PUSAT.",
+        "description": "Office code, e.g. JKT-PUSAT. An office outside a scoped supervisor's "
+        "offices (issue 17) is 404, as if it did not exist.",
         "schema": {"type": "string"},
     }
     body = {
@@ -87,7 +88,8 @@ def office_paths(unauthorized, _json, _list_of, _ref, _error) -> dict[str, Any]:
     return {
         "/offices": {
             "get": {
-                "summary": "Offices: open now? and the next opening or closing",
+                "summary": "Offices: open now? and the next opening or closing (a scoped "
+                "supervisor: her offices only)",
                 "operationId": "listOffices",
                 "responses": {"200": _json(_list_of("Office"), "offices"), **unauthorized},
             }

@@ -29,7 +29,7 @@ from pandawa.reports.scope import Scope, scope_for_days
 from pandawa.reports.snapshots import page_figures
 from pandawa.tickets import claims, operations, queries
 from pandawa.tickets.models import OPEN_STATUSES, TICKET_STATUSES, Ticket
-from pandawa.tickets.queries import visible_queues_clause
+from pandawa.tickets.queries import visibility_clause, visible_queues_clause
 from pandawa.web import reveal as revealing
 from pandawa.web.errors import (
     ApiError,
@@ -52,7 +52,8 @@ def openapi() -> Response:
 @bp.get("/queues")
 def list_queues() -> dict[str, Any]:
     # the board's counts (pandawa.reports.definitions): one definition of waiting and deferred
-    rows = queue_counts(db.session, visible_queues_clause(current_user()))
+    user = current_user()
+    rows = queue_counts(db.session, visible_queues_clause(user), tickets=visibility_clause(user))
     return {"items": [serializers.queue_json(row) for row in rows], "next_cursor": None}
 
 
@@ -194,7 +195,9 @@ def queue_stats() -> dict[str, Any]:
     the same definitions and numbers (pandawa.reports.definitions)."""
     user = current_user()
     scope = _stats_scope()
-    live = live_queues(db.session, visible_queues_clause(user), now())
+    live = live_queues(
+        db.session, visible_queues_clause(user), now(), tickets=visibility_clause(user)
+    )
     by_code = {f.key: f for f in _range_figures(user, scope, "queue")}
     return {
         "items": [serializers.queue_stats_json(row, by_code.get(row.code)) for row in live],

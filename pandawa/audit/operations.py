@@ -53,6 +53,8 @@ ACTIONS = frozenset(
         "office_closed",
         "office_opened",
         "office_override_undone",
+        # a supervisor bound to offices or regions, or made agency-wide again (issue 17)
+        "user_scope_changed",
     }
 )
 

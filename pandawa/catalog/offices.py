@@ -4,12 +4,13 @@ regions it serves (when several offices share one number, the citizen names thei
 from __future__ import annotations
 
 from datetime import date, time
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
-from pydantic import model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from pandawa.catalog.checks import Problems, check_holidays, repeats
+from pandawa.catalog.checks import Problems, check_holidays, not_blank, repeats
 from pandawa.catalog.fields import (
     Interval,
     Name,
@@ -19,6 +20,9 @@ from pandawa.catalog.fields import (
     TimeZoneName,
     WhatsAppAddress,
 )
+
+# a supervisory region: free text matched exactly (e.g. "DKI-JAKARTA", "Kedeputian Wilayah III")
+RegionCode = Annotated[str, Field(max_length=64), AfterValidator(not_blank)]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -93,6 +97,9 @@ class OfficeSpec(Strict):
     holidays: HolidayCalendar | None = None
     closures: list[Closure] = []
     regions: list[Region] = []
+    # the supervisory region (issue 17's scopes), e.g. "DKI-JAKARTA": a regional supervisor
+    # sees every office of hers; not the `regions` citizens are routed by
+    region: RegionCode | None = None
 
     @model_validator(mode="after")
     def _sane(self) -> OfficeSpec:

@@ -37,8 +37,9 @@ from pandawa.channels.models import Message
 from pandawa.core import live
 from pandawa.core.config import settings_of
 from pandawa.core.extensions import db
+from pandawa.hours.models import Office
 from pandawa.tickets.models import Queue
-from pandawa.tickets.queries import get_visible_ticket
+from pandawa.tickets.queries import get_visible_ticket, is_office_scoped, visible_offices_clause
 from pandawa.web.reveal import may_reveal
 from pandawa.web.shell import page_blueprint
 
@@ -91,6 +92,7 @@ def _open_stream(slot: _Slot) -> Response:
     """The stream's response, holding `slot` until it is closed (the stream ended, the client
     left, or the server closed the response before the generator ever ran)."""
     queues = _visible_queue_codes()
+    offices = _visible_office_codes()
     bus = live.get_bus()
     try:
         # Last-Event-ID: the browser reconnecting; `after`: a console coming back from polling
@@ -107,7 +109,7 @@ def _open_stream(slot: _Slot) -> Response:
         "max_seconds": float(_config("LIVE_MAX_STREAM_SECONDS", MAX_STREAM_SECONDS)),
         "block_ms": int(_config("LIVE_BLOCK_MS", BLOCK_MS)),
     }
-    events = _sse(bus, cursor, release=slot.release, **settings)
+    events = _sse(bus, cursor, release=slot.release, offices=offices, **settings)
     response = Response(events, mimetype="text/event-stream")
     # a generator that never started does not run its `finally`: closing the response does
     response.call_on_close(slot.release)
@@ -119,6 +121,7 @@ def _open_stream(slot: _Slot) -> Response:
 @bp.get("/events/poll")
 def poll() -> Response:
     queues = _visible_queue_codes()
+    offices = _visible_office_codes()
     bus = live.get_bus()
     after = request.args.get("after")
     try:
@@ -133,7 +136,8 @@ def poll() -> Response:
         return _error(503, "unavailable", "Pembaruan langsung tidak tersedia. / Live unavailable.")
     for entry in entries:
         cursor[entry.queue] = entry.id
-    return jsonify(events=[e.event for e in entries], cursor=live.encode_cursor(cursor))
+    shown = [e.event for e in entries if _in_sight(e, offices)]
+    return jsonify(events=shown, cursor=live.encode_cursor(cursor))
 
 
 @bp.get("/tickets/<number>/messages")
@@ -169,6 +173,20 @@ def _visible_queue_codes() -> list[str]:
     return codes
 
 
+def _visible_office_codes() -> frozenset[str] | None:
+    """The offices a supervisor bound to offices reads events of (issue 17); None: any (the
+    streams are per queue, and a queue serves every office)."""
+    user = current_user._get_current_object()
+    if not is_office_scoped(user):
+        return None
+    stmt = sa.select(Office.code).where(visible_offices_clause(user))
+    return frozenset(db.session.scalars(stmt))
+
+
+def _in_sight(entry: live.Entry, offices: frozenset[str] | None) -> bool:
+    return offices is None or entry.event.get("office") in offices
+
+
 def _start_cursor(
     bus: live.Bus, queues: list[str], sent: str | None, *, strict: bool = False
 ) -> dict[str, str]:
@@ -196,6 +214,7 @@ def _sse(
     keepalive: float,
     max_seconds: float,
     block_ms: int,
+    offices: frozenset[str] | None = None,
 ) -> Iterator[str]:
     try:
         # the id-only block sets the browser's Last-Event-ID at once: a reconnect before any
@@ -208,6 +227,10 @@ def _sse(
             except (RedisError, SQLAlchemyError):
                 log.warning("live: Redis read failed; ending the stream (the browser reconnects)")
                 return
+            for entry in entries:  # another office's events: passed over, never sent
+                if not _in_sight(entry, offices):
+                    cursor[entry.queue] = entry.id
+            entries = [entry for entry in entries if _in_sight(entry, offices)]
             if entries:
                 # one write for everything one read returned (up to 100 events): a burst, such
                 # as the release of the weekend's tickets at opening, is not a write per event

@@ -43,7 +43,7 @@ from pandawa.tickets import claims, operations, queries, undo
 from pandawa.tickets.canned.queries import offered
 from pandawa.tickets.models import Ticket
 from pandawa.tickets.notify import reopen_preview
-from pandawa.tickets.queries import visible_queues_clause
+from pandawa.tickets.queries import visibility_clause, visible_queues_clause
 from pandawa.web import reveal as revealing
 from pandawa.web.auth import login_manager
 from pandawa.web.i18n import t
@@ -76,7 +76,7 @@ def work() -> str:
     page = request.args.get("page", "1")
     listing = work_page(db.session, user, int(page) if page.isdigit() else 1)
     # the board's counts (pandawa.reports.definitions): one definition of waiting and deferred
-    loads = queue_counts(db.session, visible_queues_clause(user))
+    loads = queue_counts(db.session, visible_queues_clause(user), tickets=visibility_clause(user))
     return render_template(
         "console/work.html",
         loads=loads,

@@ -1,7 +1,8 @@
 """Live updates for the console: small events, published after commit, read as SSE or polled.
 
 What travels: `{"type": "message"|"status"|"ticket", "ticket": "PDW-…", "queue": "CODE",
-"message_id": id, "status": "…", "direction": "in"|"out", "event": kind, "assignee": user id}`
+"message_id": id, "status": "…", "direction": "in"|"out", "event": kind, "assignee": user id,
+"office": "CODE"}`
 and nothing else — never a message body, a name or a phone number (`_clean` drops any other
 key). The page fetches the content itself, with the signed-in user's rights.
 
@@ -59,7 +60,17 @@ EVENT_TYPES = ("message", "status", "ticket")
 # claimed for sending, put back: the page shows the same clock for both, no event needed
 QUIET_STATUSES = ("pending", "sending")
 # the only keys an event may carry: identifiers and states, no personal data
-ALLOWED_KEYS = ("type", "ticket", "queue", "message_id", "status", "direction", "event", "assignee")
+ALLOWED_KEYS = (
+    "type",
+    "ticket",
+    "queue",
+    "message_id",
+    "status",
+    "direction",
+    "event",
+    "assignee",
+    "office",  # the ticket's office code: a supervisor bound to offices reads hers (issue 17)
+)
 
 RAW = "pandawa.core.live.raw"  # what the flushes touched: resolved to events before the commit
 READY = "pandawa.core.live.ready"  # events waiting for the commit

@@ -26,8 +26,10 @@ from pandawa.core.extensions import db
 from pandawa.core.masking import mask_text
 from pandawa.dashboard import i18n as dashboard_i18n
 from pandawa.dashboard.exports import mask_name
+from pandawa.dashboard.scopes import my_scope
 from pandawa.hours.formatting import format_local
 from pandawa.tickets.blocking import unblock_contact
+from pandawa.tickets.queries import visible_contacts_clause
 from pandawa.web.auth import login_manager
 from pandawa.web.i18n import language
 from pandawa.web.shell import page_blueprint
@@ -110,17 +112,25 @@ def require_supervisor() -> Any:
 
 @bp.context_processor
 def page_globals() -> dict[str, Any]:
-    return {"t": t}
+    return {"t": t, "my_scope": my_scope(current_user)}
 
 
 @bp.get("")
 def blocked_page() -> str:
-    return render_template("dashboard/blocked.html", rows=blocked_rows(db.session, language()))
+    user = current_user._get_current_object()
+    rows = blocked_rows(db.session, language(), visible_contacts_clause(user))
+    return render_template("dashboard/blocked.html", rows=rows)
 
 
 @bp.post("/<int:contact_id>/unblock")
 def unblock(contact_id: int) -> Response:
-    contact = db.session.get(Contact, contact_id, with_for_update=True)
+    # a number outside a scoped supervisor's offices is absent (issue 17)
+    user = current_user._get_current_object()
+    contact = db.session.scalar(
+        sa.select(Contact)
+        .where(Contact.id == contact_id, visible_contacts_clause(user))
+        .with_for_update()
+    )
     if contact is None:
         abort(404)
     done = unblock_contact(
@@ -131,7 +141,9 @@ def unblock(contact_id: int) -> Response:
     return redirect(url_for("dashboard_blocked.blocked_page"))
 
 
-def blocked_rows(session: Session, lang: str) -> list[BlockedRow]:
+def blocked_rows(
+    session: Session, lang: str, visible: sa.ColumnElement[bool] | None = None
+) -> list[BlockedRow]:
     """Every blocked number (newest block first, up to LIMIT) in two queries: the contacts with
     their blocker and message count, then the latest messages of all of them at once."""
     since_block = (
@@ -148,7 +160,7 @@ def blocked_rows(session: Session, lang: str) -> list[BlockedRow]:
     rows = session.execute(
         sa.select(Contact, User.name, User.email, since_block)
         .outerjoin(User, User.id == Contact.blocked_by_id)
-        .where(Contact.blocked_at.is_not(None))
+        .where(Contact.blocked_at.is_not(None), visible if visible is not None else sa.true())
         .order_by(Contact.blocked_at.desc(), Contact.id.desc())
         .limit(LIMIT)
     ).all()

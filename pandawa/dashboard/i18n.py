@@ -154,6 +154,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "office_hours_link": "Tutup / buka tambahan",
         # one definition of every figure (issue 17)
         "reopened": "Dibuka kembali",
+        # issue 17: scopes
+        "not_found": "Tidak ditemukan",
+        "scope_label": "Cakupan Anda",
     },
     "en": {
         "app": "Pandawa Supervisor Dashboard",
@@ -293,6 +296,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "office_hours_link": "Close / open extra hours",
         # one definition of every figure (issue 17)
         "reopened": "Reopened",
+        # issue 17: scopes
+        "not_found": "Not found",
+        "scope_label": "Your scope",
     },
 }
 

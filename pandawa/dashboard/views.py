@@ -36,12 +36,14 @@ from pandawa.dashboard.drilldown import drill_from_args, iter_ticket_rows, ticke
 from pandawa.dashboard.exports import figures_csv, mask_name, may_reveal_personal, tickets_csv
 from pandawa.dashboard.i18n import business_duration, describe, number, t
 from pandawa.dashboard.processes import ProcessAlert, process_alerts
+from pandawa.dashboard.scopes import my_scope
 from pandawa.hours.formatting import zone_abbreviation
 from pandawa.hours.models import Office
 from pandawa.reports.board import board as live_board
-from pandawa.reports.scope import Scope, ScopeError, scope_from_args
+from pandawa.reports.scope import Scope, ScopeError, ScopeNotFound, scope_from_args
 from pandawa.reports.snapshots import page_figures
 from pandawa.tickets.models import Queue
+from pandawa.tickets.queries import visible_offices_clause
 from pandawa.web.auth import login_manager
 from pandawa.web.i18n import language
 from pandawa.web.shell import page_blueprint
@@ -73,6 +75,12 @@ def bad_scope(error: ScopeError) -> tuple[str, int]:
     return render_template("dashboard/error.html", status=400, message=str(error)), 400
 
 
+@bp.errorhandler(ScopeNotFound)
+def scope_not_found(error: ScopeNotFound) -> tuple[str, int]:
+    # an office outside the supervisor's scope is absent, like one that does not exist
+    return render_template("dashboard/error.html", status=404, message=str(error)), 404
+
+
 @bp.context_processor
 def page_globals() -> dict[str, Any]:
     """`t` looks in the dashboard's strings first (then the console's, for base.html)."""
@@ -83,6 +91,8 @@ def page_globals() -> dict[str, Any]:
         "num": number,
         "pct": lambda share: charts.percent_text(share, language()),
         "presence": get_presence(user) if getattr(user, "is_authenticated", False) else None,
+        # issue 17: a supervisor bound to offices is told which, on every dashboard page
+        "my_scope": my_scope(user),
     }
 
 
@@ -195,7 +205,11 @@ def _linker(scope: Scope) -> Any:
 def _options() -> dict[str, list[tuple[str, str]]]:
     """The choices of the range form's selects: (value, label)."""
     lang = language()
-    offices = db.session.execute(sa.select(Office.code, Office.name).order_by(Office.code))
+    offices = db.session.execute(
+        sa.select(Office.code, Office.name)
+        .where(visible_offices_clause(_user()))
+        .order_by(Office.code)
+    )
     queues = db.session.scalars(sa.select(Queue).order_by(Queue.code))
     agents = db.session.execute(
         sa.select(User.email, User.name)

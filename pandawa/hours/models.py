@@ -25,6 +25,9 @@ class Office(db.Model):
     weekly_hours: Mapped[dict] = mapped_column(JSONDoc)
     is_active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the supervisory region the office belongs to (catalogue `region`, e.g. "DKI-JAKARTA"):
+    # a regional supervisor's scope selects offices by it (tickets.scopes)
+    region: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class OfficeClosure(db.Model):

@@ -244,6 +244,7 @@ def _office_values(spec: OfficeSpec) -> dict[str, Any]:
         "timezone": spec.timezone,
         "weekly_hours": spec.hours.document(),
         "is_active": True,
+        "region": spec.region,
     }
 
 

@@ -35,7 +35,11 @@ from pandawa.hours.models import Office
 from pandawa.hours.queries import calendars_for_offices
 from pandawa.tickets.estimates import ONLINE_WINDOW
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket, queue_member
-from pandawa.tickets.queries import visible_queues_clause
+from pandawa.tickets.queries import (
+    visibility_clause,
+    visible_offices_clause,
+    visible_queues_clause,
+)
 from pandawa.tickets.returns import GONE_AFTER
 
 # the words around the office's next change; the date and time come from hours/formatting.py
@@ -103,13 +107,15 @@ class Oldest:
 
 
 def board(session: Session, user: User, *, language: str = "id") -> Board:
-    """The live board as `user` may see it: agents their queues, supervisors and admins all."""
+    """The live board as `user` may see it: agents their queues, supervisors and admins all,
+    a scoped supervisor every queue with her offices' tickets and her offices only."""
     at = now()
     calendars = calendars_for_offices(session)
-    rows = live_queues(session, visible_queues_clause(user), at, language, calendars)
-    return Board(
-        generated_at=at, queues=rows, offices=office_rows(session, calendars, at, language)
+    rows = live_queues(
+        session, visible_queues_clause(user), at, language, calendars, visibility_clause(user)
     )
+    offices = office_rows(session, calendars, at, language, visible=visible_offices_clause(user))
+    return Board(generated_at=at, queues=rows, offices=offices)
 
 
 def live_queues(
@@ -118,15 +124,17 @@ def live_queues(
     at: datetime,
     language: str = "id",
     calendars: dict[int, OfficeCalendar] | None = None,
+    tickets: sa.ColumnElement[bool] | None = None,
 ) -> list[QueueRow]:
-    """The live figures of each active queue `visible` selects (None: every one), the one
-    definition the board, the API (`/queues`, `/stats/queues`) and /metrics read
+    """The live figures of each active queue `visible` selects (None: every one), of the
+    tickets `tickets` selects (None: all; a scoped supervisor's offices), the one definition
+    the board, the API (`/queues`, `/stats/queues`) and /metrics read
     (`pandawa.reports.definitions`): open tickets by status; the oldest wait of the first
     ticket in claim order, from its `created_at`, in calendar and business seconds; agents
     online as automatic assignment sees them (`effective_presence`)."""
-    counts = queue_counts(session, visible)
+    counts = queue_counts(session, visible, tickets=tickets)
     queue_ids = [row.queue.id for row in counts]
-    oldest = oldest_waiting(session, queue_ids)
+    oldest = oldest_waiting(session, queue_ids, tickets=tickets)
     agents = queue_agents(session, queue_ids, at)
     if calendars is None:
         calendars = calendars_for_offices(session) if oldest else {}
@@ -159,16 +167,27 @@ def live_queues(
 
 
 def queue_counts(
-    session: Session, visible: sa.ColumnElement[bool] | None = None
+    session: Session,
+    visible: sa.ColumnElement[bool] | None = None,
+    *,
+    tickets: sa.ColumnElement[bool] | None = None,
 ) -> list[QueueCounts]:
-    """Active queues (limited by `visible`) with their deferred/waiting/assigned counts."""
+    """Active queues (limited by `visible`) with their deferred/waiting/assigned counts (of
+    the tickets `tickets` selects: a scoped supervisor's offices)."""
 
     def count(status: str) -> sa.ColumnElement[int]:
         return sa.func.count(Ticket.id).filter(Ticket.status == status)
 
     stmt = (
         sa.select(Queue, count("waiting"), count("deferred"), count("assigned"))
-        .outerjoin(Ticket, sa.and_(Ticket.queue_id == Queue.id, Ticket.status.in_(OPEN_STATUSES)))
+        .outerjoin(
+            Ticket,
+            sa.and_(
+                Ticket.queue_id == Queue.id,
+                Ticket.status.in_(OPEN_STATUSES),
+                tickets if tickets is not None else sa.true(),
+            ),
+        )
         .where(Queue.is_active.is_(True), visible if visible is not None else sa.true())
         .group_by(Queue.id)
         .order_by(Queue.code)
@@ -176,14 +195,21 @@ def queue_counts(
     return [QueueCounts(q, w, d, a) for q, w, d, a in session.execute(stmt)]
 
 
-def oldest_waiting(session: Session, queue_ids: Iterable[int]) -> dict[int, Oldest]:
-    """The longest-waiting ticket of each queue (claim order: released_at, id), by queue id."""
+def oldest_waiting(
+    session: Session, queue_ids: Iterable[int], *, tickets: sa.ColumnElement[bool] | None = None
+) -> dict[int, Oldest]:
+    """The longest-waiting ticket of each queue (claim order: released_at, id), by queue id,
+    among the tickets `tickets` selects (all by default)."""
     ids = list(queue_ids)
     if not ids:
         return {}
     first_id = (
         sa.select(Ticket.id)
-        .where(Ticket.queue_id == Queue.id, Ticket.status == "waiting")
+        .where(
+            Ticket.queue_id == Queue.id,
+            Ticket.status == "waiting",
+            tickets if tickets is not None else sa.true(),
+        )
         .order_by(Ticket.released_at, Ticket.id)
         .limit(1)
         .correlate(Queue)
@@ -308,10 +334,17 @@ def business_seconds(calendar: OfficeCalendar | None, start: datetime, end: date
 
 
 def office_rows(
-    session: Session, calendars: dict[int, OfficeCalendar], at: datetime, language: str = "id"
+    session: Session,
+    calendars: dict[int, OfficeCalendar],
+    at: datetime,
+    language: str = "id",
+    *,
+    visible: sa.ColumnElement[bool] | None = None,
 ) -> list[OfficeRow]:
     offices = session.scalars(
-        sa.select(Office).where(Office.id.in_(list(calendars))).order_by(Office.code)
+        sa.select(Office)
+        .where(Office.id.in_(list(calendars)), visible if visible is not None else sa.true())
+        .order_by(Office.code)
     )
     rows = []
     for office in offices:

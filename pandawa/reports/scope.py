@@ -20,7 +20,7 @@ from pandawa.accounts.models import User
 from pandawa.core.clock import now
 from pandawa.hours.models import Office
 from pandawa.tickets.models import Queue, Ticket
-from pandawa.tickets.queries import visibility_clause
+from pandawa.tickets.queries import visibility_clause, visible_offices_clause
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 DEFAULT_DAYS = 30
@@ -29,6 +29,11 @@ MAX_DAYS = 366
 
 class ScopeError(ValueError):
     """Bad dashboard input; the message is bilingual ("Indonesian / English")."""
+
+
+class ScopeNotFound(ScopeError):
+    """An office that does not exist or is outside the user's sight (issue 17's scopes): the
+    pages answer 404, the same for both, so `?office=` never widens what a user sees."""
 
 
 @dataclass(frozen=True)
@@ -99,17 +104,17 @@ def scope_from_args(session: Session, user: User, args: Mapping[str, str]) -> Sc
             f"Rentang paling panjang {MAX_DAYS} hari. / The range is at most {MAX_DAYS} days."
         )
     filters: dict[str, object] = {}
-    for model, key, words in (
-        (Office, "office", ("Kantor", "office")),
-        (Queue, "queue", ("Antrean", "queue")),
+    for model, key, words, sight in (
+        (Office, "office", ("Kantor", "office"), visible_offices_clause(user)),
+        (Queue, "queue", ("Antrean", "queue"), None),
     ):
         code = (args.get(key) or "").strip()
         if code:
-            found = session.scalar(sa.select(model.id).where(model.code == code))
+            stmt = sa.select(model.id).where(model.code == code)
+            found = session.scalar(stmt if sight is None else stmt.where(sight))
             if found is None:
-                raise ScopeError(
-                    f"{words[0]} {code!r} tidak dikenal. / Unknown {words[1]} {code!r}."
-                )
+                error = ScopeNotFound if model is Office else ScopeError
+                raise error(f"{words[0]} {code!r} tidak dikenal. / Unknown {words[1]} {code!r}.")
             filters.update({f"{key}_id": found, f"{key}_code": code})
     agent_key = (args.get("agent") or "").strip()
     if agent_key:

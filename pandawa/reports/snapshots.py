@@ -13,12 +13,16 @@ values); they are at most `FRESH_FOR` old and the page says when they were compu
 older than a transfer of one of their tickets (`note_moved`: the page, figures.csv and the
 API read these rows, so a moved ticket must move on all of them at once). Snapshots
 are shared by supervisors and admins (who see every queue); an agent's figures, over their own
-queues only, are always computed on request.
+queues only, are always computed on request. A supervisor bound to offices (issue 17) is
+never served an agency-wide snapshot: bound to one office (or looking at one of hers), she
+reads that office's snapshot, which the beat keeps too; bound to several, her figures are
+computed for her set of offices on the first request and kept under a key naming them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -36,6 +40,7 @@ from pandawa.reports import series
 from pandawa.reports.models import FiguresSnapshot
 from pandawa.reports.scope import Scope, agency_timezone, scope_for_days
 from pandawa.tickets.models import Ticket
+from pandawa.tickets.queries import is_office_scoped, visible_offices_clause
 from pandawa.tickets.signals import ticket_transferred
 
 log = logging.getLogger(__name__)
@@ -71,6 +76,7 @@ class AllQueues:
     id: int = 0
     role: str = "supervisor"
     sees_all_queues: bool = True
+    scopes: tuple = ()  # bound to no office: agency-wide
 
 
 def compute(session: Session, user: Any, scope: Scope) -> FiguresPage:
@@ -93,7 +99,9 @@ def page_figures(session: Session, user: Any, scope: Scope) -> FiguresPage:
     caller commits."""
     if not user.sees_all_queues:
         return compute(session, user, scope)
-    key = snapshot_key(scope)
+    key, who = snapshot_key(scope), AllQueues()
+    if is_office_scoped(user):
+        scope, key, who = _office_scoped(session, user, scope)
     row = session.get(FiguresSnapshot, key)
     at = now()
     if (
@@ -102,9 +110,26 @@ def page_figures(session: Session, user: Any, scope: Scope) -> FiguresPage:
         and not _moved_since(session, scope, as_utc(row.computed_at))
     ):
         return decode(row.payload)
-    page = compute(session, AllQueues(), scope)
+    page = compute(session, who, scope)
     store(session, key, page)
     return page
+
+
+def _office_scoped(session: Session, user: Any, scope: Scope) -> tuple[Scope, str, Any]:
+    """(scope, key, whom to compute for) for a supervisor bound to offices: one office of hers
+    is that office's shared snapshot (the same tickets); several are a snapshot of their own,
+    keyed by the offices' ids, computed through her visibility."""
+    offices = session.execute(
+        sa.select(Office.id, Office.code).where(visible_offices_clause(user)).order_by(Office.id)
+    ).all()
+    if scope.office_id is None and len(offices) == 1:
+        scope = dataclasses.replace(scope, office_id=offices[0][0], office_code=offices[0][1])
+    if scope.office_id is not None and scope.office_id in {office_id for office_id, _ in offices}:
+        return scope, snapshot_key(scope), AllQueues()
+    ids = ",".join(str(office_id) for office_id, _ in offices)
+    # a digest: the key column is short and a region may hold many offices
+    digest = hashlib.sha256(ids.encode()).hexdigest()[:24]
+    return scope, f"{snapshot_key(scope)}&offices={digest}", user
 
 
 def refresh_standard(session: Session) -> int:

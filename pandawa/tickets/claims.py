@@ -19,6 +19,7 @@ from pandawa.core.clock import now
 from pandawa.core.live import publish_after_commit
 from pandawa.core.sqltypes import UTCDateTime
 from pandawa.tickets.models import Ticket, TicketEvent, queue_member
+from pandawa.tickets.queries import is_office_scoped, visibility_clause
 
 if TYPE_CHECKING:
     from pandawa.accounts.models import User
@@ -33,6 +34,7 @@ class Claimed:
     id: int
     number: str
     queue: str
+    office: str = ""  # the office's code (live events: issue 17's scoped supervisors)
 
 
 def claim(session: Session, user: User) -> Claimed | None:
@@ -45,13 +47,22 @@ def claim(session: Session, user: User) -> Claimed | None:
     the guard, and a lost race moves on to the next candidate.
     """
     at = now()
-    if session.get_bind().dialect.name == "postgresql":
+    if is_office_scoped(user):
+        # a supervisor bound to offices who works queues too: only her offices' tickets (the
+        # rare case takes the portable path, filtered by the one visibility rule)
+        ticket_id = _claim_portable(session, user, at, visibility_clause(user))
+        if ticket_id is None:
+            return None
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None
+        claimed = Claimed(ticket.id, ticket.number, ticket.queue.code, ticket.office.code)
+    elif session.get_bind().dialect.name == "postgresql":
         row = session.execute(
             _CLAIM_SQL, {"user_id": user.id, "at": at, "data": "{}"}
         ).one_or_none()
         if row is None:
             return None
-        claimed = Claimed(row.id, row.number, row.queue)
+        claimed = Claimed(row.id, row.number, row.queue, row.office)
         # the event row was written by the statement itself, past the ORM's flush hooks
         publish_after_commit(
             session,
@@ -62,6 +73,7 @@ def claim(session: Session, user: User) -> Claimed | None:
                 "event": "claimed",
                 "status": "assigned",
                 "assignee": user.id,
+                "office": claimed.office,
             },
         )
     else:
@@ -70,7 +82,7 @@ def claim(session: Session, user: User) -> Claimed | None:
             return None
         ticket = session.get(Ticket, ticket_id)
         assert ticket is not None
-        claimed = Claimed(ticket.id, ticket.number, ticket.queue.code)
+        claimed = Claimed(ticket.id, ticket.number, ticket.queue.code, ticket.office.code)
     log.info("ticket %s claimed by user %s", claimed.number, user.id)
     return claimed
 
@@ -117,23 +129,28 @@ _CLAIM_SQL = sa.text(
         SET status = 'assigned', assignee_id = :user_id, assigned_at = :at, updated_at = :at
         FROM head
         WHERE ticket.id = head.id AND ticket.status = 'waiting'
-        RETURNING ticket.id, ticket.number, ticket.queue_id
+        RETURNING ticket.id, ticket.number, ticket.queue_id, ticket.office_id
     ), event AS (
         INSERT INTO ticket_event (ticket_id, kind, actor_id, data, created_at)
         SELECT id, 'claimed', :user_id, CAST(:data AS jsonb), :at FROM claimed
     )
-    SELECT claimed.id, claimed.number, queue.code AS queue
+    SELECT claimed.id, claimed.number, queue.code AS queue, office.code AS office
     FROM claimed JOIN queue ON queue.id = claimed.queue_id
+    JOIN office ON office.id = claimed.office_id
     """
 ).bindparams(sa.bindparam("at", type_=UTCDateTime()))
 
 
-def _claim_portable(session: Session, user: User, at: datetime) -> int | None:
+def _claim_portable(
+    session: Session, user: User, at: datetime, seen: sa.ColumnElement[bool] | None = None
+) -> int | None:
     mine = sa.select(queue_member.c.queue_id).where(queue_member.c.user_id == user.id)
     tried: list[int] = []
     while True:
         candidate = sa.select(Ticket.id).where(
-            Ticket.status == "waiting", Ticket.queue_id.in_(mine)
+            Ticket.status == "waiting",
+            Ticket.queue_id.in_(mine),
+            seen if seen is not None else sa.true(),
         )
         if tried:
             candidate = candidate.where(Ticket.id.not_in(tried))

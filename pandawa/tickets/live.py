@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from pandawa.channels.contract import contract_status
 from pandawa.channels.models import Message
 from pandawa.core.live import QUIET_STATUSES, RAW, add_ready, take_changes
+from pandawa.hours.models import Office
 from pandawa.tickets.models import Queue, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class _TicketRef(NamedTuple):
     status: str
     assignee_id: int | None
     code: str
+    office: str  # the office's code: a supervisor bound to offices reads only hers (issue 17)
 
 
 def _events_for(session: Session, raw: list[tuple[str, Any]]) -> list[dict]:
@@ -103,22 +105,32 @@ def _events_for(session: Session, raw: list[tuple[str, Any]]) -> list[dict]:
                 Ticket.status.label("ticket_status"),
                 Ticket.assignee_id,
                 Queue.code,
+                Office.code.label("office_code"),
             )
             .join(Ticket, Ticket.id == Message.ticket_id)
             .join(Queue, Queue.id == Ticket.queue_id)
+            .join(Office, Office.id == Ticket.office_id)
             .where(sa.or_(*where))
         )
         for row in rows:
             messages[row.id] = row
             tickets[row.ticket_id] = _TicketRef(
-                row.ticket_id, row.number, row.ticket_status, row.assignee_id, row.code
+                row.ticket_id,
+                row.number,
+                row.ticket_status,
+                row.assignee_id,
+                row.code,
+                row.office_code,
             )
     by_sid = {(m.provider, m.provider_message_id): m.id for m in messages.values()}
     wanted = {ref[0] for kind, ref in raw if kind == "ticket"} - set(tickets)
     if wanted:
         for row in session.execute(
-            sa.select(Ticket.id, Ticket.number, Ticket.status, Ticket.assignee_id, Queue.code)
+            sa.select(
+                Ticket.id, Ticket.number, Ticket.status, Ticket.assignee_id, Queue.code, Office.code
+            )
             .join(Queue, Queue.id == Ticket.queue_id)
+            .join(Office, Office.id == Ticket.office_id)
             .where(Ticket.id.in_(wanted))
         ):
             tickets[row.id] = _TicketRef(*row)
@@ -142,6 +154,7 @@ def _events_for(session: Session, raw: list[tuple[str, Any]]) -> list[dict]:
                         "event": what,
                         "status": ticket.status,
                         "assignee": ticket.assignee_id,
+                        "office": ticket.office,
                     }
                 )
             continue
@@ -157,6 +170,7 @@ def _events_for(session: Session, raw: list[tuple[str, Any]]) -> list[dict]:
             "message_id": message.id,
             "direction": message.direction,
             "assignee": ticket.assignee_id,
+            "office": ticket.office,
         }
         if message.direction == "out":
             event["status"] = contract_status(message.status)

@@ -116,6 +116,8 @@ class Ticket(db.Model):
             postgresql_using="gin",
             postgresql_ops={"number": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
+        # a scoped supervisor's board and lists (issue 17): open tickets of her offices
+        Index("ix_ticket_office_status", "office_id", "status", "queue_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

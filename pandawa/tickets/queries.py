@@ -1,8 +1,9 @@
 """Reads on tickets shared by the API, the console and the dashboard.
 
 Visibility is one rule everywhere: agents see the tickets of their queues, supervisors and
-admins see all. A ticket outside a user's sight is treated as absent (the API answers 404).
-Every function here issues a fixed number of queries, whatever the number of rows.
+admins see all — except a supervisor bound to offices or a region (issue 17), who sees the
+tickets of those offices. A ticket outside a user's sight is treated as absent (the API
+answers 404). Every function here issues a fixed number of queries, whatever the number of rows.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pandawa.core.extensions import db
 from pandawa.hours.models import Office
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket, queue_member
 from pandawa.tickets.numbers import normalise_number
+from pandawa.tickets.scopes.models import UserScope
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -35,26 +37,75 @@ def _member_queue_ids(user: User) -> sa.Select:
     return sa.select(queue_member.c.queue_id).where(queue_member.c.user_id == user.id)
 
 
+def is_office_scoped(user: User) -> bool:
+    """A supervisor bound to offices or regions (`tickets.scopes`); admins never are, agents
+    are bound by their queues instead. Reads the user's scope rows once per request."""
+    return user.role == "supervisor" and bool(getattr(user, "scopes", ()))
+
+
+def _scoped_office_ids(user: User) -> sa.Select:
+    """`SELECT office.id` of the offices a scoped supervisor's rows select: by office, or by
+    the office's region (`ix_user_scope_user_id`, `ix_office_region`; offices are few)."""
+    return (
+        sa.select(Office.id)
+        .join(
+            UserScope,
+            sa.or_(UserScope.office_id == Office.id, UserScope.region == Office.region),
+        )
+        .where(UserScope.user_id == user.id)
+    )
+
+
 def visibility_clause(user: User) -> sa.ColumnElement[bool]:
-    """The WHERE clause limiting tickets to what `user` may see."""
-    if user.sees_all_queues:
-        return sa.true()
-    return Ticket.queue_id.in_(_member_queue_ids(user))
+    """The WHERE clause limiting tickets to what `user` may see: an agent the tickets of her
+    queues, a scoped supervisor those of her offices (every queue), others all."""
+    if not user.sees_all_queues:
+        return Ticket.queue_id.in_(_member_queue_ids(user))
+    if is_office_scoped(user):
+        return Ticket.office_id.in_(_scoped_office_ids(user))
+    return sa.true()
 
 
 def visible_queues_clause(user: User) -> sa.ColumnElement[bool]:
+    """The WHERE clause on `queue` limiting queues to those `user` sees: an agent her queues,
+    supervisors and admins all. Queues serve every office, so a scoped supervisor sees every
+    queue too — with her offices' tickets only: a count per queue must also filter its tickets
+    by `visibility_clause`."""
     if user.sees_all_queues:
         return sa.true()
     return Queue.id.in_(_member_queue_ids(user))
 
 
-def visible_offices_clause(user: User) -> sa.ColumnElement[bool]:
-    """The WHERE clause on `office.id` limiting offices to those `user` may see and act on.
+def managed_queues_clause(user: User) -> sa.ColumnElement[bool]:
+    """The WHERE clause on `queue` limiting queues to those whose agency-wide settings `user`
+    may change (closing a whole queue, its SLA target, auto-assignment): a queue serves every
+    office, so only admins and agency-wide supervisors; a scoped supervisor none."""
+    if user.sees_all_queues and not is_office_scoped(user):
+        return sa.true()
+    return sa.false()
 
-    Today every office for everyone (queues are agency-wide); scoped supervisors (issue 17)
-    narrow it. Anything an office-level page or action shows or changes filters by this.
-    """
+
+def visible_offices_clause(user: User) -> sa.ColumnElement[bool]:
+    """The WHERE clause on `office.id` limiting offices to those `user` may see and act on: a
+    scoped supervisor's offices (by office or region), every office for everyone else — agents
+    too, whose queues span offices (whether they may act is the caller's role check). Anything
+    an office-level page or action shows or changes filters by this."""
+    if is_office_scoped(user):
+        return Office.id.in_(_scoped_office_ids(user))
     return Office.id.is_not(None)
+
+
+def visible_contacts_clause(user: User) -> sa.ColumnElement[bool]:
+    """The WHERE clause on `contact` for staff lists of citizens that are not tickets (the
+    blocked numbers): a contact belongs to no office, so a scoped supervisor sees those who
+    wrote to one of her offices (a conversation routed there); everyone else all of them."""
+    if not is_office_scoped(user):
+        return sa.true()
+    return Contact.id.in_(
+        sa.select(Conversation.contact_id).where(
+            Conversation.office_id.in_(_scoped_office_ids(user))
+        )
+    )
 
 
 def _ticket_select() -> sa.Select:

@@ -206,6 +206,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "dead_letter_error": "Galat",
         "dead_letter_retry": "Proses ulang",
         "search": "Cari tiket",
+        # issue 17: supervisor scopes (/admin/users)
+        "scope": "Cakupan",
+        "agency_wide": "seluruh kantor",
+        "scope_offices": "Kantor",
+        "scope_regions": "Wilayah",
+        "save_scope": "Simpan cakupan",
     },
     "en": {
         "app": "Pandawa Agent Console",
@@ -397,6 +403,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "dead_letter_error": "Error",
         "dead_letter_retry": "Retry",
         "search": "Search tickets",
+        # issue 17: supervisor scopes (/admin/users)
+        "scope": "Scope",
+        "agency_wide": "every office",
+        "scope_offices": "Offices",
+        "scope_regions": "Regions",
+        "save_scope": "Save scope",
     },
 }
 

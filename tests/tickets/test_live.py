@@ -88,6 +88,7 @@ def test_claim_and_transfer_reach_the_queues_concerned(
         "event": "transferred",
         "status": "waiting",
         "assignee": None,
+        "office": ticket.office.code,
     }
     assert "salah antrean" not in json.dumps(moved.event)
 
@@ -131,6 +132,7 @@ def test_processing_a_citizen_message_announces_it_on_its_ticket(
         "message_id": message_id,
         "direction": "in",
         "assignee": None,
+        "office": ticket.office.code,
     } in events
     raw = json.dumps(events)
     assert "3171234567890001" not in raw and address.removeprefix("whatsapp:+") not in raw
@@ -185,6 +187,7 @@ def test_a_status_callback_moves_the_ticks_live(
             "direction": "out",
             "assignee": None,
             "status": "delivered",
+            "office": ticket.office.code,
         }
     ]
 

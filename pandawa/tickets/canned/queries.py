@@ -21,6 +21,7 @@ from pandawa.hours.summary import weekly_summary
 from pandawa.tickets.canned.models import CannedResponse
 from pandawa.tickets.canned.variables import fill
 from pandawa.tickets.models import Queue, Ticket
+from pandawa.tickets.queries import is_office_scoped
 
 EDITOR_ROLES = ("supervisor", "admin")
 EXAMPLE_NAME = "Budi Santoso"
@@ -110,6 +111,10 @@ def edit_scope(session: Session, user: User) -> EditScope:
         queues = session.scalars(sa.select(Queue).order_by(Queue.code)).all()
         return EditScope(queues, True)
     if user.role != "supervisor":
+        return EditScope((), False)
+    if is_office_scoped(user):
+        # a queue's answers reach its agents in every office: a supervisor bound to offices
+        # (issue 17) changes nothing agency-wide, so she reads the answers and edits none
         return EditScope((), False)
     mine = sorted(user.queues, key=lambda q: q.code)
     active = set(session.scalars(sa.select(Queue.id).where(Queue.is_active.is_(True))))
