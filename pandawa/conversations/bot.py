@@ -207,7 +207,8 @@ class Bot(ChecklistSteps):
         if intent in ("english", "indonesia"):
             self.contact.language = "en" if intent == "english" else "id"
             turn.replies.append(self.text("language_changed"))
-            self._after_greeting(turn)
+            if not self._checklist_again(turn):  # a checklist goes on in the new language
+                self._after_greeting(turn)
         elif intent == "agent":
             turn.replies.append(self.text("agent_requested"))
             self._hand_off(turn, self.catalog.default_queue, {"service": "Bicara dengan petugas"})

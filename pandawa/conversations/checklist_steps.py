@@ -81,6 +81,20 @@ class ChecklistSteps:
         elif step.outcome == checklist.PHASE_DONE:
             self._checklist_next(turn, item, phase)
 
+    def _checklist_again(self, turn: Any) -> bool:
+        """In the middle of a checklist (english/indonesia typed): its question again."""
+        if self.conversation.state != "checklist":
+            return False
+        data = self.conversation.state_data
+        item = self.catalog.find_menu_item(tuple(data.get("item") or ()))
+        phase = data.get("phase", checklist.CHECKS)
+        if item is None or not item.checklist:
+            return False
+        answers = data.get("answers") or {}
+        step = checklist.next_question(self.catalog, item, self.language, phase, answers)
+        turn.replies.extend(step.replies)
+        return step.outcome == checklist.ASK
+
     def _documents_pending(self, turn: Any, item: MenuItem) -> bool:
         """After collect: the documents still to ask for (True: asked, wait for the answer)."""
         answers = self.conversation.state_data.get("answers") or {}

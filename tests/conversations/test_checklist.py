@@ -179,6 +179,17 @@ def test_faskes_in_english(session, clock, catalog, citizen):
     )
 
 
+def test_english_typed_at_a_check_asks_it_again_in_english(session, clock, catalog, citizen):
+    conversation = citizen()
+    item = catalog.find_menu_item(("3",))
+    say(session, clock, conversation, "3")
+
+    reply = say(session, clock, conversation, "english")
+
+    assert reply == parts("All right, we will continue in English.", ask(catalog, item, 0, "en"))
+    assert say(session, clock, conversation, "yes") == item.collect[0].prompt.get("en")
+
+
 # -- Perubahan data: a check that stops, two required documents and an optional one ----------
 
 
