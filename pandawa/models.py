@@ -11,6 +11,7 @@ from pandawa.core.outbox import OutboxTask
 from pandawa.hours.models import Office, OfficeClosure, OfficeOverride
 from pandawa.reports.models import FiguresSnapshot
 from pandawa.tickets.canned.models import CannedResponse
+from pandawa.tickets.checklist.models import TicketChecklistItem
 from pandawa.tickets.models import Queue, Ticket, TicketEvent, queue_member
 from pandawa.tickets.scopes.models import UserScope
 
@@ -33,6 +34,7 @@ __all__ = [
     "ServiceHeartbeat",
     "SignInThrottle",
     "Ticket",
+    "TicketChecklistItem",
     "TicketEvent",
     "User",
     "UserScope",

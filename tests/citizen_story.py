@@ -86,6 +86,7 @@ def story(session, clock, citizen_writes, make_user, media_dir, twilio_fake) -> 
     session.commit()
     citizen_writes("halo")
     citizen_writes("3")
+    citizen_writes("ya")  # the service's checklist: registered 3 months (issue 17)
     citizen_writes(NIK)
     citizen_writes("Puskesmas Menteng, Kecamatan Tebet")
     ticket = session.scalar(sa.select(Ticket).order_by(Ticket.id.desc()).limit(1))

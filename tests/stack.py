@@ -298,13 +298,15 @@ def citizen() -> str:
 
 
 def handoff_path(stack):
-    """The first menu option that hands off to a queue, and the answers its details need."""
+    """The first menu option that hands off to a queue, and the answers its details need; one
+    without an eligibility checklist (issue 17: test_checklist.py walks those)."""
     from pandawa.catalog.queries import active_catalog
 
     with stack.app.app_context():
         catalog = active_catalog()
         for item in catalog.menu_items(()):
-            if item.queue and all(step.type in SAMPLE_DETAILS for step in item.collect):
+            simple = item.queue and not item.checklist
+            if simple and all(step.type in SAMPLE_DETAILS for step in item.collect):
                 db.session.remove()
                 return item.key, [SAMPLE_DETAILS[s.type] for s in item.collect], item.queue
     raise AssertionError("the default catalogue has no simple handoff option")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pandawa.api.checklist_openapi import CHECKLIST_PROPERTY, CHECKLIST_SCHEMAS
 from pandawa.api.media import media_paths
 from pandawa.api.offices_openapi import OFFICE_SCHEMAS, office_paths
 from pandawa.api.search_openapi import SEARCH_PARAMS
@@ -144,6 +145,7 @@ SCHEMAS: dict[str, Any] = {
                     },
                     "wait_seconds": {"type": ["integer", "null"]},
                     "wait_business_seconds": {"type": ["integer", "null"]},
+                    "checklist": CHECKLIST_PROPERTY,
                 },
             },
         ]
@@ -181,7 +183,7 @@ SCHEMAS: dict[str, Any] = {
 
 
 def _all_schemas() -> dict[str, Any]:
-    return {**SCHEMAS, **OFFICE_SCHEMAS, **STATS_SCHEMAS}
+    return {**SCHEMAS, **OFFICE_SCHEMAS, **STATS_SCHEMAS, **CHECKLIST_SCHEMAS}
 
 
 def _list_of(name: str) -> dict[str, Any]:

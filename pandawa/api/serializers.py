@@ -17,6 +17,7 @@ from pandawa.citizens.masking import mask_address, mask_details, mask_text
 from pandawa.citizens.models import Contact
 from pandawa.reports.board import QueueCounts, QueueRow
 from pandawa.reports.figures import Figures
+from pandawa.tickets.checklist.queries import ChecklistRow
 from pandawa.tickets.models import Ticket
 
 
@@ -182,3 +183,35 @@ def queue_stats_json(row: QueueRow, figures: Figures | None = None) -> dict[str,
         "wait_p90_seconds": data["wait_business_p90"],
         "sla_seconds": row.sla_seconds,
     }
+
+
+def checklist_json(ticket_number: str, rows: list[ChecklistRow]) -> list[dict[str, Any]]:
+    """A ticket's checklist (issue 17, item 10): each check's answer, each document's file."""
+    items = []
+    for row in rows:
+        item = row.item
+        document = None
+        if item.state == "received" and item.message_id is not None:
+            media = row.media or {}
+            document = {
+                "message_id": item.message_id,
+                "index": item.media_index or 0,
+                "content_type": media.get("content_type"),
+                "status": media.get("status"),
+                "download_url": download_url(ticket_number, item.message_id, item.media_index or 0)
+                if media.get("status") == "stored"
+                else None,
+            }
+        items.append(
+            {
+                "position": item.position,
+                "kind": item.kind,
+                "text": mask_text(item.text_id),
+                "text_en": mask_text(item.text_en),
+                "required": item.is_required,
+                "state": item.state,
+                "answer": item.answer,
+                "document": document,
+            }
+        )
+    return items

@@ -28,6 +28,7 @@ from pandawa.reports.figures import Figures, figures
 from pandawa.reports.scope import Scope, scope_for_days
 from pandawa.reports.snapshots import page_figures
 from pandawa.tickets import claims, operations, queries
+from pandawa.tickets.checklist.queries import ticket_checklist
 from pandawa.tickets.models import OPEN_STATUSES, TICKET_STATUSES, Ticket
 from pandawa.tickets.queries import visibility_clause, visible_queues_clause
 from pandawa.web import reveal as revealing
@@ -291,6 +292,9 @@ def _detail(found: queries.TicketDetail) -> dict[str, Any]:
     data["window"] = serializers.window_json(found.last_inbound_at, now())
     data["wait_seconds"] = ticket.wait_seconds
     data["wait_business_seconds"] = ticket.wait_business_seconds
+    data["checklist"] = serializers.checklist_json(
+        ticket.number, ticket_checklist(db.session, ticket.id)
+    )
     return data
 
 

@@ -161,7 +161,7 @@ def check_menu_item(item: MenuItem) -> Problems:
             "give each option exactly one of answer, queue or submenu",
         )
     if item.queue is None:
-        for name in ("collect", "conditions"):
+        for name in ("collect", "conditions", "checklist"):
             if getattr(item, name):
                 problems.add(
                     (name,),

@@ -21,6 +21,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import ConfigDict, Field, TypeAdapter, model_validator
 
+from pandawa.catalog.checklist import Checklist
+
 # `import X as X`: re-exported, these names were defined in this module before the split
 from pandawa.catalog.checks import MAX_MENU_DEPTH as MAX_MENU_DEPTH
 from pandawa.catalog.checks import Loc as Loc
@@ -84,6 +86,8 @@ class MenuItem(Strict):
     collect: list[CollectField] = []
     conditions: Localized | None = None
     submenu: list[MenuItem] | None = None
+    # documents and yes/no checks the bot walks through before the handoff (checklist.py)
+    checklist: Checklist = []
 
     @model_validator(mode="after")
     def _one_kind(self) -> MenuItem:

@@ -108,6 +108,20 @@ TEXT_SPECS: dict[str, TextSpec] = {
     "queue_position_later": _spec(
         "position", "served_at", doc="inside hours, but the wait runs past today's closing"
     ),
+    # issue 17: a service's eligibility checklist, before the handoff (conversations/checklist.py)
+    "checklist_intro": _spec("service", "items", doc="the whole checklist, one line per item"),
+    "checklist_line_document": _spec("label", doc="checklist line: a required document"),
+    "checklist_line_optional": _spec("label", doc="checklist line: a document that may be skipped"),
+    "checklist_line_check": _spec("question", doc="checklist line: a yes/no question"),
+    "checklist_check_ask": _spec("question", doc="asks one yes/no check"),
+    "checklist_check_unclear": _spec(doc="the answer to a check was neither yes nor no"),
+    "checklist_not_eligible_continue": _spec(doc="after a failed check's explanation: go on"),
+    "checklist_document_ask": _spec("label", doc="asks for a required document"),
+    "checklist_document_ask_optional": _spec("label", doc="asks for a document; lewati/skip"),
+    "checklist_document_received": _spec("label", doc="a document's file arrived"),
+    "checklist_document_skipped": _spec("label", doc="an optional document was skipped"),
+    "checklist_document_required": _spec("label", doc="lewati/skip on a required document"),
+    "checklist_document_not_file": _spec("label", doc="text (or another file) for a document"),
 }
 REQUIRED_TEXTS = tuple(key for key, spec in TEXT_SPECS.items() if spec.required)
 

@@ -31,6 +31,8 @@ from pandawa.audit.operations import record
 from pandawa.channels.window import window_closes_at, window_is_open
 from pandawa.citizens.masking import mask_details, mask_text
 from pandawa.citizens.models import Conversation
+from pandawa.console.checklist import checklist_lines
+from pandawa.console.checklist_i18n import t as checklist_t
 from pandawa.console.names import messages_with_authors
 from pandawa.console.notes import add_note
 from pandawa.console.queries import before_ticket, earlier_tickets, work_page
@@ -46,6 +48,7 @@ from pandawa.tickets.notify import reopen_preview
 from pandawa.tickets.queries import visibility_clause, visible_queues_clause
 from pandawa.web import reveal as revealing
 from pandawa.web.auth import login_manager
+from pandawa.web.i18n import language as ui_language
 from pandawa.web.i18n import t
 from pandawa.web.media import send_stored_media
 from pandawa.web.shell import page_blueprint
@@ -145,6 +148,9 @@ def ticket(number: str) -> str:
         canned=offered(db.session, item, contact.name or "", contact.language),
         presence=presence.get_presence(user),
         queue_codes=item.queue.code,
+        # the eligibility checklist the bot walked through (issue 17, item 10)
+        checklist=checklist_lines(db.session, item, ui_language()),
+        ct=checklist_t,
     )
 
 

@@ -5,6 +5,8 @@ States (stored on the conversation, so any worker on any machine continues any c
   region          a number serving several offices asks the citizen's regency first
   menu            the citizen is choosing; `state_data["path"]` is the sub-menu they are in
   collect         the details a service needs before the handoff are asked one by one
+  checklist       the service's yes/no checks (before collect) and documents (after it), one
+                  by one (checklist.py, checklist_steps.py)
   confirm_cancel  `batal` on an open ticket waits for ya/yes
   satisfaction    after resolution, a 1–5 rating is expected
 Keywords (menu, petugas/agent, status, batal/cancel, english/indonesia) work in every state, so
@@ -26,6 +28,7 @@ from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound
 from pandawa.citizens.models import Conversation
 from pandawa.conversations import faq, regions
+from pandawa.conversations.checklist_steps import ChecklistSteps
 from pandawa.conversations.courtesy import is_courtesy
 from pandawa.conversations.details import attach_collected, read_detail
 from pandawa.conversations.flood import check_flood
@@ -57,7 +60,7 @@ class Turn:
     ticket_id: int | None = None
 
 
-class Bot:
+class Bot(ChecklistSteps):
     def __init__(self, session: Session, conversation: Conversation) -> None:
         self.session = session
         self.conversation = conversation
@@ -203,7 +206,8 @@ class Bot:
         if intent in ("english", "indonesia"):
             self.contact.language = "en" if intent == "english" else "id"
             turn.replies.append(self.text("language_changed"))
-            self._after_greeting(turn)
+            if not self._checklist_again(turn):  # a checklist goes on in the new language
+                self._after_greeting(turn)
         elif intent == "agent":
             turn.replies.append(self.text("agent_requested"))
             self._hand_off(turn, self.catalog.default_queue, {"service": "Bicara dengan petugas"})
@@ -223,6 +227,8 @@ class Bot:
             self._region(turn, self.body)
         elif state == "collect":
             self._collect(turn, message)
+        elif state == "checklist":
+            self._checklist(turn, message)
         else:
             self._choose(turn, self.body)
 
@@ -288,8 +294,7 @@ class Bot:
         elif item.queue:
             if item.conditions:
                 turn.replies.append(item.conditions.get(self.language))
-            self._set_state("collect", {"item": [*path, item.key], "step": 0, "details": {}})
-            self._ask_or_hand_off(turn)
+            self._start_service(turn, item, [*path, item.key])
         else:
             turn.replies.append(item.answer.get(self.language))
             turn.replies.append(self.text("answer_footer"))
@@ -347,7 +352,9 @@ class Bot:
         if data["step"] < len(item.collect):
             turn.replies.append(item.collect[data["step"]].prompt.get(self.language))
             return
-        self._hand_off(turn, item.queue, {"service": item.label_for("id"), **data["details"]})
+        if self._documents_pending(turn, item):
+            return
+        self._hand_off_service(turn, item)
 
     def _hand_off(self, turn: Turn, queue_code: str | None, details: dict) -> None:
         queue = self.session.scalar(

@@ -25,6 +25,7 @@ from pandawa.core.clock import now
 from pandawa.core.config import Settings
 from pandawa.privacy.lookup import erased_token
 from pandawa.privacy.records import CitizenRecords, gather
+from pandawa.tickets.checklist.models import TicketChecklistItem
 from pandawa.tickets.models import Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,15 @@ def scrub_ticket(session: Session, ticket: Ticket, events: list[TicketEvent] | N
     return True
 
 
+def drop_checklists(session: Session, ticket_ids: list[int]) -> None:
+    """The citizen's answers to a service's checklist (issue 17) go with the details; one
+    statement for all the tickets."""
+    if ticket_ids:
+        session.execute(
+            sa.delete(TicketChecklistItem).where(TicketChecklistItem.ticket_id.in_(ticket_ids))
+        )
+
+
 def scrub_messages(
     session: Session, settings: Settings, messages: list[Message], token: str | None = None
 ) -> Erasure:
@@ -168,6 +178,7 @@ def erase_records(session: Session, settings: Settings, found: CitizenRecords) -
     session.flush()
     for ticket in found.tickets:
         done.tickets += int(scrub_ticket(session, ticket, found.events))
+    drop_checklists(session, [ticket.id for ticket in found.tickets])
     for conversation in found.conversations:
         if conversation.state_data or conversation.state != "idle":
             done.conversations += 1

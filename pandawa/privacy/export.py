@@ -30,7 +30,8 @@ Arsip ini memuat semua data yang disimpan Pandawa tentang nomor ini:
 - conversations.json  percakapan dan keadaan bot
 - messages.json       setiap pesan masuk dan keluar (isi, metadata media),
                       termasuk catatan internal petugas
-- tickets.json        tiket dengan data yang dikumpulkan, riwayat kejadian, dan penilaian
+- tickets.json        tiket dengan data yang dikumpulkan, daftar periksa, riwayat kejadian, dan
+                      penilaian
 - audit.json          siapa yang mengakses atau mengekspor data ini, dan kapan
 - media/              berkas asli yang dikirim (foto, PDF), dinamai menurut sidik SHA-256-nya
 Waktu dalam UTC (ISO 8601).
@@ -42,7 +43,7 @@ This archive holds everything Pandawa keeps about this number:
 - conversations.json  the conversations and the bot's state
 - messages.json       every message in and out (text, media metadata),
                       staff's internal notes included
-- tickets.json        tickets with the details collected, their events and ratings
+- tickets.json        tickets with the details collected, their checklists, events and ratings
 - audit.json          who accessed or exported this data, and when
 - media/              the original files sent (photos, PDFs), named by their SHA-256
 Times are UTC (ISO 8601).
@@ -62,8 +63,16 @@ def build_archive(settings: Settings, found: CitizenRecords) -> Export:
     events_by_ticket: dict[int, list[dict[str, Any]]] = {}
     for event in found.events:
         events_by_ticket.setdefault(event.ticket_id, []).append(row_dict(event))
+    checklist_by_ticket: dict[int, list[dict[str, Any]]] = {}
+    for item in found.checklists:
+        checklist_by_ticket.setdefault(item.ticket_id, []).append(row_dict(item))
     tickets = [
-        {**row_dict(t), "queue": t.queue.code, "events": events_by_ticket.get(t.id, [])}
+        {
+            **row_dict(t),
+            "queue": t.queue.code,
+            "events": events_by_ticket.get(t.id, []),
+            "checklist": checklist_by_ticket.get(t.id, []),
+        }
         for t in found.tickets
     ]
     buffer = io.BytesIO()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from pandawa.audit.models import AuditEvent
 from pandawa.channels.models import Message
 from pandawa.citizens.models import Contact, Conversation
+from pandawa.tickets.checklist.models import TicketChecklistItem
 from pandawa.tickets.models import Ticket, TicketEvent
 
 
@@ -23,6 +24,8 @@ class CitizenRecords:
     tickets: list[Ticket] = field(default_factory=list)
     events: list[TicketEvent] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
+    # each ticket's eligibility checklist (issue 17)
+    checklists: list[TicketChecklistItem] = field(default_factory=list)
 
     @property
     def notes(self) -> list[Message]:
@@ -72,6 +75,13 @@ def gather(
             sa.select(TicketEvent)
             .where(TicketEvent.ticket_id.in_(ticket_ids))
             .order_by(TicketEvent.id)
+        )
+    )
+    found.checklists = list(
+        session.scalars(
+            sa.select(TicketChecklistItem)
+            .where(TicketChecklistItem.ticket_id.in_(ticket_ids))
+            .order_by(TicketChecklistItem.ticket_id, TicketChecklistItem.position)
         )
     )
     if with_audit:

@@ -26,6 +26,7 @@ from pandawa.core.config import Settings
 from pandawa.privacy.erasure import (
     ERASED_EVENT,
     Erasure,
+    drop_checklists,
     erase_records,
     scrub_messages,
     scrub_ticket,
@@ -62,6 +63,7 @@ def erase_expired(
     tickets = list(session.scalars(_expired_tickets(cutoff).limit(batch)))
     for ticket in tickets:
         scrub_ticket(session, ticket)
+    drop_checklists(session, [ticket.id for ticket in tickets])
     done.tickets += len(tickets)
     if tickets:
         on_tickets = list(

@@ -179,7 +179,8 @@ def _menu(items: list[dict], path: str = "") -> Iterator[tuple[str, dict]]:
         key = f"{path}.{item['key']}" if path else str(item["key"])
         yield (
             key,
-            {k: v for k, v in item.items() if k != "submenu"}
+            # a checklist is shown item by item (checklist_diff.py)
+            {k: v for k, v in item.items() if k not in ("submenu", "checklist")}
             | {"submenu": [sub["key"] for sub in item.get("submenu") or []] or None},
         )
         yield from _menu(item.get("submenu") or [], key)

@@ -28,6 +28,7 @@ from pandawa.catalog.schema import Catalog, QueueSpec
 from pandawa.core.clock import now
 from pandawa.hours.models import Office
 from pandawa.provisioning import diff
+from pandawa.provisioning.checklist_diff import checklist_changes
 from pandawa.provisioning.diff import Change
 from pandawa.provisioning.moves import Progress, move_open_tickets, open_ticket_counts
 from pandawa.tickets.models import Queue, Ticket
@@ -166,6 +167,8 @@ def load_catalog_report(
     report.changes = plan.row_changes() + diff.document_changes(
         previous.document if previous is not None else None, document
     )
+    # the services' checklists item by item (issue 17)
+    report.changes += checklist_changes(previous.document if previous else None, document)
     if previous is not None and previous.document == document and not report.changes:
         report.unchanged = True
         log.info("catalogue %s: no change, revision %s in force", path, previous.id)

@@ -245,7 +245,8 @@ def test_claim_runs_the_same_statements_however_long_the_conversation(
             assert client.post("/api/v1/tickets/claim", headers=desk.agent_h).status_code == 200
         return len(sent)
 
-    assert run(1) == run(12) == 4  # the token, the claim, the ticket with its contact, messages
+    # the token, the claim, the ticket with its contact, messages, its checklist (issue 17)
+    assert run(1) == run(12) == 5
 
 
 # -- reply -----------------------------------------------------------------------------------

@@ -90,7 +90,9 @@ def test_menu_lookup_by_key_path(catalog):
 
     item = catalog.find_menu_item(("2", "3"))
     assert item.queue == "KEPESERTAAN"
-    assert [step.type for step in item.collect] == ["nik", "text", "photo"]
+    assert [step.type for step in item.collect] == ["nik", "text"]
+    # the KTP and KK photos are the checklist's documents now (issue 17)
+    assert [entry.kind for entry in item.checklist] == ["check", "document", "document", "document"]
     assert item.label_for("en") == "Update details or add a family member"
     assert catalog.find_menu_item(("2", "9")) is None
     assert catalog.find_menu_item(("3", "1")) is None

@@ -81,6 +81,7 @@ def written(session, clock, citizen_writes, make_user, media_dir, twilio_fake, l
     session.commit()
     citizen_writes("halo")
     citizen_writes("3")
+    citizen_writes("ya")  # the service's checklist: registered 3 months (issue 17)
     citizen_writes(TEN_WAYS[0])
     citizen_writes("Puskesmas Menteng, Kecamatan Tebet")
     ticket = session.scalar(sa.select(Ticket).order_by(Ticket.id.desc()).limit(1))

@@ -116,6 +116,7 @@ def test_a_second_ticket_through_the_bot_lists_the_first(story, citizen_writes, 
     lists the first, linked."""
     citizen_writes("menu")
     citizen_writes("3")
+    citizen_writes("ya")  # the service's checklist: registered 3 months (issue 17)
     citizen_writes("3174015708900001")
     citizen_writes("Puskesmas Tebet")
     tickets = session.scalars(

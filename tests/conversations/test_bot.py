@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pandawa.catalog.queries import active_catalog
 from pandawa.channels.models import Message
 from pandawa.citizens.models import Contact, Conversation
+from pandawa.conversations import checklist
 from pandawa.conversations.bot import Bot
 from pandawa.conversations.operations import mark_processed
 from pandawa.conversations.salutation import salutation_key
@@ -185,9 +186,12 @@ def test_a_service_asks_its_details_one_by_one_then_opens_a_ticket(
     nik, facility = item.collect
 
     reply = say(session, clock, conversation, "3")
-    assert reply == reply_of(item.conditions.get("id"), nik.prompt.get("id"))
+    # the service's checklist first (issue 17; tests/conversations/test_checklist.py)
+    assert reply.startswith(item.conditions.get("id"))
+    assert conversation.state == "checklist"
+    assert say(session, clock, conversation, "ya") == nik.prompt.get("id")
     assert conversation.state == "collect"
-    assert conversation.state_data == {"item": ["3"], "step": 0, "details": {}}
+    assert conversation.state_data["step"] == 0
 
     reply = say(session, clock, conversation, "1234")  # not a NIK
     # what is wrong, said plainly (a catalogue's own `invalid` text would come instead)
@@ -344,6 +348,11 @@ def test_any_number_typed_in_a_menu_does_what_the_catalogue_says(
     elif item.kind == "answer":
         assert reply == reply_of(item.answer.get("id"), catalog.text("answer_footer", "id"))
         assert conversation.state_data == {"path": path}
+    elif item.checklist:
+        # the whole checklist in one message, then its first question (issue 17)
+        conditions = [item.conditions.get("id")] if item.conditions else []
+        assert reply.startswith(reply_of(*conditions, checklist.overview(catalog, item, "id")))
+        assert conversation.state == "checklist"
     elif item.collect:
         conditions = [item.conditions.get("id")] if item.conditions else []
         assert reply == reply_of(*conditions, item.collect[0].prompt.get("id"))

@@ -78,13 +78,14 @@ def test_a_command_in_a_sentence_is_no_command_while_a_detail_is_asked(
 ):
     conversation = citizen("menu", {"path": ["2"]})
     say(session, clock, conversation, "3")
+    say(session, clock, conversation, "ya")  # the checklist's check (issue 17)
     say(session, clock, conversation, VALID_NIK)
     assert conversation.state_data["step"] == 1  # "describe the change"
 
     say(session, clock, conversation, "saya mau batalkan kepesertaan istri saya")
 
-    # the description was taken, not read as `batal`
-    assert conversation.state == "collect"
+    # the description was taken, not read as `batal`; the checklist's documents come next
+    assert conversation.state == "checklist"
     assert conversation.state_data["details"]["request"].startswith("saya mau batalkan")
 
 
@@ -180,6 +181,7 @@ def test_a_wrong_nik_is_told_what_is_wrong(session, clock, catalog, citizen, typ
     conversation = citizen("menu", {"path": []})
     nik_step = catalog.find_menu_item(("3",)).collect[0]
     say(session, clock, conversation, "3")
+    say(session, clock, conversation, "ya")  # the checklist's check (issue 17)
 
     reply = say(session, clock, conversation, typed)
 
@@ -190,6 +192,7 @@ def test_a_wrong_nik_is_told_what_is_wrong(session, clock, catalog, citizen, typ
 def test_a_right_nik_goes_on(session, clock, catalog, citizen):
     conversation = citizen("menu", {"path": []})
     say(session, clock, conversation, "3")
+    say(session, clock, conversation, "ya")  # the checklist's check (issue 17)
 
     say(session, clock, conversation, "3174 0157 0890 0001")
 
