@@ -49,6 +49,10 @@ ACTIONS = frozenset(
         "contact_unblocked",
         # a ticket's resolution taken back in the console (issue 16)
         "resolve_undone",
+        # SLA alerts and the queue settings page (issue 17)
+        "sla_alert_acknowledged",
+        "queue_settings_changed",
+        "agent_capacity_changed",
     }
 )
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from pandawa.core.clock import as_utc, now
 from pandawa.core.extensions import db
 from pandawa.hours.queries import calendars_for_offices
+from pandawa.reports.sla_alerts import record_alerts
 from pandawa.reports.snapshots import refresh_standard
 from pandawa.tickets.models import Queue, Ticket, TicketEvent
 
@@ -121,6 +122,21 @@ def mark_sla_breaches() -> int:
         if count:
             log.info("stamped %s tickets past their SLA target", count)
         return count
+    finally:
+        db.session.rollback()
+
+
+@shared_task(name="dashboard.record_sla_alerts", acks_late=True)
+def record_sla_alerts() -> int:
+    """Every minute: an `sla_alert` row per ticket crossing 80 % / 100 % of a target (issue 17,
+    reports/sla_alerts.py). Idempotent and safe on two beats: the unique constraint with
+    ON CONFLICT DO NOTHING writes each alert once."""
+    try:
+        ids = record_alerts(db.session, now())
+        db.session.commit()
+        if ids:
+            log.info("recorded %s SLA alerts", len(ids))
+        return len(ids)
     finally:
         db.session.rollback()
 

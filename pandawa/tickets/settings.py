@@ -1,0 +1,105 @@
+"""Writes of the queue settings page (issue 17): a queue's SLA targets, automatic assignment
+and idle-return minutes, and an agent's capacity. Each change is audited with its old and new
+values in the same transaction; add and flush, the view commits.
+
+Values are checked here too (the page checks them first, with bilingual messages): a bad value
+raises `SettingsError` and nothing is written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pandawa.accounts.models import User
+from pandawa.audit.operations import record
+from pandawa.tickets.models import Queue
+
+# (low, high) of each editable value: minutes, or tickets at once for capacity
+LIMITS: dict[str, tuple[int, int]] = {
+    "sla_minutes": (1, 7 * 24 * 60),
+    "resolution_minutes": (1, 366 * 24 * 60),
+    "idle_return_minutes": (1, 24 * 60),
+    "capacity": (1, 50),
+}
+
+
+class SettingsError(ValueError):
+    """A value out of its range; `field` names it."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        super().__init__(field)
+
+
+def _check(field: str, value: int | None) -> None:
+    if value is None and field == "resolution_minutes":
+        return
+    low, high = LIMITS[field]
+    if value is None or not low <= value <= high:
+        raise SettingsError(field)
+
+
+def queue_values(queue: Queue) -> dict[str, Any]:
+    """The page's view of a queue's settings (minutes, as people set them)."""
+    return {
+        "sla_minutes": queue.sla_seconds // 60,
+        "resolution_minutes": queue.resolution_seconds // 60 if queue.resolution_seconds else None,
+        "is_auto_assign": queue.is_auto_assign,
+        "idle_return_minutes": queue.idle_return_minutes,
+    }
+
+
+def update_queue_settings(
+    session: Session,
+    queue: Queue,
+    actor: User,
+    new: dict[str, Any],
+    at: datetime,
+    *,
+    address: str = "",
+) -> dict[str, tuple[Any, Any]]:
+    """Apply `new` (keys of `queue_values`); returns {key: (old, new)} of what changed."""
+    for field in ("sla_minutes", "resolution_minutes", "idle_return_minutes"):
+        _check(field, new[field])
+    old = queue_values(queue)
+    changed = {k: (old[k], new[k]) for k in old if old[k] != new[k]}
+    if not changed:
+        return {}
+    queue.sla_seconds = new["sla_minutes"] * 60
+    queue.resolution_seconds = new["resolution_minutes"] * 60 if new["resolution_minutes"] else None
+    queue.is_auto_assign = bool(new["is_auto_assign"])
+    queue.idle_return_minutes = new["idle_return_minutes"]
+    queue.settings_edited_at = at
+    record(
+        session,
+        "queue_settings_changed",
+        actor_id=actor.id,
+        actor_label=actor.email,
+        address=address,
+        details={"queue": queue.code, "changes": {k: [a, b] for k, (a, b) in changed.items()}},
+    )
+    session.flush()
+    return changed
+
+
+def set_capacity(
+    session: Session, agent: User, capacity: int, actor: User, *, address: str = ""
+) -> bool:
+    """Set how many tickets `agent` holds at once; audited. False when unchanged."""
+    _check("capacity", capacity)
+    if agent.capacity == capacity:
+        return False
+    record(
+        session,
+        "agent_capacity_changed",
+        actor_id=actor.id,
+        actor_label=actor.email,
+        address=address,
+        details={"agent_id": agent.id, "old": agent.capacity, "new": capacity},
+    )
+    agent.capacity = capacity
+    session.flush()
+    return True
