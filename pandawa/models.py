@@ -9,7 +9,7 @@ from pandawa.core.heartbeat import ServiceHeartbeat
 from pandawa.core.live_db import LiveEvent
 from pandawa.core.outbox import OutboxTask
 from pandawa.hours.models import Office, OfficeClosure, OfficeOverride
-from pandawa.reports.models import FiguresSnapshot, SlaAlert
+from pandawa.reports.models import FiguresSnapshot, SlaAlert, SlaAlertNotice
 from pandawa.tickets.canned.models import CannedResponse
 from pandawa.tickets.models import Queue, Ticket, TicketEvent, queue_member
 
@@ -32,6 +32,7 @@ __all__ = [
     "ServiceHeartbeat",
     "SignInThrottle",
     "SlaAlert",
+    "SlaAlertNotice",
     "Ticket",
     "TicketEvent",
     "User",

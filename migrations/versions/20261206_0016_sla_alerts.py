@@ -3,7 +3,8 @@
 `sla_alert`: one row per ticket, kind (first_response, resolution) and level (80, 100),
 unique, so two beats write one. `queue` gains its resolution target, a service-standard
 template, the idle-return minutes (30, the constant tickets/returns.py used) and the time the
-settings page last changed it.
+settings page last changed it. A user may give an e-mail address for alerts; `sla_alert_notice`
+keeps each alert e-mail to send once.
 
 Revision ID: 0016
 Revises: 0013
@@ -78,9 +79,39 @@ def upgrade() -> None:
         sqlite_where=sa.text("acknowledged_at IS NULL"),
     )
     op.create_index("ix_sla_alert_queue_crossed", "sla_alert", ["queue_id", "crossed_at"])
+    with op.batch_alter_table("user_account") as batch:
+        batch.add_column(sa.Column("alert_email", sa.String(length=254), nullable=True))
+    op.create_table(
+        "sla_alert_notice",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("alert_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("created_at", UTC, nullable=False),
+        sa.Column("sent_at", UTC, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["alert_id"],
+            ["sla_alert.id"],
+            name=op.f("fk_sla_alert_notice_alert_id_sla_alert"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["user_account.id"],
+            name=op.f("fk_sla_alert_notice_user_id_user_account"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_alert_notice")),
+        sa.UniqueConstraint(
+            "alert_id", "user_id", "channel", name=op.f("uq_sla_alert_notice_alert_user_channel")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("sla_alert_notice")
+    with op.batch_alter_table("user_account") as batch:
+        batch.drop_column("alert_email")
     op.drop_index("ix_sla_alert_queue_crossed", table_name="sla_alert")
     op.drop_index("ix_sla_alert_active", table_name="sla_alert")
     op.drop_table("sla_alert")

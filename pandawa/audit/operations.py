@@ -53,6 +53,7 @@ ACTIONS = frozenset(
         "sla_alert_acknowledged",
         "queue_settings_changed",
         "agent_capacity_changed",
+        "alert_email_changed",
     }
 )
 

@@ -75,6 +75,8 @@ class Settings:
     # issue 16: a console resolution can be undone this long; the citizen's closing message and
     # rating question wait until then (0: sent at once, no undo)
     resolve_undo_seconds: int = 10
+    # issue 17: smtp://host:port SLA alert e-mails go through (None: none sent)
+    sla_alert_email_smtp_url: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -204,6 +206,7 @@ class Settings:
                 _positive_float("ATTACHMENT_URL_SECONDS", env.get("ATTACHMENT_URL_SECONDS", "3600"))
             ),
             resolve_undo_seconds=_undo_seconds(env.get("RESOLVE_UNDO_SECONDS") or "10"),
+            sla_alert_email_smtp_url=_smtp_url(env.get("SLA_ALERT_EMAIL_SMTP_URL")),
         )
 
 
@@ -389,3 +392,20 @@ def settings_of(app: Flask) -> Settings:
 def current_settings() -> Settings:
     """The settings of the app in context (a request, a task, a CLI command)."""
     return current_app.extensions[EXTENSION_KEY]
+
+
+def _smtp_url(value: str | None) -> str | None:
+    """SLA_ALERT_EMAIL_SMTP_URL (issue 17): smtp://host:port, or unset."""
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme != "smtp" or not parts.hostname or port is None:
+        raise ConfigError(
+            f"SLA_ALERT_EMAIL_SMTP_URL={value!r}: expected smtp://host:port "
+            "(e.g. smtp://mail.example.go.id:25), or leave it unset to send no e-mail"
+        )
+    return f"smtp://{parts.hostname}:{port}"

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from pandawa.accounts.models import User, display_name
 from pandawa.catalog.sla_templates import SLA_TEMPLATES
 from pandawa.core.clock import as_utc, now
+from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
 from pandawa.dashboard.sla_i18n import STRINGS, t
 from pandawa.hours.formatting import format_local
@@ -33,6 +34,7 @@ from pandawa.tickets.settings import (
     LIMITS,
     SettingsError,
     queue_values,
+    set_alert_email,
     set_capacity,
     update_queue_settings,
 )
@@ -117,6 +119,8 @@ def _page(errors: dict[str, str] | None = None, status: int = 200) -> tuple[str,
             limits=LIMITS,
             errors=errors or {},
             lang=lang,
+            me=user,
+            email_on=bool(current_settings().sla_alert_email_smtp_url),
             edited=lambda at: format_local(as_utc(at), ZONE, lang) if at else None,
         ),
         status,
@@ -207,3 +211,20 @@ def save_capacity(user_id: int) -> Response | tuple[str, int]:
     db.session.commit()
     flash(t("settings_capacity_saved", name=display_name(agent.name, agent.email)), "success")
     return redirect(url_for("dashboard_settings.settings_page") + "#agents")
+
+
+@bp.post("/me/alert-email")
+def save_alert_email() -> Response | tuple[str, int]:
+    """The signed-in supervisor's own address for SLA alert e-mails (empty: none)."""
+    user = _user()
+    try:
+        set_alert_email(
+            db.session, user, request.form.get("alert_email"), ip_address=request.remote_addr or ""
+        )
+    except SettingsError:
+        db.session.rollback()
+        bad = f"{STRINGS['id']['settings_email_bad']} / {STRINGS['en']['settings_email_bad']}"
+        return _page({"me": bad}, 400)
+    db.session.commit()
+    flash(t("settings_email_saved"), "success")
+    return redirect(url_for("dashboard_settings.settings_page") + "#me")

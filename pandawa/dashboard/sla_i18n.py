@@ -64,6 +64,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "settings_capacity_saved": "Kapasitas {name} disimpan.",
         "settings_error_number": "{field}: isi bilangan bulat {low} sampai {high}.",
         "settings_edited": "Terakhir diubah di halaman ini: {when}",
+        "settings_me": "Peringatan SLA ke e-mail saya",
+        "settings_email": "Alamat e-mail untuk peringatan (kosongkan bila tidak perlu)",
+        "settings_email_note": "Peringatan 80 % dikirim ke pengawas; peringatan target "
+        "terlampaui juga ke admin. Hanya tiket yang dapat Anda lihat.",
+        "settings_email_off": "Pengiriman e-mail belum diaktifkan di server "
+        "(SLA_ALERT_EMAIL_SMTP_URL).",
+        "settings_email_saved": "Alamat e-mail peringatan disimpan.",
+        "settings_email_bad": "Alamat e-mail tidak valid",
     },
     "en": {
         "sla_alerts_title": "SLA alerts",
@@ -119,6 +127,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "settings_capacity_saved": "Capacity of {name} saved.",
         "settings_error_number": "{field}: enter a whole number from {low} to {high}.",
         "settings_edited": "Last changed in this page: {when}",
+        "settings_me": "SLA alerts to my e-mail",
+        "settings_email": "E-mail address for alerts (leave empty for none)",
+        "settings_email_note": "80 % alerts go to supervisors; exceeded targets to admins as "
+        "well. Only tickets you can see.",
+        "settings_email_off": "E-mail sending is not switched on on the server "
+        "(SLA_ALERT_EMAIL_SMTP_URL).",
+        "settings_email_saved": "Alert e-mail address saved.",
+        "settings_email_bad": "Invalid e-mail address",
     },
 }
 

@@ -54,3 +54,23 @@ class SlaAlert(db.Model):
     waited_seconds: Mapped[int]
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+
+class SlaAlertNotice(db.Model):
+    """An SLA alert to be e-mailed to one supervisor (issue 17): written with the alert, sent
+    by the task `dashboard.send_sla_alert_email`, which stamps `sent_at` (once per alert, user
+    and channel: the unique constraint)."""
+
+    __tablename__ = "sla_alert_notice"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "alert_id", "user_id", "channel", name="uq_sla_alert_notice_alert_user_channel"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(sa.ForeignKey("sla_alert.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -36,6 +36,7 @@ from pandawa.hours.calendar import CalendarError, OfficeCalendar
 from pandawa.hours.queries import calendars_for_offices
 from pandawa.hours.working_days import working_day_deadline
 from pandawa.reports.models import SlaAlert
+from pandawa.reports.sla_notices import queue_notices
 from pandawa.tickets.models import Queue, Ticket
 from pandawa.tickets.queries import visibility_clause
 
@@ -166,6 +167,7 @@ def record_alerts(session: Session, at: datetime) -> list[int]:
         return []
     ids = list(session.scalars(_insert_new(session, due)))
     session.flush()
+    queue_notices(session, ids, at)  # e-mail, when SLA_ALERT_EMAIL_SMTP_URL is set
     return ids
 
 

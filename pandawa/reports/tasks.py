@@ -18,6 +18,7 @@ is an ORM row, so pandawa.core.live announces it to the queue's live stream afte
 from __future__ import annotations
 
 import logging
+import smtplib
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from pandawa.core.clock import as_utc, now
 from pandawa.core.extensions import db
 from pandawa.hours.queries import calendars_for_offices
 from pandawa.reports.sla_alerts import record_alerts
+from pandawa.reports.sla_notices import send_notice
 from pandawa.reports.snapshots import refresh_standard
 from pandawa.tickets.models import Queue, Ticket, TicketEvent
 
@@ -137,6 +139,24 @@ def record_sla_alerts() -> int:
         if ids:
             log.info("recorded %s SLA alerts", len(ids))
         return len(ids)
+    finally:
+        db.session.rollback()
+
+
+@shared_task(
+    name="dashboard.send_sla_alert_email",
+    acks_late=True,
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=30,
+    max_retries=5,
+)
+def send_sla_alert_email(notice_id: int) -> str:
+    """One SLA alert e-mail (reports/sla_notices.py): sent once, `sent_at` stamped; an SMTP
+    server that cannot be reached is tried again later."""
+    try:
+        result = send_notice(db.session, notice_id, now())
+        db.session.commit()
+        return result
     finally:
         db.session.rollback()
 

@@ -8,6 +8,7 @@ raises `SettingsError` and nothing is written.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,9 @@ LIMITS: dict[str, tuple[int, int]] = {
     "idle_return_minutes": (1, 24 * 60),
     "capacity": (1, 50),
 }
+
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
+EMAIL_MAX = 254
 
 
 class SettingsError(ValueError):
@@ -101,5 +105,28 @@ def set_capacity(
         details={"agent_id": agent.id, "old": agent.capacity, "new": capacity},
     )
     agent.capacity = capacity
+    session.flush()
+    return True
+
+
+def set_alert_email(
+    session: Session, user: User, address: str | None, *, ip_address: str = ""
+) -> bool:
+    """Where `user` wants SLA alerts e-mailed (None: nowhere); audited. False when unchanged.
+    The address must look like one (something@domain, no spaces, at most 254 characters)."""
+    address = (address or "").strip() or None
+    if address is not None and (len(address) > EMAIL_MAX or not EMAIL.fullmatch(address)):
+        raise SettingsError("alert_email")
+    if user.alert_email == address:
+        return False
+    record(
+        session,
+        "alert_email_changed",
+        actor_id=user.id,
+        actor_label=user.email,
+        address=ip_address,
+        details={"set": address is not None},
+    )
+    user.alert_email = address
     session.flush()
     return True

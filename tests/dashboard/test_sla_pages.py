@@ -214,3 +214,24 @@ def test_english(session, client, supervisor, late):
     client.set_cookie("lang", "en")
     assert "SLA alerts" in client.get("/dashboard/board").get_data(as_text=True)
     assert "Queue settings" in client.get("/dashboard/settings").get_data(as_text=True)
+
+
+def test_a_supervisor_sets_her_alert_email(session, client, supervisor):
+    assert sign_in(client, supervisor.email).status_code == 302
+    page = client.get("/dashboard/settings").get_data(as_text=True)
+    assert 'name="alert_email"' in page and "SLA_ALERT_EMAIL_SMTP_URL" in page  # switched off
+    token = csrf_token(client, "/dashboard/settings")
+    path = "/dashboard/settings/me/alert-email"
+    bad = client.post(path, data={"csrf_token": token, "alert_email": "bukan alamat"})
+    assert bad.status_code == 400
+    assert "Alamat e-mail tidak valid / Invalid e-mail address" in bad.get_data(as_text=True)
+    done = client.post(
+        path,
+        data={"csrf_token": token, "alert_email": "sri.alerts@example.go.id"},
+        follow_redirects=True,
+    )
+    assert "Alamat e-mail peringatan disimpan." in done.get_data(as_text=True)
+    session.expire_all()
+    assert supervisor.alert_email == "sri.alerts@example.go.id"
+    audit = session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "alert_email_changed"))
+    assert audit.actor_id == supervisor.id and audit.details == {"set": True}
