@@ -24,7 +24,7 @@ from pandawa.dashboard.i18n import business_duration
 from pandawa.dashboard.sla_i18n import t
 from pandawa.hours.formatting import format_local
 from pandawa.reports import sla_alerts
-from pandawa.reports.scope import ScopeError, scope_from_args
+from pandawa.reports.scope import Scope, ScopeError, scope_from_args
 from pandawa.tickets.models import Ticket
 from pandawa.web.auth import login_manager
 from pandawa.web.i18n import language
@@ -63,7 +63,13 @@ def board_panel() -> dict[str, Any]:
         alerts = sla_alerts.active_alerts(db.session, user, now(), language=language())
         return {"alerts": alerts, "ids": sla_alerts.ids_of(alerts)}
 
-    return {"sla_board": sla_board, "sla_t": t}
+    def sla_figures(scope: Scope) -> list[sla_alerts.QueueAlertCount]:
+        user = current_user._get_current_object()
+        return sla_alerts.alert_counts(
+            db.session, user, scope.start, scope.end, language=language()
+        )
+
+    return {"sla_board": sla_board, "sla_figures": sla_figures, "sla_t": t}
 
 
 @bp.context_processor

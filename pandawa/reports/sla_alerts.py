@@ -85,22 +85,27 @@ def _candidates(session: Session, queues: dict[int, Queue], at: datetime) -> sa.
     Business time never exceeds calendar time: a ticket of a minute-target queue younger than
     80 % of its smallest target cannot have crossed anything yet (the template queues, where
     the target depends on the day, are all looked at)."""
-    clauses = []
-    for q in queues.values():
-        if q.sla_template in SLA_TEMPLATES:
-            clauses.append(Ticket.queue_id == q.id)
-            continue
-        smallest = min(t for t in (q.sla_seconds, q.resolution_seconds) if t)
-        cutoff = at - timedelta(seconds=smallest * LEVELS[0] / 100)
-        clauses.append(sa.and_(Ticket.queue_id == q.id, Ticket.created_at <= cutoff))
-    if not clauses:
-        return None
+    # the ticket's alerts at the last level (at most one per kind)
     complete = (
         sa.select(sa.func.count(SlaAlert.id))
         .where(SlaAlert.ticket_id == Ticket.id, SlaAlert.level == LEVELS[-1])
         .correlate(Ticket)
         .scalar_subquery()
     )
+    clauses = []
+    for q in queues.values():
+        if q.sla_template in SLA_TEMPLATES:
+            clauses.append(sa.and_(Ticket.queue_id == q.id, complete < len(KINDS)))
+            continue
+        smallest = min(t for t in (q.sla_seconds, q.resolution_seconds) if t)
+        cutoff = at - timedelta(seconds=smallest * LEVELS[0] / 100)
+        clause = sa.and_(Ticket.queue_id == q.id, Ticket.created_at <= cutoff)
+        if q.resolution_seconds:
+            clauses.append(sa.and_(clause, complete < len(KINDS)))
+        else:  # the first response is the only target: answered tickets are done with
+            clauses.append(sa.and_(clause, Ticket.first_response_at.is_(None), complete < 1))
+    if not clauses:
+        return None
     return (
         sa.select(
             Ticket.id,
@@ -109,7 +114,7 @@ def _candidates(session: Session, queues: dict[int, Queue], at: datetime) -> sa.
             Ticket.created_at,
             Ticket.first_response_at,
         )
-        .where(Ticket.status.in_(ALERT_STATUSES), sa.or_(*clauses), complete < len(KINDS))
+        .where(Ticket.status.in_(ALERT_STATUSES), sa.or_(*clauses))
         .order_by(Ticket.id)
     )
 

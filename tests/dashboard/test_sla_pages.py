@@ -235,3 +235,15 @@ def test_a_supervisor_sets_her_alert_email(session, client, supervisor):
     assert supervisor.alert_email == "sri.alerts@example.go.id"
     audit = session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "alert_email_changed"))
     assert audit.actor_id == supervisor.id and audit.details == {"set": True}
+
+
+def test_the_figures_page_counts_alerts_per_queue(session, client, supervisor, late):
+    assert sign_in(client, supervisor.email).status_code == 302
+    page = client.get("/dashboard/figures?queue=UMUM").get_data(as_text=True)
+    table = page[page.index('id="sla-figures"') :]
+    row = table[table.index('<tr data-queue="UMUM">') :]
+    link = re.search(r'data-level="80"><a href="([^"]+)">1</a>', row)
+    assert link, row[:400]
+    drill = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    listed = drill[drill.index('id="sla-history"') :]
+    assert f'data-ticket="{late.number}"' in listed and 'data-level="80"' in listed

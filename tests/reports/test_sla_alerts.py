@@ -18,6 +18,7 @@ from pandawa.core.clock import now
 from pandawa.core.extensions import db
 from pandawa.reports.models import SlaAlert
 from pandawa.reports.sla_alerts import (
+    _candidates,
     acknowledge,
     active_alerts,
     alert_counts,
@@ -258,3 +259,15 @@ def test_sp4n_lapor_counts_working_days_and_escalates(session, queue, ticket_at,
         sa.select(SlaAlert).where(SlaAlert.kind == "resolution", SlaAlert.level == 100)
     )
     assert resolution.target_seconds == 36 * 3600
+
+
+def test_answered_tickets_of_a_first_response_only_queue_are_not_looked_at(
+    session, queue, ticket_at
+):
+    start = TUESDAY_10 - timedelta(hours=2)
+    ticket_at(start, "assigned", first_response_at=start + timedelta(minutes=5))
+    waiting = ticket_at(start)
+    stmt = _candidates(session, {queue.id: queue}, now())
+    assert [row.id for row in session.execute(stmt)] == [waiting.id]
+    record_alerts(session, now())  # both levels recorded: nothing left to look at
+    assert session.execute(_candidates(session, {queue.id: queue}, now())).all() == []
