@@ -7,6 +7,7 @@ Every setting of PRODUCT.md is here, with its default; a few operational extras 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -395,17 +396,8 @@ def current_settings() -> Settings:
 
 
 def _smtp_url(value: str | None) -> str | None:
-    """SLA_ALERT_EMAIL_SMTP_URL (issue 17): smtp://host:port, or unset."""
-    if not value:
-        return None
-    parts = urlsplit(value.strip())
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if parts.scheme != "smtp" or not parts.hostname or port is None:
-        raise ConfigError(
-            f"SLA_ALERT_EMAIL_SMTP_URL={value!r}: expected smtp://host:port "
-            "(e.g. smtp://mail.example.go.id:25), or leave it unset to send no e-mail"
-        )
-    return f"smtp://{parts.hostname}:{port}"
+    """SLA_ALERT_EMAIL_SMTP_URL (issue 17): smtp://host:port, or unset (no e-mail)."""
+    found = re.fullmatch(r"smtp://[^/:@\s]+:(\d{1,5})", (value or "").strip())
+    if value and (found is None or int(found[1]) > 65535):
+        raise ConfigError(f"SLA_ALERT_EMAIL_SMTP_URL={value!r}: expected smtp://host:port")
+    return found[0] if found else None

@@ -179,6 +179,6 @@ def test_the_setting_is_checked():
     ok = Settings.from_env({**base, "SLA_ALERT_EMAIL_SMTP_URL": "smtp://mail.example.go.id:25"})
     assert ok.sla_alert_email_smtp_url == "smtp://mail.example.go.id:25"
     assert Settings.from_env(base).sla_alert_email_smtp_url is None
-    for bad in ("mail.example.go.id", "http://mail:25", "smtp://mail"):
+    for bad in ("mail.example.go.id", "http://mail:25", "smtp://mail", "smtp://mail:99999"):
         with pytest.raises(ConfigError, match="SLA_ALERT_EMAIL_SMTP_URL"):
             Settings.from_env({**base, "SLA_ALERT_EMAIL_SMTP_URL": bad})
