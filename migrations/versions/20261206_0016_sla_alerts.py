@@ -3,8 +3,8 @@
 `sla_alert`: one row per ticket, kind (first_response, resolution) and level (80, 100),
 unique, so two beats write one. `queue` gains its resolution target, a service-standard
 template, the idle-return minutes (30, the constant tickets/returns.py used) and the time the
-settings page last changed it. A user may give an e-mail address for alerts; `sla_alert_notice`
-keeps each alert e-mail to send once.
+settings page last changed it. A user may give an e-mail address and a WhatsApp number for
+alerts; `sla_alert_notice` keeps each alert notice to send once.
 
 Revision ID: 0016
 Revises: 0013
@@ -81,6 +81,7 @@ def upgrade() -> None:
     op.create_index("ix_sla_alert_queue_crossed", "sla_alert", ["queue_id", "crossed_at"])
     with op.batch_alter_table("user_account") as batch:
         batch.add_column(sa.Column("alert_email", sa.String(length=254), nullable=True))
+        batch.add_column(sa.Column("alert_whatsapp", sa.String(length=32), nullable=True))
     op.create_table(
         "sla_alert_notice",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -111,6 +112,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("sla_alert_notice")
     with op.batch_alter_table("user_account") as batch:
+        batch.drop_column("alert_whatsapp")
         batch.drop_column("alert_email")
     op.drop_index("ix_sla_alert_queue_crossed", table_name="sla_alert")
     op.drop_index("ix_sla_alert_active", table_name="sla_alert")

@@ -54,6 +54,7 @@ ACTIONS = frozenset(
         "queue_settings_changed",
         "agent_capacity_changed",
         "alert_email_changed",
+        "alert_whatsapp_changed",
     }
 )
 

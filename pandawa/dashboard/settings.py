@@ -22,12 +22,16 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from pandawa.accounts.models import User, display_name
+from pandawa.catalog.queries import active_catalog
 from pandawa.catalog.sla_templates import SLA_TEMPLATES
+from pandawa.conversations.validators import normalise_phone
 from pandawa.core.clock import as_utc, now
 from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
+from pandawa.core.masking import mask_phone
 from pandawa.dashboard.sla_i18n import STRINGS, t
 from pandawa.hours.formatting import format_local
+from pandawa.reports.sla_notices import WHATSAPP_TEMPLATE
 from pandawa.tickets.models import Queue, queue_member
 from pandawa.tickets.queries import visible_queues_clause
 from pandawa.tickets.settings import (
@@ -35,6 +39,7 @@ from pandawa.tickets.settings import (
     SettingsError,
     queue_values,
     set_alert_email,
+    set_alert_whatsapp,
     set_capacity,
     update_queue_settings,
 )
@@ -120,11 +125,20 @@ def _page(errors: dict[str, str] | None = None, status: int = 200) -> tuple[str,
             errors=errors or {},
             lang=lang,
             me=user,
+            my_whatsapp=mask_phone(user.alert_whatsapp) if user.alert_whatsapp else None,
+            whatsapp_on=_whatsapp_template_loaded(),
             email_on=bool(current_settings().sla_alert_email_smtp_url),
             edited=lambda at: format_local(as_utc(at), ZONE, lang) if at else None,
         ),
         status,
     )
+
+
+def _whatsapp_template_loaded() -> bool:
+    try:
+        return active_catalog().template(WHATSAPP_TEMPLATE) is not None
+    except LookupError:  # no catalogue loaded
+        return False
 
 
 @bp.get("")
@@ -227,4 +241,24 @@ def save_alert_email() -> Response | tuple[str, int]:
         return _page({"me": bad}, 400)
     db.session.commit()
     flash(t("settings_email_saved"), "success")
+    return redirect(url_for("dashboard_settings.settings_page") + "#me")
+
+
+@bp.post("/me/alert-whatsapp")
+def save_alert_whatsapp() -> Response | tuple[str, int]:
+    """The signed-in supervisor's own WhatsApp number for SLA alerts (`clear`: none)."""
+    user = _user()
+    typed = (request.form.get("alert_whatsapp") or "").strip()
+    clear = request.form.get("clear") == "1"
+    number = None if clear else normalise_phone(typed) if typed else user.alert_whatsapp
+    try:
+        if not clear and typed and number is None:
+            raise SettingsError("alert_whatsapp")
+        set_alert_whatsapp(db.session, user, number, ip_address=request.remote_addr or "")
+    except SettingsError:
+        db.session.rollback()
+        bad = f"{STRINGS['id']['settings_wa_bad']} / {STRINGS['en']['settings_wa_bad']}"
+        return _page({"me": bad}, 400)
+    db.session.commit()
+    flash(t("settings_wa_saved"), "success")
     return redirect(url_for("dashboard_settings.settings_page") + "#me")

@@ -72,6 +72,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "(SLA_ALERT_EMAIL_SMTP_URL).",
         "settings_email_saved": "Alamat e-mail peringatan disimpan.",
         "settings_email_bad": "Alamat e-mail tidak valid",
+        "settings_wa": "Nomor WhatsApp untuk peringatan (mis. 0812…)",
+        "settings_wa_now": "Sekarang: {number}",
+        "settings_wa_clear": "Hapus nomor",
+        "settings_wa_off": "Katalog belum memiliki templat WhatsApp yang disetujui (sla_alert): "
+        "peringatan belum dikirim lewat WhatsApp.",
+        "settings_wa_saved": "Nomor WhatsApp peringatan disimpan.",
+        "settings_wa_bad": "Nomor WhatsApp tidak valid",
     },
     "en": {
         "sla_alerts_title": "SLA alerts",
@@ -135,6 +142,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "(SLA_ALERT_EMAIL_SMTP_URL).",
         "settings_email_saved": "Alert e-mail address saved.",
         "settings_email_bad": "Invalid e-mail address",
+        "settings_wa": "WhatsApp number for alerts (e.g. 0812…)",
+        "settings_wa_now": "Now: {number}",
+        "settings_wa_clear": "Remove the number",
+        "settings_wa_off": "The catalogue has no approved WhatsApp template (sla_alert) yet: "
+        "alerts are not sent on WhatsApp.",
+        "settings_wa_saved": "Alert WhatsApp number saved.",
+        "settings_wa_bad": "Invalid WhatsApp number",
     },
 }
 

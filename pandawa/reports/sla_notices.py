@@ -1,7 +1,9 @@
-"""SLA alerts by e-mail (issue 17), optional: with `SLA_ALERT_EMAIL_SMTP_URL` set, each new
-alert is e-mailed to the supervisors who gave an address for alerts (/dashboard/settings) and
-whose sight covers the ticket — `visibility_clause(user)`, the rule every page uses, so a
-scoped supervisor hears only of her offices' tickets. At 100 % admins are told as well (the
+"""SLA alerts by e-mail and WhatsApp (issue 17), optional: with `SLA_ALERT_EMAIL_SMTP_URL` set,
+each new alert is e-mailed to the supervisors who gave an address for alerts
+(/dashboard/settings), and with the catalogue's approved `sla_alert` template it goes to those
+who gave a WhatsApp number; in both cases only to those whose sight covers the ticket
+(`visibility_clause(user)`, the rule every page uses, so a scoped supervisor hears only of her
+offices' tickets). At 100 % admins are told as well (the
 escalation of the service standards: 80 % warns the supervisors before the breach).
 
 Nothing lost, nothing twice: the beat writes one `sla_alert_notice` row per alert and person in
@@ -9,6 +11,12 @@ the alert's transaction (unique) and hands `dashboard.send_sla_alert_email` its 
 commit; the task sends with the standard library's smtplib and stamps `sent_at`, and a notice
 already stamped is not sent again. The e-mail names the ticket number, queue, target and time
 waited, never the citizen's name, number or messages.
+
+WhatsApp goes through the outbox like every message (`channels.outbox.queue_template`: an
+approved template, so WhatsApp's 24-hour rule holds without a conversation; the sender number's
+pacing applies; opt-out answered by `notification_due`), from the ticket's office's number. It
+belongs to no conversation nor ticket, so no citizen's thread shows it; its notice row is
+stamped when queued (the message row then carries the delivery status).
 """
 
 from __future__ import annotations
@@ -23,15 +31,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from pandawa.accounts.models import User
+from pandawa.catalog.queries import active_catalog
+from pandawa.catalog.schema import TemplateSpec
+from pandawa.channels.outbox import queue_template
 from pandawa.core.config import current_settings
 from pandawa.core.jobs import enqueue_after_commit
+from pandawa.hours.models import Office
 from pandawa.reports.models import SlaAlert, SlaAlertNotice
 from pandawa.tickets.models import Queue, Ticket
+from pandawa.tickets.notify import provider_name
 from pandawa.tickets.queries import visibility_clause
 
 log = logging.getLogger(__name__)
 
 SEND_TASK = "dashboard.send_sla_alert_email"
+WHATSAPP_TEMPLATE = "sla_alert"
 SMTP_TIMEOUT_SECONDS = 10
 KIND_WORDS = {
     "first_response": ("tanggapan pertama", "first response"),
@@ -39,14 +53,21 @@ KIND_WORDS = {
 }
 
 
-def recipients(session: Session, ticket_ids: list[int], level: int) -> dict[int, list[User]]:
-    """By ticket id, the users to e-mail about an alert of `level` on it: active supervisors
-    with an alert address who see the ticket, and admins too at 100 %."""
+def recipients(
+    session: Session, ticket_ids: list[int], level: int, *, email: bool, whatsapp: bool
+) -> dict[int, list[User]]:
+    """By ticket id, the users to tell about an alert of `level` on it: active supervisors
+    with an alert address (of the channels asked for) who see the ticket, admins too at 100 %."""
     roles = ("supervisor", "admin") if level >= 100 else ("supervisor",)
+    reachable = [
+        column.is_not(None)
+        for column, wanted in ((User.alert_email, email), (User.alert_whatsapp, whatsapp))
+        if wanted
+    ]
+    if not reachable:
+        return {}
     users = session.scalars(
-        sa.select(User).where(
-            User.is_active.is_(True), User.role.in_(roles), User.alert_email.is_not(None)
-        )
+        sa.select(User).where(User.is_active.is_(True), User.role.in_(roles), sa.or_(*reachable))
     ).all()
     found: dict[int, list[User]] = {}
     for user in users:  # one query per addressee: a handful of supervisors, never per ticket
@@ -59,24 +80,75 @@ def recipients(session: Session, ticket_ids: list[int], level: int) -> dict[int,
 
 
 def queue_notices(session: Session, alert_ids: list[int], at: datetime) -> int:
-    """Notice rows and their send tasks for the new alerts; none without an SMTP URL."""
-    if not alert_ids or not current_settings().sla_alert_email_smtp_url:
+    """Notices for the new alerts: e-mail rows and their send tasks (with an SMTP URL), and
+    WhatsApp templates in the outbox (with the `sla_alert` template). Returns how many."""
+    email = bool(current_settings().sla_alert_email_smtp_url)
+    template = _whatsapp_template()
+    if not alert_ids or not (email or template):
         return 0
     alerts = session.scalars(sa.select(SlaAlert).where(SlaAlert.id.in_(alert_ids))).all()
     count = 0
     for level in sorted({a.level for a in alerts}):
         of_level = [a for a in alerts if a.level == level]
-        people = recipients(session, sorted({a.ticket_id for a in of_level}), level)
+        tickets = sorted({a.ticket_id for a in of_level})
+        people = recipients(session, tickets, level, email=email, whatsapp=template is not None)
         for alert in of_level:
             for user in people.get(alert.ticket_id, []):
-                notice = SlaAlertNotice(
-                    alert_id=alert.id, user_id=user.id, channel="email", created_at=at
-                )
-                session.add(notice)
-                session.flush()
-                enqueue_after_commit(session, SEND_TASK, notice.id)
-                count += 1
+                if email and user.alert_email:
+                    notice = _notice(session, alert, user, "email", at)
+                    enqueue_after_commit(session, SEND_TASK, notice.id)
+                    count += 1
+                if template is not None and user.alert_whatsapp:
+                    notice = _notice(session, alert, user, "whatsapp", at)
+                    if _queue_whatsapp(session, template, alert, user.alert_whatsapp):
+                        notice.sent_at = at  # queued in the outbox, which sends it
+                    count += 1
+    session.flush()
     return count
+
+
+def _notice(
+    session: Session, alert: SlaAlert, user: User, channel: str, at: datetime
+) -> SlaAlertNotice:
+    notice = SlaAlertNotice(alert_id=alert.id, user_id=user.id, channel=channel, created_at=at)
+    session.add(notice)
+    session.flush()
+    return notice
+
+
+def _whatsapp_template() -> TemplateSpec | None:
+    try:
+        return active_catalog().template(WHATSAPP_TEMPLATE)
+    except LookupError:  # no catalogue loaded
+        return None
+
+
+def _queue_whatsapp(session: Session, spec: TemplateSpec, alert: SlaAlert, number: str) -> bool:
+    """The approved template to `number` from the ticket's office's sender; False when the
+    outbox silenced it (the number opted out)."""
+    office, ticket_number, queue_code = session.execute(
+        sa.select(Office, Ticket.number, Queue.code)
+        .join(Ticket, Ticket.office_id == Office.id)
+        .join(Queue, Queue.id == Ticket.queue_id)
+        .where(Ticket.id == alert.ticket_id)
+    ).one()
+    values = {
+        "ticket": ticket_number,
+        "queue": queue_code,
+        "level": str(alert.level),
+        "waited": str(alert.waited_seconds // 60),
+        "target": str(alert.target_seconds // 60),
+    }
+    row = queue_template(
+        session,
+        provider=provider_name(),
+        sender=office.whatsapp_address,
+        recipient=f"whatsapp:{number}",
+        content_sid=spec.content_sid,
+        variables=spec.content_variables(**values),
+        body_preview=spec.preview.get("id").format(**values) if spec.preview else "",
+    )
+    return row is not None
 
 
 def compose(alert: SlaAlert, number: str, queue: Queue, to: str, sender: str) -> EmailMessage:

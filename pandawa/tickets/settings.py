@@ -28,6 +28,7 @@ LIMITS: dict[str, tuple[int, int]] = {
 
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 EMAIL_MAX = 254
+E164 = re.compile(r"\+[1-9]\d{7,14}")
 
 
 class SettingsError(ValueError):
@@ -128,5 +129,27 @@ def set_alert_email(
         details={"set": address is not None},
     )
     user.alert_email = address
+    session.flush()
+    return True
+
+
+def set_alert_whatsapp(
+    session: Session, user: User, number: str | None, *, ip_address: str = ""
+) -> bool:
+    """The E.164 number (`+62…`, the page normalises what was typed) where `user` wants SLA
+    alerts on WhatsApp; None: nowhere. Audited without the number. False when unchanged."""
+    if number is not None and not E164.fullmatch(number):
+        raise SettingsError("alert_whatsapp")
+    if user.alert_whatsapp == number:
+        return False
+    record(
+        session,
+        "alert_whatsapp_changed",
+        actor_id=user.id,
+        actor_label=user.email,
+        address=ip_address,
+        details={"set": number is not None},
+    )
+    user.alert_whatsapp = number
     session.flush()
     return True

@@ -247,3 +247,27 @@ def test_the_figures_page_counts_alerts_per_queue(session, client, supervisor, l
     drill = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     listed = drill[drill.index('id="sla-history"') :]
     assert f'data-ticket="{late.number}"' in listed and 'data-level="80"' in listed
+
+
+def test_a_supervisor_sets_her_alert_whatsapp_number_masked(session, client, supervisor):
+    assert sign_in(client, supervisor.email).status_code == 302
+    token = csrf_token(client, "/dashboard/settings")
+    path = "/dashboard/settings/me/alert-whatsapp"
+    bad = client.post(path, data={"csrf_token": token, "alert_whatsapp": "12"})
+    assert bad.status_code == 400
+    assert "Nomor WhatsApp tidak valid / Invalid WhatsApp number" in bad.get_data(as_text=True)
+    done = client.post(
+        path, data={"csrf_token": token, "alert_whatsapp": "0812-9999-0000"}, follow_redirects=True
+    )
+    page = done.get_data(as_text=True)
+    assert "Nomor WhatsApp peringatan disimpan." in page
+    assert "+62812****0000" in page and "81299990000" not in page  # shown masked
+    session.expire_all()
+    assert supervisor.alert_whatsapp == "+6281299990000"
+    audit = session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "alert_whatsapp_changed")
+    )
+    assert audit.details == {"set": True}  # the number is not written to the audit
+    client.post(path, data={"csrf_token": token, "clear": "1"})
+    session.expire_all()
+    assert supervisor.alert_whatsapp is None

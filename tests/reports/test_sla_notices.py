@@ -16,14 +16,17 @@ from email.message import EmailMessage
 import pytest
 import sqlalchemy as sa
 
+from pandawa.channels.models import Message
 from pandawa.citizens.models import Contact
 from pandawa.core.clock import now
 from pandawa.core.config import EXTENSION_KEY, ConfigError, Settings
 from pandawa.core.outbox import OutboxTask
+from pandawa.provisioning.operations import load_catalog
 from pandawa.reports.models import SlaAlertNotice
 from pandawa.reports.sla_alerts import record_alerts
 from pandawa.reports.sla_notices import send_notice
 from pandawa.reports.tasks import send_sla_alert_email
+from tests.catalog.editing import edit
 
 
 class TinySmtp:
@@ -182,3 +185,59 @@ def test_the_setting_is_checked():
     for bad in ("mail.example.go.id", "http://mail:25", "smtp://mail", "smtp://mail:99999"):
         with pytest.raises(ConfigError, match="SLA_ALERT_EMAIL_SMTP_URL"):
             Settings.from_env({**base, "SLA_ALERT_EMAIL_SMTP_URL": bad})
+
+
+# -- WhatsApp: the catalogue's approved `sla_alert` template -----------------------------------
+SLA_TEMPLATE = """
+templates:
+  sla_alert:
+    content_sid: HX00000000000000000000000000000017
+    variables: [ticket, queue, level, waited, target]
+    preview:
+      id: "Peringatan SLA: tiket {ticket} ({queue}) {level} % target, {waited} dari {target} menit."
+      en: "SLA alert: ticket {ticket} ({queue}) {level} % of target, {waited} of {target} minutes."
+"""
+
+
+@pytest.fixture
+def sla_template(session, default_text, write_catalog):
+    load_catalog(session, write_catalog(edit(default_text, "\ntemplates:\n", SLA_TEMPLATE)))
+    session.flush()
+
+
+def test_whatsapp_goes_through_the_outbox_as_the_approved_template(
+    session, sla_template, make_user, waiting, clock
+):
+    supervisor = make_user("wa@example.go.id", role="supervisor")
+    supervisor.alert_whatsapp = "+6281299990000"
+    make_user("wa-admin@example.go.id", role="admin").alert_whatsapp = "+6281299990001"
+    record_alerts(session, now())
+    (notice,) = notices(session)
+    assert (notice.user_id, notice.channel, notice.sent_at) == (supervisor.id, "whatsapp", now())
+    (message,) = session.scalars(sa.select(Message).where(Message.direction == "out")).all()
+    assert message.recipient == "whatsapp:+6281299990000"
+    assert message.content_sid == "HX00000000000000000000000000000017"
+    assert message.content_variables == {
+        "1": waiting.number,
+        "2": "UMUM",
+        "3": "80",
+        "4": "25",
+        "5": "30",
+    }
+    assert message.status == "pending"  # the outbox's send task takes it, paced per sender
+    assert message.conversation_id is None and message.ticket_id is None  # no citizen's thread
+    assert message.sender == waiting.office.whatsapp_address
+
+    clock.advance(minutes=6)
+    record_alerts(session, now())  # 100 %: the admin as well
+    recipients = session.scalars(
+        sa.select(Message.recipient).where(Message.direction == "out").order_by(Message.id)
+    ).all()
+    assert sorted(recipients[1:]) == ["whatsapp:+6281299990000", "whatsapp:+6281299990001"]
+
+
+def test_without_the_template_no_whatsapp(session, make_user, waiting):
+    make_user(role="supervisor").alert_whatsapp = "+6281299990000"
+    record_alerts(session, now())
+    assert notices(session) == []
+    assert session.scalars(sa.select(Message).where(Message.direction == "out")).all() == []
