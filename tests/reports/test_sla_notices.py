@@ -241,3 +241,21 @@ def test_without_the_template_no_whatsapp(session, make_user, waiting):
     record_alerts(session, now())
     assert notices(session) == []
     assert session.scalars(sa.select(Message).where(Message.direction == "out")).all() == []
+
+
+def test_the_whatsapp_alert_is_sent_like_any_message(
+    app, session, sla_template, make_user, waiting, fake_twilio
+):
+    fake_twilio.reset()
+    make_user(role="supervisor").alert_whatsapp = "+6281299990000"
+    record_alerts(session, now())
+    message_id = session.scalar(sa.select(Message.id).where(Message.direction == "out"))
+    task = app.extensions["celery"].tasks["channels.send_message"]
+    task.push_request(id="sla-alert-send", args=[message_id], retries=0, called_directly=False)
+    try:
+        assert task(message_id) == "queued"
+    finally:
+        task.pop_request()
+    (sent,) = fake_twilio.sent_to("whatsapp:+6281299990000")
+    assert sent.content_sid == "HX00000000000000000000000000000017"
+    fake_twilio.reset()
