@@ -43,6 +43,8 @@ from pandawa.core.logs import configure_logging
 from pandawa.dashboard import blocked as dashboard_blocked
 from pandawa.dashboard import forecast as dashboard_forecast
 from pandawa.dashboard import hours as dashboard_hours
+from pandawa.dashboard import settings as dashboard_settings
+from pandawa.dashboard import sla as dashboard_sla
 from pandawa.dashboard import views as dashboard_views
 from pandawa.devstack import dev_command
 from pandawa.health import views as health_views
@@ -132,6 +134,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         dashboard_blocked.bp,
         dashboard_hours.bp,
         dashboard_forecast.bp,
+        # issue 17: SLA alerts (board panel, acknowledge, history) and the queue settings page
+        dashboard_sla.bp,
+        dashboard_settings.bp,
     ):
         app.register_blueprint(blueprint)
     if settings.whatsapp_provider == "simulator":

@@ -9,7 +9,7 @@ from pandawa.core.heartbeat import ServiceHeartbeat
 from pandawa.core.live_db import LiveEvent
 from pandawa.core.outbox import OutboxTask
 from pandawa.hours.models import Office, OfficeClosure, OfficeOverride
-from pandawa.reports.models import FiguresSnapshot
+from pandawa.reports.models import FiguresSnapshot, SlaAlert, SlaAlertNotice
 from pandawa.tickets.canned.models import CannedResponse
 from pandawa.tickets.checklist.models import TicketChecklistItem
 from pandawa.tickets.models import Queue, Ticket, TicketEvent, queue_member
@@ -33,6 +33,8 @@ __all__ = [
     "Queue",
     "ServiceHeartbeat",
     "SignInThrottle",
+    "SlaAlert",
+    "SlaAlertNotice",
     "Ticket",
     "TicketChecklistItem",
     "TicketEvent",

@@ -34,6 +34,10 @@ class User(db.Model):
     # every browser session carries the version it began with; raising it (sign-out, password
     # change, deactivation, "sign out everywhere") ends all of the user's sessions at once
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # issue 17: where a supervisor wants SLA alerts e-mailed and sent on WhatsApp (E.164,
+    # "+62…"); None: the board only
+    alert_email: Mapped[str | None] = mapped_column(String(254))
+    alert_whatsapp: Mapped[str | None] = mapped_column(String(32))
 
     # `queues` (the queues the user works) is added by the ticket layer: tickets.models.Queue
 

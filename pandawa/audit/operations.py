@@ -55,6 +55,12 @@ ACTIONS = frozenset(
         "office_override_undone",
         # a supervisor bound to offices or regions, or made agency-wide again (issue 17)
         "user_scope_changed",
+        # SLA alerts and the queue settings page (issue 17)
+        "sla_alert_acknowledged",
+        "queue_settings_changed",
+        "agent_capacity_changed",
+        "alert_email_changed",
+        "alert_whatsapp_changed",
     }
 )
 

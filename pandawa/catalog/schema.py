@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, model_validator
 
 from pandawa.catalog.checklist import Checklist
 
@@ -45,6 +45,7 @@ from pandawa.catalog.fields import (
     Strict,
 )
 from pandawa.catalog.offices import OfficeSpec, region_key
+from pandawa.catalog.sla_templates import SLA_TEMPLATES
 from pandawa.catalog.texts import LANGUAGE_NAMES as LANGUAGE_NAMES
 from pandawa.catalog.texts import LANGUAGES, TEXT_SPECS
 from pandawa.catalog.texts import MAX_MESSAGE_CHARS as MAX_MESSAGE_CHARS
@@ -57,15 +58,33 @@ SHIPPED_CATALOG = Path(__file__).with_name("default.yaml")
 
 
 # -- queues, menu, FAQ, templates -----------------------------------------------------------
+def _known_sla_template(value: str) -> str:
+    if value not in SLA_TEMPLATES:
+        known = ", ".join(SLA_TEMPLATES)
+        raise problem(
+            f"unknown SLA template {value!r}",
+            f"{suggestion(value, list(SLA_TEMPLATES))}use one of {known}, or leave it out",
+        )
+    return value
+
+
 class QueueSpec(Strict):
     code: QueueCode
     name: Localized
     sla_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)]
     auto_assign: bool = False
+    # issue 17: a resolution target in business minutes, and a national service standard
+    # (catalog/sla_templates.py) whose working days then count both targets
+    resolution_minutes: Annotated[int, Field(ge=1, le=366 * 24 * 60)] | None = None
+    sla_template: Annotated[str, AfterValidator(_known_sla_template)] | None = None
 
     @property
     def sla_seconds(self) -> int:
         return self.sla_minutes * 60
+
+    @property
+    def resolution_seconds(self) -> int | None:
+        return self.resolution_minutes * 60 if self.resolution_minutes else None
 
 
 class CollectField(Strict):

@@ -135,6 +135,9 @@ TEMPLATE_SPECS: dict[str, tuple[str, ...]] = {
     "ticket_resolved_notice": ("ticket",),
     # an agent transferred the ticket past the window: where it went (optional)
     "ticket_transferred_notice": ("ticket", "queue", "office"),
+    # issue 17: an SLA alert to a supervisor's own WhatsApp number (optional: without it alerts
+    # go to the board and e-mail only); level is 80 or 100, waited and target in minutes
+    "sla_alert": ("ticket", "queue", "level", "waited", "target"),
 }
 
 

@@ -38,6 +38,12 @@ BEAT_SCHEDULE = {
     },
     # closed conversations past RETENTION_DAYS, erased once a day at 02:30 WIB
     "erase-expired": {"task": "privacy.erase_expired", "schedule": crontab(hour=19, minute=30)},
+    # SLA alerts at 80 % / 100 % of a target (issue 17); unique rows: two beats write one
+    "record-sla-alerts": {
+        "task": "dashboard.record_sla_alerts",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 55},
+    },
     # a worker stamps its heartbeat (core/heartbeat.py); an old one is dropped, not stacked
     "heartbeat": {
         "task": "core.heartbeat",

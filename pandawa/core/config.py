@@ -7,6 +7,7 @@ Every setting of PRODUCT.md is here, with its default; a few operational extras 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -84,6 +85,8 @@ class Settings:
     meta_graph_api_base_url: str = "https://graph.facebook.com"
     meta_graph_api_version: str = "v23.0"
     forecast_weeks: int = 6  # issue 17: weeks of arrivals the staffing forecast averages
+    # issue 17: smtp://host:port SLA alert e-mails go through (None: none sent)
+    sla_alert_email_smtp_url: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -229,6 +232,7 @@ class Settings:
             resolve_undo_seconds=_undo_seconds(env.get("RESOLVE_UNDO_SECONDS") or "10"),
             **meta_settings(env, provider),
             forecast_weeks=_forecast_weeks(env.get("FORECAST_WEEKS") or "6"),
+            sla_alert_email_smtp_url=_smtp_url(env.get("SLA_ALERT_EMAIL_SMTP_URL")),
         )
 
 
@@ -478,3 +482,11 @@ def _phone_number_ids(value: str) -> tuple[tuple[str, str], ...]:
             )
         pairs.append((number, number_id))
     return tuple(pairs)
+
+
+def _smtp_url(value: str | None) -> str | None:
+    """SLA_ALERT_EMAIL_SMTP_URL (issue 17): smtp://host:port, or unset (no e-mail)."""
+    found = re.fullmatch(r"smtp://[^/:@\s]+:(\d{1,5})", (value or "").strip())
+    if value and (found is None or int(found[1]) > 65535):
+        raise ConfigError(f"SLA_ALERT_EMAIL_SMTP_URL={value!r}: expected smtp://host:port")
+    return found[0] if found else None

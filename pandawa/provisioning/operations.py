@@ -211,6 +211,7 @@ def load_catalog_report(
 def _plan(session: Session, catalog: Catalog) -> Plan:
     offices, gone_offices = _plan_rows(session, Office, catalog.offices, _office_values)
     queues, gone_queues = _plan_rows(session, Queue, catalog.queues, _queue_values)
+    _keep_page_settings(queues)
     return Plan(offices, queues, gone_offices, gone_queues)
 
 
@@ -258,7 +259,25 @@ def _queue_values(spec: QueueSpec) -> dict[str, Any]:
         "sla_seconds": spec.sla_seconds,
         "is_auto_assign": spec.auto_assign,
         "is_active": True,
+        "resolution_seconds": spec.resolution_seconds,
+        "sla_template": spec.sla_template,
     }
+
+
+# Settings a supervisor changed in /dashboard/settings (issue 17) win over the catalogue: a later
+# load keeps them (the log says so) until the queue's `settings_edited_at` is cleared. The
+# catalogue stays the source for new queues and for queues never edited in the page.
+PAGE_OWNED = ("sla_seconds", "resolution_seconds", "is_auto_assign")
+
+
+def _keep_page_settings(plans: list[RowPlan]) -> None:
+    for plan in plans:
+        if plan.row is None or plan.row.settings_edited_at is None:
+            continue
+        kept = sorted(key for key in plan.changed if key in PAGE_OWNED)
+        if kept:
+            log.info("queue %s: keeping %s set in the settings page", plan.code, ", ".join(kept))
+            plan.changed = {k: v for k, v in plan.changed.items() if k not in PAGE_OWNED}
 
 
 def _refuse_orphans(session: Session, plan: Plan, catalog: Catalog, moves: dict[str, str]) -> None:

@@ -18,6 +18,7 @@ is an ORM row, so pandawa.core.live announces it to the queue's live stream afte
 from __future__ import annotations
 
 import logging
+import smtplib
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -29,6 +30,8 @@ from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
 from pandawa.hours.queries import calendars_for_offices
 from pandawa.reports.forecast import make_due_forecasts
+from pandawa.reports.sla_alerts import record_alerts
+from pandawa.reports.sla_notices import send_notice
 from pandawa.reports.snapshots import refresh_standard
 from pandawa.tickets.models import Queue, Ticket, TicketEvent
 
@@ -123,6 +126,39 @@ def mark_sla_breaches() -> int:
         if count:
             log.info("stamped %s tickets past their SLA target", count)
         return count
+    finally:
+        db.session.rollback()
+
+
+@shared_task(name="dashboard.record_sla_alerts", acks_late=True)
+def record_sla_alerts() -> int:
+    """Every minute: an `sla_alert` row per ticket crossing 80 % / 100 % of a target (issue 17,
+    reports/sla_alerts.py). Idempotent and safe on two beats: the unique constraint with
+    ON CONFLICT DO NOTHING writes each alert once."""
+    try:
+        ids = record_alerts(db.session, now())
+        db.session.commit()
+        if ids:
+            log.info("recorded %s SLA alerts", len(ids))
+        return len(ids)
+    finally:
+        db.session.rollback()
+
+
+@shared_task(
+    name="dashboard.send_sla_alert_email",
+    acks_late=True,
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=30,
+    max_retries=5,
+)
+def send_sla_alert_email(notice_id: int) -> str:
+    """One SLA alert e-mail (reports/sla_notices.py): sent once, `sent_at` stamped; an SMTP
+    server that cannot be reached is tried again later."""
+    try:
+        result = send_notice(db.session, notice_id, now())
+        db.session.commit()
+        return result
     finally:
         db.session.rollback()
 

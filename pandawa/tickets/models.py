@@ -39,6 +39,14 @@ class Queue(db.Model):
     sla_seconds: Mapped[int] = mapped_column(default=1800)
     is_auto_assign: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # issue 17 (SLA alerts, settings page): the resolution target in business seconds (None:
+    # none); a named service standard (catalog/sla_templates.py) counting both targets in
+    # working days instead; the idle-return minutes of tickets/returns.py; when the settings
+    # page last changed the targets or auto-assignment (a later catalogue load keeps them)
+    resolution_seconds: Mapped[int | None]
+    sla_template: Mapped[str | None] = mapped_column(String(32))
+    idle_return_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
+    settings_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     members: Mapped[list[User]] = relationship(
         secondary=queue_member,

@@ -20,7 +20,7 @@ from pandawa.channels.models import Message
 from pandawa.core.clock import now
 from pandawa.hours.queries import calendars_for_offices
 from pandawa.tickets.assign import is_online, online_candidates
-from pandawa.tickets.models import OPEN_STATUSES, Ticket
+from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket
 from pandawa.tickets.operations import add_event
 
 log = logging.getLogger(__name__)
@@ -28,18 +28,17 @@ log = logging.getLogger(__name__)
 BATCH = 200
 # an agent not seen for this long has left, whatever the presence they chose says
 GONE_AFTER = timedelta(minutes=15)
-# a citizen's message unanswered for this many business minutes goes back to the queue
-# (next: a per-queue or environment setting)
+# a citizen's message unanswered for this many business minutes goes back to the queue: the
+# default of each queue's `idle_return_minutes` (set in /dashboard/settings, issue 17)
 UNANSWERED_BUSINESS_MINUTES = 30
 # a citizen writing again within this long after resolution reaches an agent at once
 REOPEN_WITHIN = timedelta(days=7)
 
 
-def return_abandoned(
-    session: Session, at: datetime, unanswered_minutes: int = UNANSWERED_BUSINESS_MINUTES
-) -> int:
-    """Return held tickets whose agent is gone or whose citizen waits unanswered; add and
-    flush, the caller commits. Returns how many tickets went back to their queues."""
+def return_abandoned(session: Session, at: datetime, unanswered_minutes: int | None = None) -> int:
+    """Return held tickets whose agent is gone or whose citizen waits unanswered (for
+    `unanswered_minutes`, else each queue's `idle_return_minutes`); add and flush, the caller
+    commits. Returns how many tickets went back to their queues."""
     returned = _return_offline(session, at)
     returned += _return_unanswered(session, at, unanswered_minutes)
     if returned:
@@ -73,21 +72,24 @@ def _return_offline(session: Session, at: datetime) -> int:
     return len(tickets)
 
 
-def _return_unanswered(session: Session, at: datetime, minutes: int) -> int:
+def _return_unanswered(session: Session, at: datetime, minutes: int | None) -> int:
     """Held tickets whose citizen's latest message has no agent reply after it, for `minutes`
-    of the office's open time counted from that message (or from the assignment, when the
-    agent took the ticket after the citizen wrote)."""
-    threshold = minutes * 60
+    (else the ticket's queue's `idle_return_minutes`) of the office's open time counted from
+    that message (or from the assignment, when the agent took the ticket after the citizen
+    wrote)."""
+    smallest = minutes or session.scalar(sa.select(sa.func.min(Queue.idle_return_minutes)))
+    smallest = smallest or UNANSWERED_BUSINESS_MINUTES
     calendars = calendars_for_offices(session)
     returned = 0
     after_id = 0
-    while batch := _silent_batch(session, at - timedelta(minutes=minutes), after_id):
+    while batch := _silent_batch(session, at - timedelta(minutes=smallest), after_id):
         for ticket, last_in_at in batch:
+            limit = minutes or ticket.queue.idle_return_minutes
             calendar = calendars.get(ticket.office_id)
             since = max(last_in_at, ticket.assigned_at or last_in_at)
-            if calendar is None or calendar.business_seconds(since, at) < threshold:
+            if calendar is None or calendar.business_seconds(since, at) < limit * 60:
                 continue
-            _back_to_queue(session, ticket, at, reason="unanswered", business_minutes=minutes)
+            _back_to_queue(session, ticket, at, reason="unanswered", business_minutes=limit)
             returned += 1
         after_id = batch[-1][0].id
     return returned

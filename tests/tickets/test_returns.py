@@ -245,3 +245,24 @@ def test_reopen_finds_nobody_when_nobody_is_online_or_it_is_too_old(
     assert reopen_recent(session, ticket.conversation_id, now()) is None
     session.refresh(ticket)
     assert ticket.status == "resolved"
+
+
+def test_each_queue_has_its_own_idle_return_minutes(
+    session, clock, make_queue, make_user, make_ticket
+):
+    """Issue 17: the minutes are a queue setting (/dashboard/settings), 30 by default."""
+    agent, quick = _held(make_queue, make_user, make_ticket)
+    colleague, usual = _held(make_queue, make_user, make_ticket)
+    quick.queue.idle_return_minutes = 10
+    assert usual.queue.idle_return_minutes == 30
+    _message(quick, "in")
+    _message(usual, "in")
+    clock.advance(minutes=11)
+    for user in (agent, colleague):
+        user.last_seen_at = now()
+    assert return_abandoned(session, now()) == 1
+    session.refresh(quick)
+    session.refresh(usual)
+    assert (quick.status, usual.status) == ("waiting", "assigned")
+    (event,) = _events(session, quick, "returned")
+    assert event.data["business_minutes"] == 10
