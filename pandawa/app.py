@@ -38,6 +38,7 @@ from pandawa.core.dispatcher import dispatcher_command
 from pandawa.core.extensions import csrf, db
 from pandawa.core.logs import configure_logging
 from pandawa.dashboard import blocked as dashboard_blocked
+from pandawa.dashboard import surge as dashboard_surge
 from pandawa.dashboard import views as dashboard_views
 from pandawa.devstack import dev_command
 from pandawa.health import views as health_views
@@ -123,6 +124,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         dashboard_views.bp,
         console_blocking.bp,
         dashboard_blocked.bp,
+        dashboard_surge.bp,
     ):
         app.register_blueprint(blueprint)
     if settings.whatsapp_provider == "simulator":

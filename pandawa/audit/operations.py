@@ -49,6 +49,9 @@ ACTIONS = frozenset(
         "contact_unblocked",
         # a ticket's resolution taken back in the console (issue 16)
         "resolve_undone",
+        # a queue's surge mode switched on or off, by a supervisor or by its rule (issue 17)
+        "surge_on",
+        "surge_off",
     }
 )
 

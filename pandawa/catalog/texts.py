@@ -94,6 +94,14 @@ TEXT_SPECS: dict[str, TextSpec] = {
     "nik_birth_date": _spec(doc="a NIK whose digits 7–12 are no date of birth"),
     "status_office_opens": _spec("opens_at", doc="in the `status` reply, office closed"),
     "status_office_open_until": _spec("closes_at", doc="in the `status` reply, office open"),
+    # issue 17: surge mode, the live queue capped (tickets/surge.py)
+    "surge_deferred": _spec(
+        "ticket", "served_at", doc="the live queue is full: the ticket is kept in order; when"
+    ),
+    "surge_today": _spec("time", doc="{served_at} when agents online reach it before closing"),
+    "surge_faq": _spec(doc="line above the FAQ answers sent with surge_deferred"),
+    "surge_faq_menu": _spec(doc="after surge_deferred when no FAQ answer fits: the menu's FAQ"),
+    "surge_released": _spec("ticket", doc="a ticket deferred by a surge joined the live queue"),
 }
 REQUIRED_TEXTS = tuple(key for key, spec in TEXT_SPECS.items() if spec.required)
 

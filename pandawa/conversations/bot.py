@@ -25,7 +25,7 @@ from pandawa.catalog.queries import active_catalog
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound
 from pandawa.citizens.models import Conversation
-from pandawa.conversations import faq, regions
+from pandawa.conversations import faq, regions, surge_faq
 from pandawa.conversations.courtesy import is_courtesy
 from pandawa.conversations.details import attach_collected, read_detail
 from pandawa.conversations.flood import check_flood
@@ -359,6 +359,10 @@ class Bot:
         )
         turn.ticket_id = handoff.ticket.id
         turn.replies.extend(handoff.replies)
+        if handoff.surge:  # the live queue is full: bot-first, the FAQ in the same message
+            used = len("\n\n".join(r for r in turn.replies if r))
+            service = str(details.get("service") or "")
+            turn.replies.append(surge_faq.faq_block(self.catalog, service, self.language, used))
         attach_collected(self.session, details, handoff.ticket.id)
         self._set_state("idle", {})
 

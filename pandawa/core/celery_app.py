@@ -44,6 +44,8 @@ BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=30),
         "options": {"expires": 25},
     },
+    # surge mode (issue 17): the threshold rule, and capped live queues topped up as they drain
+    "surge": {"task": "tickets.surge", "schedule": timedelta(seconds=60)},
 }
 
 

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from pandawa.core.clock import now
 from pandawa.core.extensions import db
-from pandawa.tickets import assign, idle, release, returns, undo
+from pandawa.tickets import assign, idle, release, returns, surge_rule, undo
 
 
 @shared_task(name="tickets.release_deferred", acks_late=True)
@@ -65,5 +65,17 @@ def announce_resolved(ticket_id: int, resolved_at: str) -> bool:
         told = undo.announce_resolved(db.session, ticket_id, resolved_at)
         db.session.commit()
         return told
+    finally:
+        db.session.rollback()
+
+
+@shared_task(name="tickets.surge", acks_late=True)
+def surge() -> int:
+    """Surge mode (issue 17): the threshold rule switches queues on or off, then the capped
+    live queues are topped up from their deferred tickets, oldest first. Idempotent."""
+    try:
+        switched = surge_rule.apply_rule(db.session, now())
+        db.session.commit()
+        return switched + surge_rule.top_up(db.session, now())
     finally:
         db.session.rollback()

@@ -1,0 +1,227 @@
+"""Surge mode's beat work: the threshold rule, and the live queue topped up as it drains.
+
+"Servable today" is what the agents online can still get through before closing:
+sum of their capacities × the remaining open seconds ÷ the queue's recent handle time
+(`estimates.recent_handle_seconds`, the same figure the citizen's estimate uses). The work at
+hand is what waits (live and deferred) plus the last hour's arrivals carried over the remaining
+open hours. The rule turns a queue's surge on when the work exceeds `surge_auto_ratio` ×
+servable, and turns a surge *it* began off once the work falls below HYSTERESIS × that
+threshold (or to nothing), so a queue near the line does not flap each minute. A surge a
+supervisor began is left to her. Closed offices are not judged: outside hours every handoff
+is deferred anyway.
+
+Both tasks are safe on two beats at once: queues are locked `FOR UPDATE SKIP LOCKED` (the rule)
+or `FOR UPDATE` (the top-up, the same lock a handoff takes), tickets `SKIP LOCKED`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from pandawa.accounts.models import User
+from pandawa.catalog.queries import active_catalog
+from pandawa.hours.calendar import OfficeCalendar
+from pandawa.hours.queries import calendars_for_offices
+from pandawa.tickets import estimates
+from pandawa.tickets.models import Queue, Ticket, queue_member
+from pandawa.tickets.notify import notify_citizen
+from pandawa.tickets.operations import add_event
+from pandawa.tickets.surge import (
+    capped_queue_ids,
+    deferred_count,
+    is_capped,
+    live_waiting,
+    lock_queue,
+    switch,
+)
+
+log = logging.getLogger(__name__)
+HYSTERESIS = 0.8
+ARRIVAL_WINDOW = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class SurgeForecast:
+    """A queue's load against what the agents online can serve before closing."""
+
+    waiting: int
+    deferred: int
+    arrivals_per_hour: int
+    remaining_seconds: int  # open time left today (0: every office closed)
+    online_capacity: int  # sum of the online agents' capacities
+    handle_seconds: int
+    servable_today: int
+    demand: int  # waiting + deferred + arrivals per hour × remaining hours
+
+
+def online_capacity(session: Session, queue_id: int, at: datetime) -> int:
+    """The capacities of the queue's agents online (as `estimates.agents_online` counts them)."""
+    return int(
+        session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(User.capacity), 0))
+            .select_from(User)
+            .join(queue_member, queue_member.c.user_id == User.id)
+            .where(
+                queue_member.c.queue_id == queue_id,
+                User.is_active,
+                User.last_seen_at >= at - estimates.ONLINE_WINDOW,
+            )
+        )
+        or 0
+    )
+
+
+def arrivals(session: Session, queue_id: int, at: datetime) -> int:
+    return int(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Ticket)
+            .where(
+                Ticket.created_at > at - ARRIVAL_WINDOW,
+                Ticket.created_at <= at,
+                Ticket.queue_id == queue_id,
+            )
+        )
+        or 0
+    )
+
+
+def _longest_open(calendars: dict[int, OfficeCalendar], at: datetime) -> OfficeCalendar | None:
+    """The open office that stays open longest today (agents serve a queue of every office)."""
+    best, best_closing = None, None
+    for calendar in calendars.values():
+        closing = calendar.next_closing(at)
+        if closing is not None and (best_closing is None or closing > best_closing):
+            best, best_closing = calendar, closing
+    return best
+
+
+def forecast(
+    session: Session, queue: Queue, at: datetime, calendars: dict[int, OfficeCalendar]
+) -> SurgeForecast:
+    calendar = _longest_open(calendars, at)
+    closing = calendar.next_closing(at) if calendar is not None else None
+    remaining = int((closing - at).total_seconds()) if closing is not None else 0
+    capacity = online_capacity(session, queue.id, at) if remaining else 0
+    handle = (
+        estimates.recent_handle_seconds(session, queue.id, calendar)
+        if calendar is not None
+        else estimates.DEFAULT_HANDLE_SECONDS
+    )
+    servable = math.floor(capacity * remaining / handle) if handle > 0 else 0
+    waiting = live_waiting(session, queue.id)
+    deferred = deferred_count(session, queue.id)
+    per_hour = arrivals(session, queue.id, at)
+    demand = waiting + deferred + math.ceil(per_hour * remaining / 3600)
+    return SurgeForecast(
+        waiting=waiting,
+        deferred=deferred,
+        arrivals_per_hour=per_hour,
+        remaining_seconds=remaining,
+        online_capacity=capacity,
+        handle_seconds=handle,
+        servable_today=servable,
+        demand=demand,
+    )
+
+
+def rule_says(queue: Queue, fc: SurgeForecast) -> bool | None:
+    """True: switch on; False: switch off; None: leave it. Only queues with a threshold, only
+    while an office is open; off only for a surge the rule began."""
+    ratio = queue.surge_auto_ratio
+    if ratio is None or fc.remaining_seconds == 0:
+        return None
+    threshold = ratio * fc.servable_today
+    if queue.surge_since is None:
+        return True if fc.demand > threshold else None
+    if queue.surge_by == "rule" and (fc.demand == 0 or fc.demand < HYSTERESIS * threshold):
+        return False
+    return None
+
+
+def apply_rule(session: Session, at: datetime) -> int:
+    """Switch queues on or off by their threshold; the caller commits. Returns the switches."""
+    queues = list(
+        session.scalars(
+            sa.select(Queue)
+            .where(Queue.is_active, Queue.surge_auto_ratio.is_not(None))
+            .order_by(Queue.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not queues:
+        return 0
+    calendars = calendars_for_offices(session)
+    switched = 0
+    for queue in queues:
+        fc = forecast(session, queue, at, calendars)
+        verdict = rule_says(queue, fc)
+        if verdict is None:
+            continue
+        reason = {"demand": fc.demand, "servable_today": fc.servable_today}
+        if switch(session, queue, verdict, at, reason=reason):
+            switched += 1
+    return switched
+
+
+def top_up(session: Session, at: datetime) -> int:
+    """Move the oldest deferred tickets of each capped queue into its live queue, up to the
+    cap, for offices open now; each citizen is told. Commits per queue."""
+    queue_ids = list(session.scalars(capped_queue_ids().order_by(Queue.id)))
+    if not queue_ids:
+        return 0
+    open_offices = [
+        office_id for office_id, cal in calendars_for_offices(session).items() if cal.is_open(at)
+    ]
+    released = 0
+    catalog = active_catalog()
+    for queue_id in queue_ids:
+        queue = lock_queue(session, queue_id)
+        if not is_capped(queue) or not open_offices:
+            session.rollback()
+            continue
+        assert queue.live_capacity is not None
+        room = queue.live_capacity - live_waiting(session, queue_id)
+        batch = (
+            list(
+                session.scalars(
+                    sa.select(Ticket)
+                    .where(
+                        Ticket.queue_id == queue_id,
+                        Ticket.status == "deferred",
+                        Ticket.office_id.in_(open_offices),
+                        Ticket.created_at <= at,
+                    )
+                    .order_by(Ticket.created_at, Ticket.id)
+                    .limit(room)
+                    .with_for_update(skip_locked=True, of=Ticket)
+                )
+            )
+            if room > 0
+            else []
+        )
+        for ticket in batch:
+            ticket.status = "waiting"
+            ticket.released_at = at
+            ticket.updated_at = at
+            add_event(
+                session,
+                ticket,
+                "released",
+                deferred_since=ticket.created_at.isoformat(),
+                by="surge",
+            )
+        session.flush()
+        for ticket in batch:
+            notify_citizen(session, ticket, "surge_released", at, catalog, ticket=ticket.number)
+        session.commit()
+        released += len(batch)
+    if released:
+        log.info("surge: %s deferred tickets moved into live queues", released)
+    return released
