@@ -4,8 +4,9 @@ the forecast: arrivals in the last hour against what the agents online can still
 (`tickets.surge_rule.forecast`, the same figures the rule judges by).
 
 Queries: the visible queues (one), the surge-deferred counts (one GROUP BY on
-`ix_ticket_deferred_queue`), the starters' names (one), then the forecast's few counts per
-queue — a catalogue has a handful of queues, and the board polls every 5 s.
+`ix_ticket_queue_status`), the starters' names (one), the forecasts' three GROUP BYs, and each
+queue's recent handle time (`estimates.recent_handle_seconds`, one indexed query per queue: the
+estimate's own function, so the board and the citizen's time agree).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pandawa.hours.queries import calendars_for_offices
 from pandawa.tickets.models import Queue, Ticket
 from pandawa.tickets.queries import visible_queues_clause
 from pandawa.tickets.surge import RULE
-from pandawa.tickets.surge_rule import SurgeForecast, forecast
+from pandawa.tickets.surge_rule import SurgeForecast, forecasts
 
 ZONE = "Asia/Jakarta"
 
@@ -83,7 +84,7 @@ def surge_panels(
         if starters
         else {}
     )
-    calendars = calendars_for_offices(session)
+    found = forecasts(session, ids, at, calendars_for_offices(session))
     return {
         queue.id: SurgePanel(
             queue_id=queue.id,
@@ -94,7 +95,7 @@ def surge_panels(
             live_capacity=queue.live_capacity,
             auto_ratio=queue.surge_auto_ratio,
             surge_deferred=int(deferred.get(queue.id, 0)),
-            forecast=forecast(session, queue, at, calendars),
+            forecast=found[queue.id],
         )
         for queue in queues
     }

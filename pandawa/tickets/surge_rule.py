@@ -34,7 +34,6 @@ from pandawa.tickets.notify import notify_citizen
 from pandawa.tickets.operations import add_event
 from pandawa.tickets.surge import (
     capped_queue_ids,
-    deferred_count,
     is_capped,
     live_waiting,
     lock_queue,
@@ -60,36 +59,51 @@ class SurgeForecast:
     demand: int  # waiting + deferred + arrivals per hour × remaining hours
 
 
-def online_capacity(session: Session, queue_id: int, at: datetime) -> int:
-    """The capacities of the queue's agents online (as `estimates.agents_online` counts them)."""
-    return int(
-        session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(User.capacity), 0))
-            .select_from(User)
-            .join(queue_member, queue_member.c.user_id == User.id)
+def online_capacity(session: Session, queue_ids: list[int], at: datetime) -> dict[int, int]:
+    """Per queue, the capacities of its agents online (as `estimates.agents_online` counts
+    them), in one query."""
+    return {
+        queue_id: int(total or 0)
+        for queue_id, total in session.execute(
+            sa.select(queue_member.c.queue_id, sa.func.sum(User.capacity))
+            .join(User, queue_member.c.user_id == User.id)
             .where(
-                queue_member.c.queue_id == queue_id,
+                queue_member.c.queue_id.in_(queue_ids),
                 User.is_active,
                 User.last_seen_at >= at - estimates.ONLINE_WINDOW,
             )
+            .group_by(queue_member.c.queue_id)
         )
-        or 0
-    )
+    }
 
 
-def arrivals(session: Session, queue_id: int, at: datetime) -> int:
-    return int(
-        session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Ticket)
+def open_counts(session: Session, queue_ids: list[int]) -> dict[tuple[int, str], int]:
+    """Per queue and status, the tickets waiting live and deferred (one GROUP BY on
+    `ix_ticket_queue_status`)."""
+    return {
+        (queue_id, status): int(count)
+        for queue_id, status, count in session.execute(
+            sa.select(Ticket.queue_id, Ticket.status, sa.func.count())
+            .where(Ticket.queue_id.in_(queue_ids), Ticket.status.in_(("waiting", "deferred")))
+            .group_by(Ticket.queue_id, Ticket.status)
+        )
+    }
+
+
+def arrivals(session: Session, queue_ids: list[int], at: datetime) -> dict[int, int]:
+    """Per queue, the tickets created in the last hour (`ix_ticket_created_at`)."""
+    return {
+        queue_id: int(count)
+        for queue_id, count in session.execute(
+            sa.select(Ticket.queue_id, sa.func.count())
             .where(
                 Ticket.created_at > at - ARRIVAL_WINDOW,
                 Ticket.created_at <= at,
-                Ticket.queue_id == queue_id,
+                Ticket.queue_id.in_(queue_ids),
             )
+            .group_by(Ticket.queue_id)
         )
-        or 0
-    )
+    }
 
 
 def _longest_open(calendars: dict[int, OfficeCalendar], at: datetime) -> OfficeCalendar | None:
@@ -105,30 +119,42 @@ def _longest_open(calendars: dict[int, OfficeCalendar], at: datetime) -> OfficeC
 def forecast(
     session: Session, queue: Queue, at: datetime, calendars: dict[int, OfficeCalendar]
 ) -> SurgeForecast:
+    return forecasts(session, [queue.id], at, calendars)[queue.id]
+
+
+def forecasts(
+    session: Session, queue_ids: list[int], at: datetime, calendars: dict[int, OfficeCalendar]
+) -> dict[int, SurgeForecast]:
+    """Each queue's forecast: three grouped queries for all of them, then the queue's recent
+    handle time (`estimates.recent_handle_seconds`, one indexed query per queue)."""
     calendar = _longest_open(calendars, at)
     closing = calendar.next_closing(at) if calendar is not None else None
     remaining = int((closing - at).total_seconds()) if closing is not None else 0
-    capacity = online_capacity(session, queue.id, at) if remaining else 0
-    handle = (
-        estimates.recent_handle_seconds(session, queue.id, calendar)
-        if calendar is not None
-        else estimates.DEFAULT_HANDLE_SECONDS
-    )
-    servable = math.floor(capacity * remaining / handle) if handle > 0 else 0
-    waiting = live_waiting(session, queue.id)
-    deferred = deferred_count(session, queue.id)
-    per_hour = arrivals(session, queue.id, at)
-    demand = waiting + deferred + math.ceil(per_hour * remaining / 3600)
-    return SurgeForecast(
-        waiting=waiting,
-        deferred=deferred,
-        arrivals_per_hour=per_hour,
-        remaining_seconds=remaining,
-        online_capacity=capacity,
-        handle_seconds=handle,
-        servable_today=servable,
-        demand=demand,
-    )
+    capacities = online_capacity(session, queue_ids, at) if remaining else {}
+    counts = open_counts(session, queue_ids)
+    per_hour = arrivals(session, queue_ids, at)
+    found = {}
+    for queue_id in queue_ids:
+        handle = (
+            estimates.recent_handle_seconds(session, queue_id, calendar)
+            if calendar is not None
+            else estimates.DEFAULT_HANDLE_SECONDS
+        )
+        capacity = capacities.get(queue_id, 0)
+        waiting = counts.get((queue_id, "waiting"), 0)
+        deferred = counts.get((queue_id, "deferred"), 0)
+        arrived = per_hour.get(queue_id, 0)
+        found[queue_id] = SurgeForecast(
+            waiting=waiting,
+            deferred=deferred,
+            arrivals_per_hour=arrived,
+            remaining_seconds=remaining,
+            online_capacity=capacity,
+            handle_seconds=handle,
+            servable_today=math.floor(capacity * remaining / handle) if handle > 0 else 0,
+            demand=waiting + deferred + math.ceil(arrived * remaining / 3600),
+        )
+    return found
 
 
 def rule_says(queue: Queue, fc: SurgeForecast) -> bool | None:
@@ -158,9 +184,10 @@ def apply_rule(session: Session, at: datetime) -> int:
     if not queues:
         return 0
     calendars = calendars_for_offices(session)
+    found = forecasts(session, [q.id for q in queues], at, calendars)
     switched = 0
     for queue in queues:
-        fc = forecast(session, queue, at, calendars)
+        fc = found[queue.id]
         verdict = rule_says(queue, fc)
         if verdict is None:
             continue

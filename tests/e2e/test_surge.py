@@ -71,7 +71,7 @@ def test_a_flood_beyond_the_cap_is_capped_told_and_nothing_is_lost(e2e, fake_twi
                 pool.map(lambda who: e2e.post_webhook(inbound_form(sid(), who, "petugas")), people)
             )
         assert [a.status_code for a in answers] == [200] * CITIZENS
-        fake_twilio.wait_for(lambda sent: len(sent) >= CITIZENS, timeout=90)
+        fake_twilio.wait_for(lambda sent: len(sent) >= CITIZENS, timeout=240)
 
         tickets = e2e.rows(
             sa.select(Ticket.number, Ticket.status, Ticket.surge_deferred_at, Message.sender)
