@@ -102,6 +102,7 @@ TEXT_SPECS: dict[str, TextSpec] = {
     "surge_faq": _spec(doc="line above the FAQ answers sent with surge_deferred"),
     "surge_faq_menu": _spec(doc="after surge_deferred when no FAQ answer fits: the menu's FAQ"),
     "surge_released": _spec("ticket", doc="a ticket deferred by a surge joined the live queue"),
+    "status_surge_deferred": _spec("served_at", doc="status word: deferred by a surge; when"),
 }
 REQUIRED_TEXTS = tuple(key for key, spec in TEXT_SPECS.items() if spec.required)
 

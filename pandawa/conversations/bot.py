@@ -36,6 +36,7 @@ from pandawa.conversations.validators import nik_problem
 from pandawa.core.clock import now
 from pandawa.core.config import current_settings
 from pandawa.hours.models import Office
+from pandawa.tickets import surge
 from pandawa.tickets.cancel import cancel_by_citizen
 from pandawa.tickets.intake import hand_off, position_replies
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket
@@ -185,6 +186,9 @@ class Bot:
 
     def _status(self, ticket: Ticket) -> list[str]:
         status = self.text(f"status_{ticket.status}")
+        if ticket.status == "deferred" and ticket.surge_deferred_at is not None:
+            at = surge.status_time(self.session, self.catalog, ticket, self.language, now())
+            status = self.text("status_surge_deferred", served_at=at)
         replies = [
             self.text(
                 "ticket_status",

@@ -30,6 +30,7 @@ from pandawa.catalog.schema import Catalog
 from pandawa.hours.calendar import OfficeCalendar
 from pandawa.hours.formatting import format_clock, format_local, zone_abbreviation
 from pandawa.hours.models import Office
+from pandawa.hours.queries import calendar_for
 from pandawa.tickets import estimates
 from pandawa.tickets.models import Queue, Ticket
 
@@ -51,11 +52,14 @@ def capped_queue_ids() -> sa.Select:
 
 
 def lock_queue(session: Session, queue_id: int) -> Queue:
-    """The queue's row, locked until the transaction ends, its surge fields fresh."""
+    """The queue's row, locked until the transaction ends, its surge fields fresh.
+
+    `FOR NO KEY UPDATE`: lockers wait for each other, while a ticket written into the queue
+    elsewhere (its foreign key's share lock) is not held up."""
     return session.scalars(
         sa.select(Queue)
         .where(Queue.id == queue_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).one()
 
@@ -143,6 +147,16 @@ def honest_time(
                 )
     opening = calendar.next_opening(closing or at)
     return format_local(opening, office.timezone, language)
+
+
+def status_time(
+    session: Session, catalog: Catalog, ticket: Ticket, language: str, at: datetime
+) -> str:
+    """`honest_time` for the `status` reply of a ticket the surge deferred."""
+    office = ticket.office
+    return honest_time(
+        session, catalog, ticket, office, calendar_for(session, office), language, at
+    )
 
 
 def deferred_reply(

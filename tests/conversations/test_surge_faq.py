@@ -55,6 +55,11 @@ def test_beyond_the_cap_one_message_with_number_time_and_the_services_faq(sessio
     assert "Sambil menunggu" in last and "Bagaimana cara pindah faskes" in last
     assert len(last) <= MAX_MESSAGE_CHARS
 
+    # `status` tells the same honest time, not "waiting for office hours" while open
+    status = say(session, conversation, "status")
+    assert ticket.number in status and "layanan sedang padat" in status
+    assert f"paling cepat {NEXT_OPENING}" in status
+
     # bot-first while deferred: a question is answered, no second ticket
     assert "mobile jkn" in say(session, conversation, "bagaimana cara pindah faskes?").lower()
     assert (
