@@ -108,5 +108,26 @@ def test_a_flood_beyond_the_cap_is_capped_told_and_nothing_is_lost(e2e, fake_twi
         )
         assert sorted(r for r, _ in outbound) == sorted(people)
         assert {status for _, status in outbound} <= {"queued", "sent", "delivered"}
+
+        # five live citizens leave: beat's surge task fills their places with the five oldest
+        # deferred, and tells exactly those five
+        with e2e.app.app_context():
+            db.session.execute(
+                sa.update(Ticket)
+                .where(Ticket.number.in_([number for number, *_ in tickets[:5]]))
+                .values(status="cancelled", cancelled_at=e2e.clock.now())
+            )
+            db.session.commit()
+            from pandawa.tickets.tasks import surge as surge_task
+
+            assert surge_task() == 5
+            db.session.remove()
+        moved = [who for *_, who in tickets[CAP : CAP + 5]]
+        fake_twilio.wait_for(lambda sent: len(sent) >= CITIZENS + 5, timeout=60)
+        for who in moved:
+            assert "kini masuk antrean petugas" in fake_twilio.sent_to(who)[-1].body
+        assert sum(len(fake_twilio.sent_to(who)) for who in people) == CITIZENS + 5
+        live = e2e.rows(sa.select(Ticket.number).where(Ticket.status == "waiting"))
+        assert len(live) == CAP
     finally:
         _surge_off(e2e, code)
