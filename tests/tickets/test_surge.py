@@ -7,6 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pandawa.audit.models import AuditEvent
 from pandawa.catalog.queries import active_catalog
@@ -175,3 +177,39 @@ def test_the_rule_leaves_a_supervisors_surge_and_closed_offices_alone(session, q
     evening = datetime(2026, 12, 1, 20, 0, tzinfo=WIB)
     arrive(session, queue)
     assert surge_rule.apply_rule(session, evening) == 0  # closed: outside hours all defer
+
+
+# -- the cap and the order as a property over any sequence of arrivals, departures, top-ups ---
+
+OPERATIONS = st.lists(st.sampled_from(["arrive", "arrive", "leave", "top_up"]), max_size=20)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(cap=st.integers(min_value=1, max_value=4), operations=OPERATIONS)
+def test_the_live_queue_never_exceeds_the_cap_and_nobody_is_passed(
+    session, queue, make_queue, supervisor, cap, operations
+):
+    fresh = make_queue()  # one queue per example: the test's transaction keeps them all
+    fresh.live_capacity = cap
+    surge.switch(session, fresh, True, TUESDAY_10, actor=supervisor)
+    arrived: list[Ticket] = []
+    for operation in operations:
+        if operation == "arrive":
+            arrived.append(arrive(session, fresh).ticket)
+        elif operation == "leave":
+            live = [t for t in arrived if t.status == "waiting"]
+            if live:
+                live[0].status = "cancelled"
+                session.flush()
+        else:
+            surge_rule.top_up(session, TUESDAY_10)
+            session.expire_all()
+        assert surge.live_waiting(session, fresh.id) <= cap
+        # whoever ever went live arrived before everyone still deferred
+        went_live = [i for i, t in enumerate(arrived) if t.status != "deferred"]
+        deferred = [i for i, t in enumerate(arrived) if t.status == "deferred"]
+        assert not went_live or not deferred or max(went_live) < min(deferred)
