@@ -36,7 +36,6 @@ from pandawa.conversations.validators import nik_problem
 from pandawa.core.clock import now
 from pandawa.core.config import current_settings
 from pandawa.hours.models import Office
-from pandawa.tickets import surge
 from pandawa.tickets.cancel import cancel_by_citizen
 from pandawa.tickets.intake import hand_off, position_replies
 from pandawa.tickets.models import OPEN_STATUSES, Queue, Ticket
@@ -186,9 +185,7 @@ class Bot:
 
     def _status(self, ticket: Ticket) -> list[str]:
         status = self.text(f"status_{ticket.status}")
-        if ticket.status == "deferred" and ticket.surge_deferred_at is not None:
-            at = surge.status_time(self.session, self.catalog, ticket, self.language, now())
-            status = self.text("status_surge_deferred", served_at=at)
+        status = surge_faq.status_word(self.session, self.catalog, ticket, self.language) or status
         replies = [
             self.text(
                 "ticket_status",
@@ -364,9 +361,7 @@ class Bot:
         turn.ticket_id = handoff.ticket.id
         turn.replies.extend(handoff.replies)
         if handoff.surge:  # the live queue is full: bot-first, the FAQ in the same message
-            used = len("\n\n".join(r for r in turn.replies if r))
-            service = str(details.get("service") or "")
-            turn.replies.append(surge_faq.faq_block(self.catalog, service, self.language, used))
+            turn.replies.append(surge_faq.faq_block(self.catalog, details, self.language, turn))
         attach_collected(self.session, details, handoff.ticket.id)
         self._set_state("idle", {})
 
