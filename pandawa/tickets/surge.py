@@ -3,7 +3,7 @@ bot-first — at most `live_capacity` tickets wait live, every later one is defe
 order with its number, an honest time and the FAQ (issue 17).
 
 - The cap holds under concurrency: a handoff to a queue in surge locks the queue's row
-  (`FOR UPDATE`) before it counts, so two workers never both take the last live place.
+  (`FOR NO KEY UPDATE`) before it counts, so two workers never both take the last live place.
 - Order holds: a new ticket waits live only when the live queue has room *and* no earlier
   ticket of its office is still deferred in that queue; otherwise it queues behind them.
 - Deferred tickets of a capped queue are not released all at once at opening

@@ -10,8 +10,9 @@ threshold (or to nothing), so a queue near the line does not flap each minute. A
 supervisor began is left to her. Closed offices are not judged: outside hours every handoff
 is deferred anyway.
 
-Both tasks are safe on two beats at once: queues are locked `FOR UPDATE SKIP LOCKED` (the rule)
-or `FOR UPDATE` (the top-up, the same lock a handoff takes), tickets `SKIP LOCKED`.
+Both tasks are safe on two beats at once: queues are locked `FOR NO KEY UPDATE SKIP LOCKED`
+(the rule) or `FOR NO KEY UPDATE` (the top-up, the same lock a handoff takes, so the cap is
+counted by one of them at a time), tickets `FOR UPDATE SKIP LOCKED`.
 """
 
 from __future__ import annotations
@@ -178,7 +179,7 @@ def apply_rule(session: Session, at: datetime) -> int:
             sa.select(Queue)
             .where(Queue.is_active, Queue.surge_auto_ratio.is_not(None))
             .order_by(Queue.id)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, key_share=True)
         )
     )
     if not queues:
