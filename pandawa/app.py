@@ -45,6 +45,7 @@ from pandawa.dashboard import forecast as dashboard_forecast
 from pandawa.dashboard import hours as dashboard_hours
 from pandawa.dashboard import settings as dashboard_settings
 from pandawa.dashboard import sla as dashboard_sla
+from pandawa.dashboard import surge as dashboard_surge
 from pandawa.dashboard import views as dashboard_views
 from pandawa.devstack import dev_command
 from pandawa.health import views as health_views
@@ -137,6 +138,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         # issue 17: SLA alerts (board panel, acknowledge, history) and the queue settings page
         dashboard_sla.bp,
         dashboard_settings.bp,
+        dashboard_surge.bp,
     ):
         app.register_blueprint(blueprint)
     if settings.whatsapp_provider == "simulator":

@@ -61,6 +61,9 @@ ACTIONS = frozenset(
         "agent_capacity_changed",
         "alert_email_changed",
         "alert_whatsapp_changed",
+        # a queue's surge mode switched on or off, by a supervisor or by its rule (issue 17)
+        "surge_on",
+        "surge_off",
     }
 )
 

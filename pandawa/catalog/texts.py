@@ -122,6 +122,15 @@ TEXT_SPECS: dict[str, TextSpec] = {
     "checklist_document_skipped": _spec("label", doc="an optional document was skipped"),
     "checklist_document_required": _spec("label", doc="lewati/skip on a required document"),
     "checklist_document_not_file": _spec("label", doc="text (or another file) for a document"),
+    # issue 17: surge mode, the live queue capped (tickets/surge.py)
+    "surge_deferred": _spec(
+        "ticket", "served_at", doc="the live queue is full: the ticket is kept in order; when"
+    ),
+    "surge_today": _spec("time", doc="{served_at} when agents online reach it before closing"),
+    "surge_faq": _spec(doc="line above the FAQ answers sent with surge_deferred"),
+    "surge_faq_menu": _spec(doc="after surge_deferred when no FAQ answer fits: the menu's FAQ"),
+    "surge_released": _spec("ticket", doc="a ticket deferred by a surge joined the live queue"),
+    "status_surge_deferred": _spec("served_at", doc="status word: deferred by a surge; when"),
 }
 REQUIRED_TEXTS = tuple(key for key, spec in TEXT_SPECS.items() if spec.required)
 

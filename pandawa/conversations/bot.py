@@ -27,7 +27,7 @@ from pandawa.catalog.queries import active_catalog
 from pandawa.channels.models import Message
 from pandawa.channels.outbox import queue_outbound
 from pandawa.citizens.models import Conversation
-from pandawa.conversations import faq, regions
+from pandawa.conversations import faq, regions, surge_faq
 from pandawa.conversations.checklist_steps import ChecklistSteps
 from pandawa.conversations.courtesy import is_courtesy
 from pandawa.conversations.details import attach_collected, read_detail
@@ -187,6 +187,7 @@ class Bot(ChecklistSteps):
 
     def _status(self, ticket: Ticket) -> list[str]:
         status = self.text(f"status_{ticket.status}")
+        status = surge_faq.status_word(self.session, self.catalog, ticket, self.language) or status
         replies = [
             self.text(
                 "ticket_status",
@@ -365,6 +366,8 @@ class Bot(ChecklistSteps):
         )
         turn.ticket_id = handoff.ticket.id
         turn.replies.extend(handoff.replies)
+        if handoff.surge:  # the live queue is full: bot-first, the FAQ in the same message
+            turn.replies.append(surge_faq.faq_block(self.catalog, details, self.language, turn))
         attach_collected(self.session, details, handoff.ticket.id)
         self._set_state("idle", {})
 

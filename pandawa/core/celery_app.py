@@ -57,6 +57,8 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute=7),
         "options": {"expires": 3000},
     },
+    # surge mode (issue 17): the threshold rule, and capped live queues topped up as they drain
+    "surge": {"task": "tickets.surge", "schedule": timedelta(seconds=60)},
 }
 
 

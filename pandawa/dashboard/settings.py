@@ -61,6 +61,7 @@ FIELD_KEYS = {
     "resolution_minutes": "settings_resolution",
     "idle_return_minutes": "settings_idle_return",
     "capacity": "settings_capacity",
+    "live_capacity": "settings_live_capacity",
 }
 
 
@@ -192,6 +193,7 @@ def save_queue(code: str) -> Response | tuple[str, int]:
             ),
             "is_auto_assign": form.get("is_auto_assign") == "1",
             "idle_return_minutes": _number("idle_return_minutes", form.get("idle_return_minutes")),
+            "live_capacity": _number("live_capacity", form.get("live_capacity"), optional=True),
         }
         changed = update_queue_settings(
             db.session, queue, user, new, now(), address=request.remote_addr or ""

@@ -19,7 +19,7 @@ from pandawa.hours.calendar import OfficeCalendar
 from pandawa.hours.formatting import format_duration_minutes, format_local
 from pandawa.hours.models import Office
 from pandawa.hours.queries import calendar_for
-from pandawa.tickets import estimates
+from pandawa.tickets import estimates, surge
 from pandawa.tickets.models import Queue, Ticket
 from pandawa.tickets.operations import open_ticket
 
@@ -28,6 +28,8 @@ from pandawa.tickets.operations import open_ticket
 class Handoff:
     ticket: Ticket
     replies: list[str] = field(default_factory=list)
+    # deferred by its queue's surge (the live queue full): the bot adds the FAQ answers
+    surge: bool = False
 
 
 def hand_off(
@@ -45,6 +47,8 @@ def hand_off(
     calendar = calendar_for(session, office, queue_id=queue.id)
     at = now()
     is_open = calendar.is_open(at)
+    # surge mode (issue 17): beyond the queue's live cap the ticket is deferred, in order
+    surged = is_open and surge.must_defer(session, queue, office.id)
     ticket = open_ticket(
         session,
         conversation_id=conversation.id,
@@ -52,8 +56,12 @@ def hand_off(
         office_id=office.id,
         queue_id=queue.id,
         details=details,
-        status="waiting" if is_open else "deferred",
+        status="waiting" if is_open and not surged else "deferred",
     )
+    if surged:
+        ticket.surge_deferred_at = at
+        reply = surge.deferred_reply(session, catalog, ticket, office, calendar, language, at)
+        return Handoff(ticket, [reply], surge=True)
     handoff = Handoff(
         ticket,
         [

@@ -30,6 +30,15 @@ queue_member = Table(
 
 class Queue(db.Model):
     __tablename__ = "queue"
+    __table_args__ = (
+        # surge mode (issue 17): a cap of at least one, a positive threshold
+        CheckConstraint(
+            "live_capacity IS NULL OR live_capacity >= 1", name="live_capacity_positive"
+        ),
+        CheckConstraint(
+            "surge_auto_ratio IS NULL OR surge_auto_ratio > 0", name="surge_auto_ratio_positive"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -47,6 +56,13 @@ class Queue(db.Model):
     sla_template: Mapped[str | None] = mapped_column(String(32))
     idle_return_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
     settings_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # surge mode (issue 17, tickets/surge.py): at most this many tickets wait live while the
+    # queue is in surge (NULL: no cap); since when and by whom (a user's e-mail or "rule");
+    # the rule's threshold: on when the work at hand exceeds this × what can be served today
+    live_capacity: Mapped[int | None]
+    surge_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    surge_by: Mapped[str | None] = mapped_column(String(255))
+    surge_auto_ratio: Mapped[float | None]
 
     members: Mapped[list[User]] = relationship(
         secondary=queue_member,
@@ -101,6 +117,16 @@ class Ticket(db.Model):
         Index(
             "ix_ticket_deferred_release",
             "office_id",
+            "created_at",
+            "id",
+            postgresql_where=text("status = 'deferred'"),
+            sqlite_where=text("status = 'deferred'"),
+        ),
+        # surge mode: a queue's deferred tickets in arrival order (the cap's top-up, the count
+        # of those ahead of a new one)
+        Index(
+            "ix_ticket_deferred_queue",
+            "queue_id",
             "created_at",
             "id",
             postgresql_where=text("status = 'deferred'"),
@@ -163,6 +189,8 @@ class Ticket(db.Model):
     # approved templates sent to reopen the 24-hour window, and how many the citizen answered
     reopen_templates_sent: Mapped[int] = mapped_column(default=0, server_default="0")
     reopen_templates_answered: Mapped[int] = mapped_column(default=0, server_default="0")
+    # deferred though the office was open: its queue was in surge and the live queue full
+    surge_deferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     office: Mapped[Office] = relationship(lazy="joined", innerjoin=True)
     queue: Mapped[Queue] = relationship(lazy="joined", innerjoin=True)

@@ -23,6 +23,7 @@ from pandawa.hours.queries import calendars_for_offices, queue_calendars
 from pandawa.tickets.models import Ticket
 from pandawa.tickets.notify import notify_citizen
 from pandawa.tickets.operations import add_event
+from pandawa.tickets.surge import capped_queue_ids
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -100,6 +101,8 @@ def _locked_batch(
                 Ticket.created_at <= at,
                 Ticket.queue_id.not_in(shut_queues) if shut_queues else sa.true(),
             )
+            # a queue in surge with a cap takes its deferred tickets as it drains (surge_rule)
+            .where(Ticket.queue_id.not_in(capped_queue_ids()))
             .order_by(Ticket.created_at, Ticket.id)
             .limit(BATCH)
             .with_for_update(skip_locked=True, of=Ticket)

@@ -24,6 +24,8 @@ LIMITS: dict[str, tuple[int, int]] = {
     "resolution_minutes": (1, 366 * 24 * 60),
     "idle_return_minutes": (1, 24 * 60),
     "capacity": (1, 50),
+    # surge mode's cap on the tickets waiting live (tickets/surge.py); empty: no cap
+    "live_capacity": (1, 100_000),
 }
 
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
@@ -40,7 +42,7 @@ class SettingsError(ValueError):
 
 
 def _check(field: str, value: int | None) -> None:
-    if value is None and field == "resolution_minutes":
+    if value is None and field in ("resolution_minutes", "live_capacity"):
         return
     low, high = LIMITS[field]
     if value is None or not low <= value <= high:
@@ -54,6 +56,7 @@ def queue_values(queue: Queue) -> dict[str, Any]:
         "resolution_minutes": queue.resolution_seconds // 60 if queue.resolution_seconds else None,
         "is_auto_assign": queue.is_auto_assign,
         "idle_return_minutes": queue.idle_return_minutes,
+        "live_capacity": queue.live_capacity,
     }
 
 
@@ -67,7 +70,8 @@ def update_queue_settings(
     address: str = "",
 ) -> dict[str, tuple[Any, Any]]:
     """Apply `new` (keys of `queue_values`); returns {key: (old, new)} of what changed."""
-    for field in ("sla_minutes", "resolution_minutes", "idle_return_minutes"):
+    new = {"live_capacity": queue.live_capacity, **new}  # a form without the cap keeps it
+    for field in ("sla_minutes", "resolution_minutes", "idle_return_minutes", "live_capacity"):
         _check(field, new[field])
     old = queue_values(queue)
     changed = {k: (old[k], new[k]) for k in old if old[k] != new[k]}
@@ -77,6 +81,7 @@ def update_queue_settings(
     queue.resolution_seconds = new["resolution_minutes"] * 60 if new["resolution_minutes"] else None
     queue.is_auto_assign = bool(new["is_auto_assign"])
     queue.idle_return_minutes = new["idle_return_minutes"]
+    queue.live_capacity = new["live_capacity"]
     queue.settings_edited_at = at
     record(
         session,

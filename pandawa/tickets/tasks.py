@@ -6,7 +6,7 @@ from celery import shared_task
 
 from pandawa.core.clock import now
 from pandawa.core.extensions import db
-from pandawa.tickets import assign, closure, idle, release, returns, undo
+from pandawa.tickets import assign, closure, idle, release, returns, surge_rule, undo
 
 
 @shared_task(name="tickets.release_deferred", acks_late=True)
@@ -75,5 +75,17 @@ def tell_calendar_change(override_id: int, action: str, at: str, notices: list) 
     hear the new time (commits per batch; once per ticket, so safe to run twice)."""
     try:
         return closure.tell_citizens(db.session, override_id, action, at, notices)
+    finally:
+        db.session.rollback()
+
+
+@shared_task(name="tickets.surge", acks_late=True)
+def surge() -> int:
+    """Surge mode (issue 17): the threshold rule switches queues on or off, then the capped
+    live queues are topped up from their deferred tickets, oldest first. Idempotent."""
+    try:
+        switched = surge_rule.apply_rule(db.session, now())
+        db.session.commit()
+        return switched + surge_rule.top_up(db.session, now())
     finally:
         db.session.rollback()

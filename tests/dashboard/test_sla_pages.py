@@ -291,3 +291,28 @@ def test_a_supervisor_bound_to_an_office_changes_no_queue_settings(
     assert answer.status_code == 404
     session.expire_all()
     assert session.get(Queue, queue.id).sla_seconds == 1800
+
+
+def test_the_surge_cap_is_set_in_the_page_and_cleared_by_emptying_it(
+    session, client, supervisor, queue
+):
+    assert sign_in(client, supervisor.email).status_code == 302
+    assert 'name="live_capacity"' in client.get("/dashboard/settings").get_data(as_text=True)
+    token = csrf_token(client, "/dashboard/settings")
+    client.post("/dashboard/settings/queues/UMUM", data=form(token, live_capacity="20"))
+    session.expire_all()
+    assert session.get(Queue, queue.id).live_capacity == 20
+    refused = client.post("/dashboard/settings/queues/UMUM", data=form(token, live_capacity="0"))
+    assert refused.status_code == 400
+    client.post("/dashboard/settings/queues/UMUM", data=form(token, live_capacity=""))
+    session.expire_all()
+    assert session.get(Queue, queue.id).live_capacity is None
+    changes = [
+        e.details["changes"]
+        for e in session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.action == "queue_settings_changed")
+            .order_by(AuditEvent.id)
+        )
+    ]
+    assert changes == [{"live_capacity": [None, 20]}, {"live_capacity": [20, None]}]
