@@ -4,7 +4,10 @@ Providers deliver callbacks out of order (a late `sent` after `read`), so the ra
 part of the UPDATE's WHERE clause: one statement, no read-then-write race between callbacks.
 A report can even come before the send committed the provider's message id (the provider
 calls back between answering the send and our commit): it is kept (`message_status_early`)
-and applied when the id is recorded, never dropped.
+and applied when the id is recorded, never dropped. On PostgreSQL the report and the send's
+recording of the id take one transaction lock per message id (`_serialise`), so neither can
+miss the other: without it a report that saw no message could commit its kept row just after
+the send had looked for kept rows, and the tick was lost. (SQLite runs one writer at a time.)
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ def apply_status(
     rank = STATUS_RANK.get(status)
     if rank is None:
         return False
+    _serialise(session, provider, provider_message_id)
     values: dict = {"status": status, "updated_at": clock.now()}
     if status in FINAL_WITH_ERROR:
         values["error_code"] = func.coalesce((error_code or "")[:16] or None, _table.c.error_code)
@@ -105,6 +109,7 @@ def _keep_if_early(
 def apply_early(session: Session, provider: str, provider_message_id: str) -> bool:
     """Apply the reports that arrived before this message's id was recorded; True when one
     moved it forward (the send task notes the live change)."""
+    _serialise(session, provider, provider_message_id)
     rows = session.execute(
         select(_early.c.status, _early.c.error_code, _early.c.error_message)
         .where(_early.c.provider == provider, _early.c.provider_message_id == provider_message_id)
@@ -128,6 +133,14 @@ def apply_early(session: Session, provider: str, provider_message_id: str) -> bo
         )
     )
     return moved
+
+
+def _serialise(session: Session, provider: str, provider_message_id: str) -> None:
+    """A transaction lock on this message id (PostgreSQL): a status report and the send's
+    recording of the id run one after the other, whichever comes first."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = f"status:{provider}:{provider_message_id}"
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
 def prune_early(session: Session, older_than: timedelta) -> int:

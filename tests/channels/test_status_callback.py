@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 
@@ -126,3 +128,43 @@ def test_a_late_report_for_a_known_message_is_not_kept(client, session, post_sig
     sent_message(sid="SMknown", status="read")
     assert _report(post_signed, client, "SMknown", "sent").status_code == 200
     assert session.scalar(sa.select(sa.func.count()).select_from(EarlyStatus)) == 0
+
+
+def test_a_report_committing_while_the_send_records_the_id_is_not_lost(app, live_db):
+    """The race the end-to-end tick showed: a report that found no message keeps its row but
+    has not committed it when the send records the id and looks for kept rows. The send waits
+    for the report's transaction (one lock per message id), then applies it."""
+    from pandawa.channels.status import apply_status
+    from pandawa.core.extensions import db
+
+    with app.app_context():
+        message = Message(
+            direction="out", provider="twilio", provider_message_id=None, sender=OFFICE,
+            recipient=CITIZEN, body="Nomor tiket Anda PDW-1", status="sending", attempts=1,
+            created_at=now(), updated_at=now(),
+        )  # fmt: skip
+        db.session.add(message)
+        db.session.commit()
+        message_id = message.id
+        # the report's transaction, left open
+        apply_status(db.session, provider="twilio", provider_message_id="SMrace1", status="read")
+        recorded = threading.Event()
+
+        def send() -> None:
+            with app.app_context():
+                claim = Claim(message_id, "twilio", None, 1, None)  # type: ignore[arg-type]
+                record_sent(db.session, claim, SendResult("SMrace1", "queued"))
+                db.session.commit()
+                recorded.set()
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        # the send waits on the report's lock while the report is open
+        assert not recorded.wait(1.0)
+        db.session.commit()
+        sender.join(10)
+        assert recorded.is_set()
+        db.session.expire_all()
+        row = db.session.get(Message, message_id)
+        assert (row.provider_message_id, row.status) == ("SMrace1", "read")
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(EarlyStatus)) == 0
