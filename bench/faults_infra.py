@@ -156,6 +156,78 @@ class OwnRedis:
         self.proc = None
 
 
+class OwnRabbitMQ:
+    """A RabbitMQ node of the bench's own (Debian's rabbitmq-server on free ports, its own data
+    folder, kept across `stop()`/`start()` as a real broker's disk is)."""
+
+    SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root / "rabbitmq"
+        self.dir.mkdir()
+        self.port = free_port()
+        self.node = f"pandawa-faults-{self.port}@localhost"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "HOME": str(self.dir),
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_MNESIA_BASE": str(self.dir / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.dir / "log"),
+            "RABBITMQ_PID_FILE": str(self.dir / "pid"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.dir / "enabled_plugins"),
+            "RABBITMQ_CONFIG_FILE": str(self.dir / "rabbitmq"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(self.dir / "advanced.config"),
+        }
+        with (self.dir / "server.log").open("a") as handle:
+            self.proc = subprocess.Popen(
+                [self.SERVER], env=env, stdout=handle, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.ping():
+                return
+            time.sleep(0.3)
+        raise BenchError("our rabbitmq-server did not answer")
+
+    def ping(self) -> bool:
+        import kombu
+
+        try:
+            with kombu.Connection(self.url, connect_timeout=1) as connection:
+                connection.connect()
+                return True
+        except Exception:
+            return False
+
+    def flush(self) -> None:
+        """Celery's queue emptied between scenarios (what a scenario left must not leak)."""
+        import kombu
+
+        with kombu.Connection(self.url) as connection:
+            connection.default_channel.queue_purge("celery", nowait=False)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.proc = None
+
+
 # -- the Procfile's processes ----------------------------------------------------------------
 
 
