@@ -94,7 +94,7 @@ class StormTwilio(FakeTwilio):
         # a send whose caller was killed mid-call (worker_kill9) cannot be answered: expected
         self._server.handle_error = lambda request, client_address: None
 
-    def _create(self, form, arrived=0.0):
+    def _create(self, form, arrived=0.0, media_urls=None):
         now = time.monotonic()
         for start, end, kind, retry_after in self.storms:
             if start <= now < end:
@@ -109,7 +109,7 @@ class StormTwilio(FakeTwilio):
                     )
                 status = 500 if odd else 503
                 return status, _twilio_error(status, 20000 + status, "Service unavailable"), {}
-        return super()._create(form, arrived)
+        return super()._create(form, arrived, media_urls)
 
 
 def _twilio_error(status: int, code: int, message: str) -> dict:
