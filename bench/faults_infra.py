@@ -124,6 +124,8 @@ class OwnRedis:
             "redis-server", "--port", str(self.port), "--bind", self.host, "--save", "",
             "--appendonly", "no", "--daemonize", "no", "--dir", str(self.dir),
         ]  # fmt: skip
+        if self.host != "127.0.0.1":  # reached from other hosts, on the bench's own bridge
+            cmd += ["--protected-mode", "no"]
         with (self.dir / "redis.log").open("a") as handle:
             self.proc = subprocess.Popen(
                 cmd, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
