@@ -42,6 +42,7 @@ import requests
 from faults_infra import (
     Delivery,
     OwnPostgres,
+    OwnRabbitMQ,
     OwnRedis,
     Processes,
     Provider,
@@ -93,7 +94,7 @@ class StormTwilio(FakeTwilio):
         # a send whose caller was killed mid-call (worker_kill9) cannot be answered: expected
         self._server.handle_error = lambda request, client_address: None
 
-    def _create(self, form, arrived=0.0):
+    def _create(self, form, arrived=0.0, media_urls=None):
         now = time.monotonic()
         for start, end, kind, retry_after in self.storms:
             if start <= now < end:
@@ -108,7 +109,7 @@ class StormTwilio(FakeTwilio):
                     )
                 status = 500 if odd else 503
                 return status, _twilio_error(status, 20000 + status, "Service unavailable"), {}
-        return super()._create(form, arrived)
+        return super()._create(form, arrived, media_urls)
 
 
 def _twilio_error(status: int, code: int, message: str) -> dict:
@@ -151,6 +152,8 @@ class World:
         pg.execute("postgres", f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
         pg.execute("postgres", f'CREATE DATABASE "{self.db}" TEMPLATE "{TEMPLATE}"')
         bench.redis.flush()
+        if bench.broker is not bench.redis:
+            bench.broker.flush()
         bench.twilio.reset()
         bench.twilio.storms.clear()
         self.logs = bench.tmp / "logs" / name
@@ -408,6 +411,8 @@ class Bench:
         self.commands = procfile(self.source / "Procfile")
         self.pg = OwnPostgres(tmp)
         self.redis = OwnRedis(tmp)
+        # the Celery broker: the same Redis (the Procfile's default) or a RabbitMQ node
+        self.broker = OwnRabbitMQ(tmp) if args.broker == "rabbitmq" else self.redis
         self.twilio = StormTwilio(ACCOUNT_SID, AUTH_TOKEN)
 
     def env(self, database: str, port: int, name: str) -> dict:
@@ -418,7 +423,7 @@ class Bench:
             "PANDAWA_ENV": "production",
             "SECRET_KEY": "faults-bench-secret-key-0123456789abcdef",
             "DATABASE_URL": self.pg.url(database),
-            "CELERY_BROKER_URL": self.redis.url,
+            "CELERY_BROKER_URL": self.broker.url,
             "REDIS_URL": self.redis.url,
             "WHATSAPP_PROVIDER": "twilio",
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
@@ -434,6 +439,8 @@ class Bench:
             # the bench measures loss and duplicates, not flood control: citizens here send
             # faster than a person would
             "FLOOD_MAX_MESSAGES": "100000",
+            # ... and one reply per message is what is counted: no bursts read as one
+            "BOT_COALESCE_SECONDS": "0",
             "LOG_LEVEL": "INFO",
         }
 
@@ -441,6 +448,8 @@ class Bench:
         self.pg.init()
         self.pg.start()
         self.redis.start()
+        if self.broker is not self.redis:
+            self.broker.start()
         self.twilio.start()
         self.pg.execute("postgres", f'CREATE DATABASE "{TEMPLATE}"')
         env = self.env(TEMPLATE, free_port(), "release")
@@ -460,6 +469,8 @@ class Bench:
         with contextlib.suppress(Exception):
             self.twilio.stop()
         self.redis.stop()
+        if self.broker is not self.redis:
+            self.broker.stop()
         if self.pg.running():
             with contextlib.suppress(Exception):
                 self.pg.stop("immediate")
@@ -531,6 +542,24 @@ def sc_redis_restart(w: World, a: argparse.Namespace) -> float:
     w.bench.redis.stop()
     w.stream(citizens[:10], 1, 1)  # during the restart
     w.bench.redis.start()
+    w.stream(citizens[10:], 1, 1)
+    w.procs.start("worker")
+    return time.monotonic()
+
+
+def sc_broker_restart(w: World, a: argparse.Namespace) -> float:
+    """The Celery broker (`--broker`: Redis, or a RabbitMQ node) stops while the worker is
+    down and webhooks keep coming, then starts again and so does the worker. Redis comes back
+    empty (no persistence: the dispatcher publishes the recent rows again); RabbitMQ comes back
+    with what it had confirmed (durable queue, persistent messages, publisher confirms)."""
+    for p in w.procs.of("worker"):
+        p.stop()
+    citizens = [w.citizen() for _ in range(20)]
+    w.stream(citizens, 2, 3)
+    time.sleep(1)
+    w.bench.broker.stop()
+    w.stream(citizens[:10], 1, 1)  # during the outage
+    w.bench.broker.start()
     w.stream(citizens[10:], 1, 1)
     w.procs.start("worker")
     return time.monotonic()
@@ -784,6 +813,7 @@ def admin_sees_parked(w: World) -> str:
 SCENARIOS: dict[str, Callable[[World, argparse.Namespace], float]] = {
     "worker_kill9": sc_worker_kill9,
     "redis_restart": sc_redis_restart,
+    "broker_restart": sc_broker_restart,
     "pg_down": sc_pg_down,
     "dup_out_of_order": sc_dup_out_of_order,
     "lock_holder_killed": sc_lock_holder_killed,
@@ -834,6 +864,8 @@ def run_scenario(bench: Bench, name: str) -> Row:
             bench.pg.start()
         if not bench.redis.ping():
             bench.redis.start()
+        if bench.broker is not bench.redis and not bench.broker.ping():
+            bench.broker.start()
         if mount is not None:
             subprocess.run(["umount", "-l", str(mount)], check=False)
         if not args.keep_logs:
@@ -884,6 +916,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run only this scenario (repeatable; default: all, in the table's order)",
     )
     p.add_argument("--quick", action="store_true", help="shorter outages and storms")
+    p.add_argument(
+        "--broker",
+        choices=("redis", "rabbitmq"),
+        default="redis",
+        help="Celery's broker: the bench's Redis (default) or a RabbitMQ node of its own",
+    )
     p.add_argument("--source", default="HEAD", help="git REV to export, or `worktree` (HEAD)")
     p.add_argument("--pg-outage", type=float, help="seconds PostgreSQL stays down (30; quick 10)")
     p.add_argument("--storm", type=float, help="seconds of provider 429/5xx (120; quick 20)")
@@ -921,7 +959,8 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     try:
         bench.setup()
-        log.info("own PostgreSQL :%s, own Redis :%s", bench.pg.port, bench.redis.port)
+        log.info("own PostgreSQL :%s, own Redis :%s, broker %s", bench.pg.port, bench.redis.port,
+                 args.broker)  # fmt: skip
         for name in args.scenario:
             try:
                 rows.append(run_scenario(bench, name))
@@ -937,6 +976,7 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(["rm", "-rf", str(tmp)], check=False)
     rev = bench.commit
     print(f"\nFault matrix, {started:%Y-%m-%d %H:%M} UTC, source {rev}, "
+          f"broker {args.broker}, "
           f"Procfile: {', '.join(bench.commands)}{' (quick)' if args.quick else ''}\n")  # fmt: skip
     print(table(rows))
     if args.json:

@@ -11,6 +11,7 @@ free port on 127.0.0.1 found at start.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import logging
@@ -40,9 +41,10 @@ PG_BIN = Path(os.environ.get("BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
 class OwnPostgres:
     """initdb in `root/pg` as the postgres user; started, stopped and restarted by us only."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, host: str = "127.0.0.1") -> None:
         self.root = root / "pg"
         self.data = self.root / "data"
+        self.host = host  # the address it listens on (bench/cluster.py: the hosts' bridge)
         self.port = free_port()
         self.logfile = self.root / "server.log"
 
@@ -76,7 +78,7 @@ class OwnPostgres:
 
     def start(self) -> None:
         opts = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            f"-p {self.port} -k {self.root} -c listen_addresses={self.host} "
             "-c max_connections=300 -c fsync=off -c synchronous_commit=off"
         )
         self._as_postgres(
@@ -91,7 +93,7 @@ class OwnPostgres:
         return (self.data / "postmaster.pid").exists()
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+        return f"postgresql://postgres@{self.host}:{self.port}/{database}"
 
     def connect(self, database: str = "postgres") -> psycopg.Connection:
         return psycopg.connect(self.url(database), autocommit=True, connect_timeout=5)
@@ -106,21 +108,24 @@ class OwnPostgres:
 
 
 class OwnRedis:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, host: str = "127.0.0.1") -> None:
         self.dir = root / "redis"
         self.dir.mkdir()
+        self.host = host
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://{self.host}:{self.port}/0"
 
     def start(self) -> None:
         cmd = [
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            "redis-server", "--port", str(self.port), "--bind", self.host, "--save", "",
             "--appendonly", "no", "--daemonize", "no", "--dir", str(self.dir),
         ]  # fmt: skip
+        if self.host != "127.0.0.1":  # reached from other hosts, on the bench's own bridge
+            cmd += ["--protected-mode", "no"]
         with (self.dir / "redis.log").open("a") as handle:
             self.proc = subprocess.Popen(
                 cmd, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
@@ -152,6 +157,83 @@ class OwnRedis:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+class OwnRabbitMQ:
+    """A RabbitMQ node of the bench's own (Debian's rabbitmq-server on free ports, its own data
+    folder, kept across `stop()`/`start()` as a real broker's disk is)."""
+
+    SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+
+    def __init__(self, root: Path, host: str = "127.0.0.1") -> None:
+        self.dir = root / "rabbitmq"
+        self.dir.mkdir()
+        self.host = host
+        self.port = free_port()
+        self.node = f"pandawa-faults-{self.port}@localhost"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@{self.host}:{self.port}//"
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "HOME": str(self.dir),
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_IP_ADDRESS": self.host,
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_MNESIA_BASE": str(self.dir / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.dir / "log"),
+            "RABBITMQ_PID_FILE": str(self.dir / "pid"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.dir / "enabled_plugins"),
+            "RABBITMQ_CONFIG_FILE": str(self.dir / "rabbitmq"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(self.dir / "advanced.config"),
+        }
+        if self.host != "127.0.0.1":
+            # `guest` may sign in from loopback only, unless told otherwise
+            (self.dir / "rabbitmq.conf").write_text("loopback_users = none\n")
+        with (self.dir / "server.log").open("a") as handle:
+            self.proc = subprocess.Popen(
+                [self.SERVER], env=env, stdout=handle, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.ping():
+                return
+            time.sleep(0.3)
+        raise BenchError("our rabbitmq-server did not answer")
+
+    def ping(self) -> bool:
+        import kombu
+
+        try:
+            with kombu.Connection(self.url, connect_timeout=1) as connection:
+                connection.connect()
+                return True
+        except Exception:
+            return False
+
+    def flush(self) -> None:
+        """Celery's queue emptied between scenarios (what a scenario left must not leak)."""
+        import kombu
+
+        with kombu.Connection(self.url) as connection:
+            with contextlib.suppress(connection.channel_errors):  # no queue yet: nothing left
+                connection.default_channel.queue_purge("celery", nowait=False)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.proc = None
 

@@ -140,5 +140,10 @@ def _transport_options(broker_url: str) -> dict[str, Any]:
     if broker_url.startswith(("redis://", "rediss://")):
         # longer than any countdown or retry we schedule, so Redis never redelivers early
         return {"visibility_timeout": 3600}
+    if broker_url.startswith(("amqp://", "amqps://", "pyamqp://")):
+        # publisher confirms: a publish returns once RabbitMQ holds the task (on disk: Celery's
+        # queues are durable and its messages persistent), so the dispatcher stamps a row
+        # published only when a broker restart can no longer lose it
+        return {"confirm_publish": True}
     # kombu's SQLAlchemy transport hands every option to create_engine: give it none
     return {}

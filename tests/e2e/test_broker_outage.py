@@ -1,7 +1,8 @@
-"""The broker goes down and comes back empty: on the real processes (gunicorn, a Celery worker,
-the dispatcher) whose broker is a Redis of this test's own, killed and started again without
-persistence. Every message the citizen sent meanwhile is answered 200 at once, stored, and
-handled exactly once within seconds of the broker's return — not after a sweep.
+"""The broker goes down and comes back: on the real processes (gunicorn, a Celery worker, the
+dispatcher) whose broker is one of this test's own — a Redis killed and started again without
+persistence (it comes back empty), or a RabbitMQ node stopped and started again (it comes back
+with what it had confirmed). Every message the citizen sent meanwhile is answered 200 at once,
+stored, and handled exactly once within seconds of the broker's return — not after a sweep.
 
 Checked to fail when broken: with the dispatcher's back-off after a failed publish raised to
 90 s (recovery left to a later try, as a sweep would), the messages are not answered within
@@ -19,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from pandawa.channels.models import Message
-from tests.brokers import RedisServer, redis_server
+from tests.brokers import RabbitMQServer, RedisServer, broker_server
 from tests.stack import (
     Stack,
     celery_worker_command,
@@ -36,21 +37,26 @@ from tests.stack import (
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def private_broker() -> Iterator[RedisServer]:
-    with redis_server() as server:
+@pytest.fixture(scope="module", params=["redis", "rabbitmq"])
+def private_broker(request, tmp_path_factory) -> Iterator[RedisServer | RabbitMQServer]:
+    with broker_server(request.param, tmp_path_factory.mktemp("broker")) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def outage_stack(private_broker, fake_twilio, tmp_path_factory) -> Iterator[Stack]:
+def outage_stack(private_broker, redis_url, fake_twilio, tmp_path_factory) -> Iterator[Stack]:
+    rabbit = isinstance(private_broker, RabbitMQServer)
     with running_stack(
-        private_broker.url,
+        # a Redis broker is the stack's Redis too; beside RabbitMQ the run's Redis serves
+        redis_url if rabbit else private_broker.url,
         fake_twilio,
         tmp_path_factory,
-        name="outage",
-        # the sweepers at their production interval: recovery must not come from them
-        extra_environ={"PANDAWA_SWEEP_AFTER_SECONDS": "600"},
+        name="outage_rabbitmq" if rabbit else "outage_redis",
+        extra_environ={
+            "CELERY_BROKER_URL": private_broker.url,
+            # the sweepers at their production interval: recovery must not come from them
+            "PANDAWA_SWEEP_AFTER_SECONDS": "600",
+        },
     ) as running:
         yield running
 
@@ -100,7 +106,7 @@ def test_messages_sent_while_the_broker_is_down_are_handled_once_soon_after_it_r
     assert sorted(outage.rows(stored)) == sorted((s, None) for s in sids)
     assert all(replies_to(fake_twilio, number) == [] for number in who)
 
-    private_broker.start()  # empty: no persistence
+    private_broker.start()  # Redis: empty (no persistence); RabbitMQ: as it was
     back = time.monotonic()
     # Celery's worker may die of a kombu bug on losing Redis ("Unrecoverable error:
     # AttributeError 'NoneType' … 'hostname'", celery/kombu#582): the platform restarts a

@@ -104,7 +104,8 @@ class MediaRequest:
 
 
 class FakeTwilio:
-    def __init__(self, account_sid: str, auth_token: str) -> None:
+    def __init__(self, account_sid: str, auth_token: str, host: str = "127.0.0.1") -> None:
+        self.host = host  # the address it listens on (bench/cluster.py: the hosts' bridge)
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.messages: list[SentMessage] = []
@@ -140,7 +141,7 @@ class FakeTwilio:
         class Handler(_Handler):
             owner = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer((self.host, 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
