@@ -25,12 +25,12 @@ from pandawa.core.clock import as_utc
 from pandawa.core.extensions import db
 from pandawa.core.masking import mask_text
 from pandawa.dashboard import i18n as dashboard_i18n
+from pandawa.dashboard.access import require_supervisor
 from pandawa.dashboard.exports import mask_name
 from pandawa.dashboard.scopes import my_scope
 from pandawa.hours.formatting import format_local
 from pandawa.tickets.blocking import unblock_contact
 from pandawa.tickets.queries import visible_contacts_clause
-from pandawa.web.auth import login_manager
 from pandawa.web.i18n import language
 from pandawa.web.shell import page_blueprint
 
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 bp = page_blueprint(
     "dashboard_blocked", __name__, url_prefix="/dashboard/blocked", static_folder=None
 )
-ROLES = ("supervisor", "admin")
+bp.before_request(require_supervisor)
 LIMIT = 200  # blocked numbers shown, newest block first
 LATEST = 3  # latest messages shown per number
 ZONE = "Asia/Jakarta"
@@ -99,15 +99,6 @@ class BlockedRow:
     since: str
     messages: int
     latest: list[str]
-
-
-@bp.before_request
-def require_supervisor() -> Any:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if current_user.role not in ROLES:
-        return render_template("dashboard/error.html", status=403, message=None), 403
-    return None
 
 
 @bp.context_processor

@@ -18,18 +18,18 @@ from flask_login import current_user
 from pandawa.core.clock import now
 from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
+from pandawa.dashboard.access import ROLES, require_supervisor
 from pandawa.dashboard.i18n import number
 from pandawa.dashboard.i18n import t as dashboard_t
 from pandawa.reports.forecast import SLA_GOAL
 from pandawa.reports.forecast_board import DAYS, OfficeDay, office_days
-from pandawa.web.auth import login_manager
 from pandawa.web.i18n import language
 from pandawa.web.shell import page_blueprint
 
 bp = page_blueprint(
     "dashboard_forecast", __name__, url_prefix="/dashboard/forecast", static_folder=None
 )
-ROLES = ("supervisor", "admin")
+bp.before_request(require_supervisor)
 
 # the forecast's own interface strings (the board's strip and the page read them through the
 # template global `forecast_text`, so the dashboard's shared string table stays as it is)
@@ -99,15 +99,6 @@ def t(key: str, **values: object) -> str:
     if key in STRINGS["id"]:
         return forecast_text(key, **values)
     return dashboard_t(key, **values)
-
-
-@bp.before_request
-def require_supervisor() -> Any:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if current_user.role not in ROLES:
-        return render_template("dashboard/error.html", status=403, message=None), 403
-    return None
 
 
 @bp.context_processor

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response
 from pandawa.accounts.models import User, display_name
 from pandawa.core.clock import now
 from pandawa.core.extensions import db
+from pandawa.dashboard.access import require_supervisor
 from pandawa.dashboard.hours_i18n import t
 from pandawa.hours.calendar import CalendarError
 from pandawa.hours.formatting import format_local
@@ -34,7 +35,6 @@ from pandawa.hours.queries import calendar_for, overrides_in_force
 from pandawa.tickets import closure
 from pandawa.tickets.models import Queue
 from pandawa.tickets.queries import visible_offices_clause, visible_queues_clause
-from pandawa.web.auth import login_manager
 from pandawa.web.i18n import language
 from pandawa.web.shell import page_blueprint
 
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 bp = page_blueprint(
     "dashboard_hours", __name__, url_prefix="/dashboard/offices", static_folder=None
 )
-ROLES = ("supervisor", "admin")
+bp.before_request(require_supervisor)
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # <input type="datetime-local">
 EXTRA_DEFAULT = timedelta(hours=2)  # the extra-hours form's suggested length
 
@@ -62,15 +62,6 @@ class OverrideRow:
     reason: str
     by: str
     undone: str  # "" while in force
-
-
-@bp.before_request
-def require_supervisor() -> Any:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if current_user.role not in ROLES:
-        return render_template("dashboard/error.html", status=403, message=None), 403
-    return None
 
 
 @bp.context_processor

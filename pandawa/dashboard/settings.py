@@ -31,6 +31,7 @@ from pandawa.core.clock import as_utc, now
 from pandawa.core.config import current_settings
 from pandawa.core.extensions import db
 from pandawa.core.masking import mask_phone
+from pandawa.dashboard.access import require_supervisor
 from pandawa.dashboard.sla_i18n import STRINGS, t
 from pandawa.hours.formatting import format_local
 from pandawa.reports.sla_notices import WHATSAPP_TEMPLATE
@@ -45,7 +46,6 @@ from pandawa.tickets.settings import (
     set_capacity,
     update_queue_settings,
 )
-from pandawa.web.auth import login_manager
 from pandawa.web.i18n import language
 from pandawa.web.shell import page_blueprint
 
@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 bp = page_blueprint(
     "dashboard_settings", __name__, url_prefix="/dashboard/settings", static_folder=None
 )
-ROLES = ("supervisor", "admin")
+bp.before_request(require_supervisor)
 ZONE = "Asia/Jakarta"
 FIELD_KEYS = {
     "sla_minutes": "settings_first_response",
@@ -63,15 +63,6 @@ FIELD_KEYS = {
     "capacity": "settings_capacity",
     "live_capacity": "settings_live_capacity",
 }
-
-
-@bp.before_request
-def require_supervisor() -> Any:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if current_user.role not in ROLES:
-        return render_template("dashboard/error.html", status=403, message=None), 403
-    return None
 
 
 @bp.context_processor

@@ -20,13 +20,13 @@ from werkzeug.wrappers import Response
 
 from pandawa.core.clock import now
 from pandawa.core.extensions import db
+from pandawa.dashboard.access import ROLES, require_supervisor
 from pandawa.dashboard.i18n import business_duration
 from pandawa.dashboard.sla_i18n import t
 from pandawa.hours.formatting import format_local
 from pandawa.reports import sla_alerts
 from pandawa.reports.scope import Scope, ScopeError, scope_from_args
 from pandawa.tickets.models import Ticket
-from pandawa.web.auth import login_manager
 from pandawa.web.i18n import language
 from pandawa.web.shell import page_blueprint
 
@@ -35,16 +35,7 @@ log = logging.getLogger(__name__)
 bp = page_blueprint(
     "dashboard_sla", __name__, url_prefix="/dashboard/sla-alerts", static_folder=None
 )
-ROLES = ("supervisor", "admin")
-
-
-@bp.before_request
-def require_supervisor() -> Any:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if current_user.role not in ROLES:
-        return render_template("dashboard/error.html", status=403, message=None), 403
-    return None
+bp.before_request(require_supervisor)
 
 
 @bp.errorhandler(ScopeError)

@@ -11,25 +11,25 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from pandawa.core.clock import now
 from pandawa.core.extensions import db
 from pandawa.dashboard import i18n as dashboard_i18n
+from pandawa.dashboard.access import require_supervisor
 from pandawa.reports.surge import SurgePanel, surge_panels
 from pandawa.tickets.models import Queue
 from pandawa.tickets.queries import visible_queues_clause
 from pandawa.tickets.surge import RULE, switch
-from pandawa.web.auth import login_manager
 from pandawa.web.i18n import language
 from pandawa.web.shell import page_blueprint
 
 log = logging.getLogger(__name__)
 
 bp = page_blueprint("dashboard_surge", __name__, url_prefix="/dashboard/surge", static_folder=None)
-ROLES = ("supervisor", "admin")
+bp.before_request(require_supervisor)
 
 STRINGS: dict[str, dict[str, str]] = {
     "id": {
@@ -79,16 +79,6 @@ def st(key: str, **values: object) -> str:
     if text is None:
         return dashboard_i18n.t(key, **values)
     return text.format(**values) if values else text
-
-
-@bp.before_request
-def require_supervisor() -> Any:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if current_user.role not in ROLES:
-        log.info("surge switch refused to user %s (role %s)", current_user.id, current_user.role)
-        return render_template("dashboard/error.html", status=403, message=None), 403
-    return None
 
 
 @bp.app_context_processor

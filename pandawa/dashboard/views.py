@@ -32,6 +32,7 @@ from pandawa.accounts.presence import get_presence
 from pandawa.citizens.masking import mask_phone, mask_text
 from pandawa.core.extensions import db
 from pandawa.dashboard import charts
+from pandawa.dashboard.access import require_supervisor
 from pandawa.dashboard.drilldown import drill_from_args, iter_ticket_rows, ticket_rows
 from pandawa.dashboard.exports import figures_csv, mask_name, may_reveal_personal, tickets_csv
 from pandawa.dashboard.i18n import business_duration, describe, number, t
@@ -44,29 +45,16 @@ from pandawa.reports.scope import Scope, ScopeError, ScopeNotFound, scope_from_a
 from pandawa.reports.snapshots import page_figures
 from pandawa.tickets.models import Queue
 from pandawa.tickets.queries import visible_offices_clause
-from pandawa.web.auth import login_manager
 from pandawa.web.i18n import language
 from pandawa.web.shell import page_blueprint
 
 log = logging.getLogger(__name__)
 
 bp = page_blueprint("dashboard", __name__, url_prefix="/dashboard")
-ROLES = ("supervisor", "admin")
+bp.before_request(require_supervisor)
 BOM = "\ufeff"
 PAGE_SIZE = 50
 DEFAULT_ZONE = "Asia/Jakarta"
-
-
-@bp.before_request
-def require_supervisor() -> Any:
-    if request.endpoint == "dashboard.static":
-        return None
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if current_user.role not in ROLES:
-        log.info("dashboard refused to user %s (role %s)", current_user.id, current_user.role)
-        return render_template("dashboard/error.html", status=403, message=None), 403
-    return None
 
 
 @bp.errorhandler(ScopeError)
