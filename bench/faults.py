@@ -531,38 +531,33 @@ def sc_worker_kill9(w: World, a: argparse.Namespace) -> float:
     return end
 
 
-def sc_redis_restart(w: World, a: argparse.Namespace) -> float:
-    """The worker is stopped, messages queue up in Redis, Redis restarts empty (no
-    persistence) while webhooks keep coming, then the worker starts again."""
+def _restart_while_worker_down(w: World, server: OwnRedis | OwnRabbitMQ) -> float:
+    """The worker is stopped, messages queue up in the broker, `server` stops and starts again
+    while webhooks keep coming, then the worker starts again."""
     for p in w.procs.of("worker"):
         p.stop()
     citizens = [w.citizen() for _ in range(20)]
     w.stream(citizens, 2, 3)
     time.sleep(1)
-    w.bench.redis.stop()
-    w.stream(citizens[:10], 1, 1)  # during the restart
-    w.bench.redis.start()
+    server.stop()
+    w.stream(citizens[:10], 1, 1)  # during the outage
+    server.start()
     w.stream(citizens[10:], 1, 1)
     w.procs.start("worker")
     return time.monotonic()
+
+
+def sc_redis_restart(w: World, a: argparse.Namespace) -> float:
+    """Redis restarts empty (no persistence) while the worker is down: with the Redis broker
+    the queued tasks are gone (the dispatcher publishes the recent rows again)."""
+    return _restart_while_worker_down(w, w.bench.redis)
 
 
 def sc_broker_restart(w: World, a: argparse.Namespace) -> float:
-    """The Celery broker (`--broker`: Redis, or a RabbitMQ node) stops while the worker is
-    down and webhooks keep coming, then starts again and so does the worker. Redis comes back
-    empty (no persistence: the dispatcher publishes the recent rows again); RabbitMQ comes back
-    with what it had confirmed (durable queue, persistent messages, publisher confirms)."""
-    for p in w.procs.of("worker"):
-        p.stop()
-    citizens = [w.citizen() for _ in range(20)]
-    w.stream(citizens, 2, 3)
-    time.sleep(1)
-    w.bench.broker.stop()
-    w.stream(citizens[:10], 1, 1)  # during the outage
-    w.bench.broker.start()
-    w.stream(citizens[10:], 1, 1)
-    w.procs.start("worker")
-    return time.monotonic()
+    """The Celery broker (`--broker`: Redis, or a RabbitMQ node) restarts while the worker is
+    down. Redis comes back empty; RabbitMQ comes back with what it had confirmed (durable
+    queue, persistent messages, publisher confirms)."""
+    return _restart_while_worker_down(w, w.bench.broker)
 
 
 def sc_pg_down(w: World, a: argparse.Namespace) -> float:
