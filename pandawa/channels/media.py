@@ -171,17 +171,26 @@ def fetch_pending(
     return run
 
 
+def kind_and_limit(declared: str, settings: Settings) -> tuple[bool, int | None]:
+    """Whether a declared type is a contact card, and the largest file of it fetched; None:
+    not fetched at all (voice notes, video, stickers: nothing an agent could be shown)."""
+    is_vcard = declared in VCARD_TYPES
+    if declared not in STORED_TYPES and not is_vcard:
+        return is_vcard, None
+    return is_vcard, min(
+        settings.media_max_bytes, VCARD_MAX_BYTES
+    ) if is_vcard else settings.media_max_bytes
+
+
 def fetch_item(item: dict, settings: Settings, http: requests.Session) -> dict:
     """The keys to record on `item`. Raises TransientFetchError when a retry may help."""
     url = item.get("url") or ""
     if not is_provider_media_url(url, settings):
         return {"status": "refused", "reason": "not the provider's media host"}
     declared = normal_type(item.get("content_type"))
-    is_vcard = declared in VCARD_TYPES
-    if declared not in STORED_TYPES and not is_vcard:
-        # nothing to fetch: an agent could not be shown it (voice notes, video, stickers)
+    is_vcard, limit = kind_and_limit(declared, settings)
+    if limit is None:  # nothing to fetch: an agent could not be shown it
         return {"status": "unsupported_type", "reason": f"type {declared or 'unknown'}"}
-    limit = min(settings.media_max_bytes, VCARD_MAX_BYTES) if is_vcard else settings.media_max_bytes
     deadline = time.monotonic() + 4 * settings.twilio_timeout_seconds
     try:
         with _open(http, url, settings) as response:

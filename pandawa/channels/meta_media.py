@@ -18,11 +18,10 @@ from urllib.parse import urlsplit
 import requests
 
 from pandawa.channels.media import (
-    VCARD_MAX_BYTES,
-    VCARD_TYPES,
     Outcome,
     TransientFetchError,
     check_length,
+    kind_and_limit,
     normal_type,
     read_vcard,
     store_response,
@@ -42,11 +41,9 @@ def fetch_item(item: dict, settings: Settings, http: requests.Session) -> dict:
     if not media_id.isdigit():
         return {"status": "refused", "reason": "not a Graph API media id"}
     declared = normal_type(item.get("content_type"))
-    is_vcard = declared in VCARD_TYPES
-    if declared not in STORED_TYPES and not is_vcard:
-        # nothing to fetch: an agent could not be shown it (voice notes, video, stickers)
+    is_vcard, limit = kind_and_limit(declared, settings)
+    if limit is None:  # nothing to fetch: an agent could not be shown it
         return {"status": "unsupported_type", "reason": f"type {declared or 'unknown'}"}
-    limit = min(settings.media_max_bytes, VCARD_MAX_BYTES) if is_vcard else settings.media_max_bytes
     deadline = time.monotonic() + 4 * settings.twilio_timeout_seconds
     try:
         url, size = _resolve(http, media_id, settings)
